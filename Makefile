@@ -1,0 +1,36 @@
+# The two commands: `make run` and `make test`. Each sets up what it needs on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export APPROVALS_INSTANCE_DIR ?= instance
+
+.PHONY: run test bench setup demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/approvals db upgrade
+	$(BIN)/approvals users import engine/demo/users.yaml
+	$(BIN)/approvals deploy workflows/
+	$(BIN)/approvals demo load
+
+run: demo
+	$(BIN)/approvals serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,65 @@
+"""Who may act on a task: lane = group id, `lane_owners` and `candidateVariable` override it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from .errors import NotAllowed
+from .models import HumanTask
+
+INITIATOR_LANE = "initiator"
+
+
+@dataclass(frozen=True)
+class Candidates:
+    groups: frozenset[str]
+    users: frozenset[str]
+
+
+def _split(entries: Iterable[str]) -> Candidates:
+    groups, users = set(), set()
+    for entry in entries:
+        entry = str(entry)
+        if entry.startswith("group:"):
+            groups.add(entry[len("group:"):])
+        elif entry:
+            users.add(entry)
+    return Candidates(frozenset(groups), frozenset(users))
+
+
+def candidates_for(lane: str | None, properties: dict[str, Any], data: dict[str, Any],
+                   initiator: str) -> Candidates:
+    """The groups and users a READY task is offered to."""
+    variable = properties.get("candidateVariable")
+    if variable and data.get(variable):
+        value = data[variable]
+        return _split(value if isinstance(value, (list, tuple)) else [value])
+    owners = data.get("lane_owners")
+    if lane and isinstance(owners, dict) and owners.get(lane):
+        return _split(owners[lane])
+    if not lane or lane == INITIATOR_LANE:
+        return Candidates(frozenset(), frozenset({initiator}))
+    return Candidates(frozenset({lane}), frozenset())
+
+
+def may_act(task: HumanTask, username: str, groups: set[str]) -> bool:
+    """True when the user is the assignee, or the task is unassigned and offered to them."""
+    if task.assignee:
+        return task.assignee == username
+    return any(c.username == username or (c.group_id and c.group_id in groups) for c in task.candidates)
+
+
+def is_candidate(task: HumanTask, username: str, groups: set[str]) -> bool:
+    return any(c.username == username or (c.group_id and c.group_id in groups) for c in task.candidates)
+
+
+def check_may_act(task: HumanTask, username: str, groups: set[str], initiator: str,
+                  start_lane: str | None, allow_self_approval: bool) -> None:
+    """Raise NotAllowed unless the user may complete (or claim) this task."""
+    if not may_act(task, username, groups):
+        if task.assignee and task.assignee != username:
+            raise NotAllowed(f"task {task.id} is assigned to {task.assignee}")
+        raise NotAllowed(f"{username} is not among the people task {task.id} is offered to")
+    own_lane = task.lane in (None, INITIATOR_LANE, start_lane)
+    if username == initiator and not own_lane and not allow_self_approval:
+        raise NotAllowed(f"{username} started this request and may not approve it (task {task.id})")

@@ -1,0 +1,80 @@
+"""Users, groups and memberships: import from YAML, password hashes (argon2), lookups."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import EngineError
+from .models import Group, Membership, User
+
+_hasher = PasswordHasher()
+SYSTEM_USER = "system"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def groups_of(session: Session, username: str) -> set[str]:
+    return set(session.scalars(select(Membership.group_id).join(User).where(User.username == username)))
+
+
+def load_directory_file(path: Path) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise EngineError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(document, dict):
+        raise EngineError(f"{path}: expected a mapping with 'groups' and 'users'")
+    return document
+
+
+def import_directory(session: Session, document: dict[str, Any]) -> tuple[int, int]:
+    """Create or update groups and users; re-importing updates, never duplicates. Returns counts."""
+    groups = document.get("groups") or []
+    users = document.get("users") or []
+    for entry in groups:
+        if not entry.get("id"):
+            raise EngineError("every group needs an id")
+        group = session.get(Group, entry["id"]) or Group(id=entry["id"])
+        group.name = entry.get("name") or entry["id"]
+        session.add(group)
+    session.flush()
+    known_groups = set(session.scalars(select(Group.id)))
+    for entry in users:
+        username = entry.get("username")
+        if not username:
+            raise EngineError("every user needs a username")
+        unknown = set(entry.get("groups") or []) - known_groups
+        if unknown:
+            raise EngineError(f"user {username}: unknown groups {sorted(unknown)}")
+        user = session.scalars(select(User).where(User.username == username)).first()
+        if user is None:
+            user = User(username=username, name=entry.get("name") or username)
+            session.add(user)
+        user.name = entry.get("name") or user.name
+        user.email = entry.get("email", user.email)
+        user.active = bool(entry.get("active", True))
+        if entry.get("password") and not check_password(user.password_hash, str(entry["password"])):
+            user.password_hash = hash_password(str(entry["password"]))
+        wanted = set(entry.get("groups") or [])
+        user.memberships = [m for m in user.memberships if m.group_id in wanted]
+        have = {m.group_id for m in user.memberships}
+        user.memberships += [Membership(group_id=g) for g in sorted(wanted - have)]
+    session.flush()
+    return len(groups), len(users)

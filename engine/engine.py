@@ -1,0 +1,317 @@
+"""The facade: every verb is one unit of work (lock, load, check, run, save, audit, commit once)."""
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterator
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from . import forms as formlib
+from . import runner, serialization
+from .audit import SYSTEM_CHAIN
+from .checks import Batch
+from .clock import Clock, as_utc, system_clock
+from .db import is_postgres, make_engine, make_sessionmaker
+from .directory import SYSTEM_USER, groups_of
+from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
+from .models import Group, HumanTask, ProcessDefinition, ProcessInstance
+from .projection import task_properties
+from .queries import Queries
+from .specs import SourceFile, SpecCache, dependencies_for, executable_processes, file_kind, latest_definitions
+from .specs import decision_ids, new_definition
+from .tasks import TaskVerbs
+from .unit import Unit
+from .views import DefinitionView, InstanceView
+from .xmlsafe import parse_xml
+
+DEFAULT_FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
+RETRIES = 3
+
+
+class Engine(TaskVerbs, Queries):
+    """Deploy, start, claim, complete, cancel, retry, fire timers; read the inbox and the history."""
+
+    def __init__(self, sa_engine, forms_dir: Path | None = None, clock: Clock | None = None):
+        self.sa_engine = sa_engine
+        self.Session = make_sessionmaker(sa_engine)
+        self.forms = formlib.FormStore(forms_dir or DEFAULT_FORMS_DIR)
+        self.clock = clock or system_clock
+        self.specs = SpecCache()
+        self.locking = is_postgres(sa_engine)
+
+    @classmethod
+    def from_url(cls, url: str | None = None, **kwargs) -> Engine:
+        return cls(make_engine(url), **kwargs)
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return as_utc(self.clock())
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A read-only session (rolled back at the end)."""
+        with self.Session() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    def _unit(self, actor: str, fn: Callable[[Unit], Any], now: datetime | None = None) -> Any:
+        """Run `fn` in one transaction; a concurrent writer's loss is retried, then reported as Conflict."""
+        for attempt in range(RETRIES):
+            with self.Session() as session:
+                unit = Unit(session, now or self.now(), actor, self.specs, self.locking)
+                try:
+                    with session.begin():
+                        return fn(unit)
+                except (StaleDataError, IntegrityError) as exc:
+                    if attempt == RETRIES - 1:
+                        raise Conflict("someone else changed this instance at the same time; try again") from exc
+                except OperationalError as exc:  # SQLite: database locked past the busy timeout
+                    if "locked" not in str(exc) or attempt == RETRIES - 1:
+                        raise
+        raise AssertionError("unreachable")
+
+    def _groups(self, session: Session, user: str) -> set[str]:
+        return groups_of(session, user)
+
+    # -- deploy -------------------------------------------------------------------------------
+    def deploy_paths(self, paths: list[Path], user: str = SYSTEM_USER) -> list[DefinitionView]:
+        return self.deploy([SourceFile.from_path(Path(p)) for p in paths], user)
+
+    def deploy(self, sources: list[SourceFile], user: str = SYSTEM_USER) -> list[DefinitionView]:
+        """Check every file, then deploy all of them as new versions, or none."""
+        def work(unit: Unit) -> list[DefinitionView]:
+            s = unit.session
+            if user != SYSTEM_USER and "process_owner" not in self._groups(s, user):
+                raise NotAllowed(f"{user} may not deploy (needs group process_owner)")
+            latest = latest_definitions(s)
+            batch = Batch(sources, set(s.scalars(select(Group.id))), self.forms.forms_dir,
+                          {p: d.xml for p, d in latest.items() if d.kind == "bpmn"},
+                          {p: d.xml for p, d in latest.items() if d.kind == "dmn"})
+            problems = batch.check()
+            if problems:
+                raise SpecInvalid(problems)
+            deployed = []
+            # DMN first, then called processes before their callers (a batch is small: sort by calls).
+            ordered = sorted(batch.parsed, key=lambda item: (item[2] != "dmn", _calls_count(item[1])))
+            for source, root, kind in ordered:
+                if kind == "dmn":
+                    pid, name = decision_ids(root)[0], root.get("name") or decision_ids(root)[0]
+                else:
+                    process = executable_processes(root)[0]
+                    pid, name = process.get("id"), process.get("name") or process.get("id")
+                row = new_definition(s, pid, kind, name, source, user, unit.now)
+                if row is not None:
+                    unit.audit.append(kind="deployed", actor=user, at=unit.now, chain=SYSTEM_CHAIN,
+                                      definition_id=row.id, process_id=pid,
+                                      data={"version": row.version, "sha256": row.sha256, "file": row.filename})
+                    deployed.append(DefinitionView.of(row))
+            return deployed
+        return self._unit(user, work)
+
+    # -- start --------------------------------------------------------------------------------
+    def _start_spec(self, s: Session, process_id: str):
+        definition = self._latest(s, process_id)
+        spec, _ = self.specs.get(s, definition.id, dependencies_for(s, definition))
+        return _start_event(spec)
+
+    def start_form(self, process_id: str) -> formlib.FormView:
+        """The form a user fills to start the newest version of a process."""
+        with self.session() as s:
+            start = self._start_spec(s, process_id)
+        props = task_properties(start)
+        return self.forms.form(props.get("formJsonSchemaFilename"), props.get("formUiSchemaFilename"))
+
+    def _may_start(self, s: Session, process_id: str, user: str) -> bool:
+        lane = getattr(self._start_spec(s, process_id), "lane", None)
+        return user == SYSTEM_USER or lane in (None, "initiator") or lane in self._groups(s, user)
+
+    def may_start(self, process_id: str, user: str) -> bool:
+        """True when the user belongs to the lane of the process's start event."""
+        with self.session() as s:
+            return self._may_start(s, process_id, user)
+
+    def start(self, process_id: str, user: str, data: dict[str, Any] | None = None) -> InstanceView:
+        """Start the newest version of a process with the start form's data."""
+        form = self.start_form(process_id)
+        clean = formlib.validate(form, data or {})
+
+        def work(unit: Unit) -> InstanceView:
+            s = unit.session
+            if not self._may_start(s, process_id, user):
+                raise NotAllowed(f"{user} may not start {process_id}")
+            definition = self._latest(s, process_id)
+            deps = dependencies_for(s, definition)
+            spec, subprocess_specs = self.specs.get(s, definition.id, deps)
+            instance = ProcessInstance(
+                definition_id=definition.id, dependency_ids=deps, process_id=process_id,
+                title=_title(definition.name, clean), state="{}", serializer_version=serialization.SERIALIZER_VERSION,
+                status="running", started_by=user, started_at=unit.now)
+            s.add(instance)
+            s.flush()
+            workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=unit.script_engine(instance))
+            workflow.task_tree.data.update({**clean, "initiator": user, "instance_id": instance.id})
+            unit.record(instance, "started", data={"form": clean, "version": definition.version})
+            result = runner.run(workflow, unit.now)
+            unit.save(instance, workflow, result)
+            return InstanceView.of(instance)
+        return self._unit(user, work)
+
+    def _latest(self, s: Session, process_id: str) -> ProcessDefinition:
+        definition = latest_definitions(s, "bpmn").get(process_id)
+        if definition is None:
+            raise NotFound(f"no deployed process {process_id!r}")
+        return definition
+
+    # -- complete -----------------------------------------------------------------------------
+    def complete(self, task_id: int, user: str, data: dict[str, Any] | None = None) -> InstanceView:
+        """Complete an open task with the form's data; claims it first when it is unclaimed."""
+        def work(unit: Unit) -> InstanceView:
+            row, instance, workflow, task = self._open_task(unit, task_id)
+            self._check_may_act(unit, row, instance, task, user)
+            form = self.forms.form(row.form, row.ui_form)
+            clean = formlib.validate(form, data or {})
+            if row.assignee is None:
+                row.assignee = user
+                unit.record(instance, "claimed", task_guid=row.task_guid, bpmn_id=row.bpmn_id,
+                            data={"implicit": True})
+            task.task_spec.add_data_from_form(task, clean) if hasattr(task.task_spec, "add_data_from_form") \
+                else task.data.update(clean)
+            task.data[f"{row.bpmn_id}_by"] = user
+            task.run()
+            unit.record(instance, "completed", task_guid=row.task_guid, bpmn_id=row.bpmn_id,
+                        data={"title": row.title, "form": clean})
+            result = runner.run(workflow, unit.now)
+            unit.save(instance, workflow, result, completed={row.task_guid: user})
+            return InstanceView.of(instance)
+        return self._unit(user, work)
+
+    def _open_task(self, unit: Unit, task_id: int):
+        """The open task row, its locked instance, the loaded workflow and the READY spiff task."""
+        row = unit.session.get(HumanTask, task_id)
+        if row is None:
+            raise NotFound(f"task {task_id} does not exist")
+        instance = unit.lock_instance(row.instance_id)
+        unit.session.refresh(row)
+        if row.status != "open":
+            who = f" by {row.completed_by}" if row.completed_by else ""
+            raise Conflict(f"task {task_id} is already {row.status}{who}")
+        workflow = unit.load(instance)
+        task = workflow.get_task_from_id(UUID(row.task_guid))
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise Conflict(f"task {task_id} is no longer waiting for input")
+        return row, instance, workflow, task
+
+    def _check_may_act(self, unit: Unit, row: HumanTask, instance: ProcessInstance, task, user: str) -> None:
+        from .assignment import check_may_act
+        start = _start_event(task.workflow.top_workflow.spec)
+        check_may_act(row, user, self._groups(unit.session, user), instance.started_by,
+                      getattr(start, "lane", None), bool(task.data.get("allow_self_approval")))
+
+    # -- cancel, retry, timers ----------------------------------------------------------------
+    def cancel(self, instance_id: int, user: str, reason: str = "") -> InstanceView:
+        """Stop an instance; allowed to its initiator and to process owners."""
+        def work(unit: Unit) -> InstanceView:
+            instance = unit.lock_instance(instance_id)
+            if user not in (instance.started_by, SYSTEM_USER) and "process_owner" not in self._groups(unit.session, user):
+                raise NotAllowed(f"{user} may not cancel instance {instance_id}")
+            if instance.status in ("completed", "cancelled"):
+                raise Conflict(f"instance {instance_id} is already {instance.status}")
+            workflow = unit.load(instance)
+            workflow.cancel()
+            unit.record(instance, "cancel_requested", data={"reason": reason})
+            unit.save(instance, workflow)
+            instance.status, instance.next_timer_at = "cancelled", None
+            return InstanceView.of(instance)
+        return self._unit(user, work)
+
+    def retry(self, instance_id: int, user: str, data: dict[str, Any] | None = None,
+              upgrade: bool = False) -> InstanceView:
+        """Run a failed step again, optionally with corrected data or on the newest definition."""
+        def work(unit: Unit) -> InstanceView:
+            s = unit.session
+            instance = unit.lock_instance(instance_id)
+            if user != SYSTEM_USER and "process_owner" not in self._groups(s, user):
+                raise NotAllowed(f"{user} may not retry instances (needs group process_owner)")
+            if instance.status != "error":
+                raise Conflict(f"instance {instance_id} is not in error")
+            workflow = unit.load(instance)
+            if upgrade:
+                workflow = self._upgrade(unit, instance, workflow)
+            runner.reset_errors(workflow, data)
+            unit.record(instance, "retried", data={"data": data or {}, "upgrade": upgrade,
+                                                   "version": instance.definition.version})
+            result = runner.run(workflow, unit.now)
+            unit.save(instance, workflow, result)
+            return InstanceView.of(instance)
+        return self._unit(user, work)
+
+    def _upgrade(self, unit: Unit, instance: ProcessInstance, workflow: BpmnWorkflow) -> BpmnWorkflow:
+        from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
+        newest = self._latest(unit.session, instance.process_id)
+        deps = dependencies_for(unit.session, newest)
+        spec, subprocess_specs = unit.specs.get(unit.session, newest.id, deps)
+        registry = serialization._serializer().registry
+        top_diff, _sub = diff_workflow(registry, workflow, spec, subprocess_specs)
+        migrate_workflow(top_diff, workflow, spec)
+        workflow.subprocess_specs = subprocess_specs
+        unit.record(instance, "migrated", data={"from": instance.definition_id, "to": newest.id})
+        instance.definition_id, instance.dependency_ids = newest.id, deps
+        return workflow
+
+    def fire_due_timers(self, now: datetime | None = None, limit: int = 100) -> int:
+        """Run every instance whose earliest timer is due; returns how many instances ran."""
+        now = as_utc(now or self.now())
+        fired = 0
+        with self.Session() as s:
+            stmt = (select(ProcessInstance.id).where(ProcessInstance.status == "running",
+                                                     ProcessInstance.next_timer_at <= now)
+                    .order_by(ProcessInstance.next_timer_at).limit(limit))
+            due = list(s.scalars(stmt))
+        for instance_id in due:
+            if self._fire(instance_id, now):
+                fired += 1
+        return fired
+
+    def _fire(self, instance_id: int, now: datetime) -> bool:
+        def work(unit: Unit) -> bool:
+            stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id)
+            if self.locking:  # another worker holds it: skip, it is being fired
+                stmt = stmt.with_for_update(skip_locked=True, of=ProcessInstance)
+            instance = unit.session.scalars(stmt).first()
+            if instance is None or instance.status != "running" or not instance.next_timer_at \
+                    or instance.next_timer_at > now:
+                return False
+            workflow = unit.load(instance)
+            result = runner.run(workflow, unit.now)
+            unit.save(instance, workflow, result)
+            return True
+        try:
+            return self._unit("engine", work, now=now)
+        except Conflict:
+            return False
+
+
+def _start_event(spec):
+    """The process's (first) none start event: where its start form and start lane are."""
+    outputs = getattr(spec.start, "outputs", [])
+    return outputs[0] if outputs else None
+
+
+def _title(name: str, data: dict[str, Any]) -> str:
+    subject = data.get("customer") or data.get("customer_name") or data.get("contract_no") or ""
+    return f"{name} - {subject}" if subject else name
+
+
+def _calls_count(root) -> int:
+    from .specs import called_processes
+    return len(called_processes(root))

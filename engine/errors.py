@@ -1,0 +1,97 @@
+"""The engine's errors: one root, one class per kind of refusal."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class EngineError(Exception):
+    """Root of every error the engine raises on purpose."""
+
+    code = "engine_error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(EngineError):
+    """The named process, instance, task or user does not exist."""
+
+    code = "not_found"
+
+
+class NotAllowed(EngineError):
+    """The user may not do this."""
+
+    code = "not_allowed"
+
+
+class Conflict(EngineError):
+    """Someone else changed the instance first, or the task is no longer open."""
+
+    code = "conflict"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one submitted field."""
+
+    field: str
+    code: str
+    message: str
+
+
+class FormInvalid(EngineError):
+    """Submitted data does not satisfy the task's form."""
+
+    code = "form_invalid"
+
+    def __init__(self, errors: list[FieldError]):
+        self.errors = errors
+        super().__init__("; ".join(f"{e.field or '(form)'}: {e.message}" for e in errors))
+
+    def by_field(self) -> dict[str, str]:
+        """The first message for each field."""
+        out: dict[str, str] = {}
+        for e in self.errors:
+            out.setdefault(e.field, e.message)
+        return out
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    """One problem found while checking a BPMN or DMN file."""
+
+    file: str
+    element: str | None
+    reason: str
+    line: int | None = None
+    name: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line:
+            where += f":{self.line}"
+        if self.element:
+            where += f" [{self.element}{' ' + self.name if self.name else ''}]"
+        return f"{where}: {self.reason}"
+
+
+class SpecInvalid(EngineError):
+    """A definition file was refused; nothing was deployed."""
+
+    code = "spec_invalid"
+
+    def __init__(self, problems: list[SpecProblem]):
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+class ScriptFailed(EngineError):
+    """An expression or script failed or was refused by the sandbox."""
+
+    code = "script_failed"
+
+    def __init__(self, message: str, element: str | None = None):
+        self.element = element
+        super().__init__(f"{element}: {message}" if element else message)

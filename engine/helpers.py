@@ -1,0 +1,50 @@
+"""Functions that BPMN expressions and scripts may call by name (see docs/BPMN_CONVENTIONS.md)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from .clock import as_utc, current_time
+
+
+def _parse(iso: str) -> datetime:
+    return as_utc(datetime.fromisoformat(str(iso)))
+
+
+def now() -> str:
+    """The engine's current time as an ISO 8601 UTC string."""
+    return current_time().isoformat()
+
+
+def today() -> str:
+    """The current date (UTC), YYYY-MM-DD."""
+    return current_time().date().isoformat()
+
+
+def hours_until(iso: str) -> float:
+    """Hours from now until the given time; negative when it has passed."""
+    return (_parse(iso) - current_time()).total_seconds() / 3600
+
+
+def add_days(iso: str, days: float) -> str:
+    """The given time shifted by a number of days."""
+    return (_parse(iso) + timedelta(days=days)).isoformat()
+
+
+def add_hours(iso: str, hours: float) -> str:
+    """The given time shifted by a number of hours."""
+    return (_parse(iso) + timedelta(hours=hours)).isoformat()
+
+
+def add_business_days(iso: str, days: int) -> str:
+    """The given time shifted by working days (Monday to Friday)."""
+    value = _parse(iso)
+    step = 1 if days >= 0 else -1
+    remaining = abs(int(days))
+    while remaining:
+        value += timedelta(days=step)
+        if value.weekday() < 5:
+            remaining -= 1
+    return value.isoformat()
+
+
+EXPOSED = {f.__name__: f for f in (now, today, hours_until, add_days, add_hours, add_business_days)}

@@ -1,0 +1,86 @@
+"""Keeps `human_task` rows in step with the workflow's READY user tasks (the inbox is SQL on them)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from .assignment import candidates_for
+from .clock import parse_iso
+from .models import HumanTask, ProcessInstance, TaskCandidate
+
+
+def ready_user_tasks(workflow: BpmnWorkflow):
+    return workflow.get_tasks(state=TaskState.READY, manual=True)
+
+
+def task_properties(task_spec) -> dict[str, Any]:
+    """A task spec's `spiffworkflow:properties` (form files, candidateVariable, ...)."""
+    return ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}) if task_spec else {}
+
+
+def task_title(task) -> str:
+    spec = task.task_spec
+    return spec.bpmn_name or spec.bpmn_id or spec.name
+
+
+def due_at(task) -> datetime | None:
+    """The time a timer boundary event on this task fires: the task's deadline."""
+    parent = task.parent
+    if parent is None:
+        return None
+    times = []
+    for sibling in parent.children:
+        if sibling is task or sibling.state != TaskState.WAITING:
+            continue
+        definition = getattr(sibling.task_spec, "event_definition", None)
+        value = sibling._get_internal_data("event_value")
+        if isinstance(definition, TimerEventDefinition) and isinstance(value, str):
+            try:
+                times.append(parse_iso(value))
+            except ValueError:
+                continue
+    return min(times) if times else None
+
+
+def sync(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime,
+         completed: dict[str, str] | None = None) -> list[HumanTask]:
+    """Insert rows for newly READY tasks; close rows whose task is no longer READY.
+
+    `completed` maps task guids completed by a person in this unit of work to that person.
+    Returns the rows that were opened.
+    """
+    completed = completed or {}
+    ready = {str(t.id): t for t in ready_user_tasks(workflow)}
+    existing = {row.task_guid: row for row in session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))}
+    for guid, row in existing.items():
+        if guid in ready:
+            continue
+        if guid in completed:
+            row.status, row.completed_by = "completed", completed[guid]
+        else:
+            row.status = "cancelled"
+        row.completed_at = now
+    opened = []
+    for guid, task in ready.items():
+        if guid in existing:
+            continue
+        props = task_properties(task.task_spec)
+        who = candidates_for(task.task_spec.lane, props, task.data, instance.started_by)
+        row = HumanTask(
+            instance_id=instance.id, task_guid=guid, bpmn_id=task.task_spec.bpmn_id, title=task_title(task),
+            process_id=instance.process_id, lane=task.task_spec.lane,
+            form=props.get("formJsonSchemaFilename"), ui_form=props.get("formUiSchemaFilename"),
+            assignee=next(iter(who.users)) if len(who.users) == 1 and not who.groups else None,
+            status="open", created_at=now, due_at=due_at(task))
+        row.candidates = ([TaskCandidate(group_id=g) for g in sorted(who.groups)]
+                          + [TaskCandidate(username=u) for u in sorted(who.users)])
+        session.add(row)
+        opened.append(row)
+    return opened

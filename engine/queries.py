@@ -1,0 +1,172 @@
+"""Read side: the inbox, the group queue, instances, definitions and the audit trail, as SQL."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Select, and_, exists, or_, select
+
+from .audit import instance_chain, verify_all
+from .errors import NotFound
+from .models import AuditEvent, HumanTask, Membership, ProcessDefinition, ProcessInstance, TaskCandidate, User
+from .views import AuditView, DefinitionView, InstanceView, TaskView
+
+
+def _offered_to(username: str) -> Any:
+    my_groups = select(Membership.group_id).join(User).where(User.username == username)
+    return exists().where(TaskCandidate.human_task_id == HumanTask.id,
+                          or_(TaskCandidate.username == username, TaskCandidate.group_id.in_(my_groups)))
+
+
+def inbox_query(username: str, process_id: str | None = None) -> Select:
+    """Open tasks assigned to the user."""
+    stmt = select(HumanTask).where(HumanTask.status == "open", HumanTask.assignee == username)
+    return stmt.where(HumanTask.process_id == process_id) if process_id else stmt
+
+
+def group_queue_query(username: str, process_id: str | None = None) -> Select:
+    """Open, unclaimed tasks offered to the user or one of their groups."""
+    stmt = select(HumanTask).where(HumanTask.status == "open", HumanTask.assignee.is_(None), _offered_to(username))
+    return stmt.where(HumanTask.process_id == process_id) if process_id else stmt
+
+
+def actionable_query(username: str) -> Select:
+    return select(HumanTask).where(HumanTask.status == "open", or_(
+        HumanTask.assignee == username, and_(HumanTask.assignee.is_(None), _offered_to(username))))
+
+
+class Queries:
+    """Mixed into Engine; every method is one read-only session."""
+
+    def _tasks(self, stmt: Select) -> list[TaskView]:
+        with self.session() as s:
+            return [TaskView.of(r) for r in s.scalars(stmt.order_by(HumanTask.created_at, HumanTask.id))]
+
+    def tasks(self, user: str) -> list[TaskView]:
+        """Everything the user can act on: assigned to them, or open to one of their groups."""
+        return self._tasks(actionable_query(user))
+
+    def inbox(self, user: str) -> list[TaskView]:
+        return self._tasks(inbox_query(user))
+
+    def group_queue(self, user: str) -> list[TaskView]:
+        return self._tasks(group_queue_query(user))
+
+    def completed_tasks(self, user: str, limit: int = 200) -> list[TaskView]:
+        stmt = (select(HumanTask).where(HumanTask.completed_by == user)
+                .order_by(HumanTask.completed_at.desc()).limit(limit))
+        with self.session() as s:
+            return [TaskView.of(r) for r in s.scalars(stmt)]
+
+    def open_tasks(self, instance_id: int) -> list[TaskView]:
+        return self._tasks(select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "open"))
+
+    def instance_tasks(self, instance_id: int) -> list[TaskView]:
+        return self._tasks(select(HumanTask).where(HumanTask.instance_id == instance_id))
+
+    def task(self, task_id: int) -> TaskView:
+        with self.session() as s:
+            row = s.get(HumanTask, task_id)
+            if row is None:
+                raise NotFound(f"task {task_id} does not exist")
+            return TaskView.of(row)
+
+    def instance(self, instance_id: int) -> InstanceView:
+        with self.session() as s:
+            row = s.get(ProcessInstance, instance_id)
+            if row is None:
+                raise NotFound(f"instance {instance_id} does not exist")
+            return InstanceView.of(row)
+
+    def instances(self, process_id: str | None = None, status: str | None = None,
+                  started_by: str | None = None, limit: int = 200) -> list[InstanceView]:
+        stmt = select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(limit)
+        if process_id:
+            stmt = stmt.where(ProcessInstance.process_id == process_id)
+        if status:
+            stmt = stmt.where(ProcessInstance.status == status)
+        if started_by:
+            stmt = stmt.where(ProcessInstance.started_by == started_by)
+        with self.session() as s:
+            return [InstanceView.of(r) for r in s.scalars(stmt)]
+
+    def _workflow(self, s, instance_id: int):
+        from . import serialization
+        from .scripting import ScriptEngine
+        row = s.get(ProcessInstance, instance_id)
+        if row is None:
+            raise NotFound(f"instance {instance_id} does not exist")
+        spec, subs = self.specs.get(s, row.definition_id, row.dependency_ids)
+        return serialization.loads(row.state, spec, subs, ScriptEngine())
+
+    def data(self, instance_id: int) -> dict[str, Any]:
+        """The instance's current data: the final data once ended, else the newest task's data."""
+        with self.session() as s:
+            workflow = self._workflow(s, instance_id)
+        if workflow.is_completed():
+            return dict(workflow.data)
+        task = workflow.last_task or workflow.task_tree
+        return dict(task.data)
+
+    def task_data(self, task_id: int) -> dict[str, Any]:
+        """The data a task sees (for its instructions and form defaults)."""
+        with self.session() as s:
+            row = s.get(HumanTask, task_id)
+            if row is None:
+                raise NotFound(f"task {task_id} does not exist")
+            workflow = self._workflow(s, row.instance_id)
+        task = workflow.get_task_from_id(UUID(row.task_guid))
+        return dict(task.data) if task is not None else {}
+
+    def task_documentation(self, task_id: int) -> str:
+        """The task's BPMN documentation (a template over its data)."""
+        with self.session() as s:
+            row = s.get(HumanTask, task_id)
+            if row is None:
+                raise NotFound(f"task {task_id} does not exist")
+            workflow = self._workflow(s, row.instance_id)
+        task = workflow.get_task_from_id(UUID(row.task_guid))
+        if task is None:
+            return ""
+        ext = getattr(task.task_spec, "extensions", None) or {}
+        return task.task_spec.documentation or ext.get("instructionsForEndUser") or ""
+
+    def audit_trail(self, instance_id: int) -> list[AuditView]:
+        stmt = select(AuditEvent).where(AuditEvent.chain == instance_chain(instance_id)).order_by(AuditEvent.seq)
+        with self.session() as s:
+            return [AuditView.of(e) for e in s.scalars(stmt)]
+
+    def search_audit(self, process_id: str | None = None, instance_id: int | None = None,
+                     actor: str | None = None, kind: str | None = None, since: datetime | None = None,
+                     until: datetime | None = None, limit: int = 1000, offset: int = 0) -> list[AuditView]:
+        stmt = select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)
+        for column, value in ((AuditEvent.process_id, process_id), (AuditEvent.instance_id, instance_id),
+                              (AuditEvent.actor, actor), (AuditEvent.kind, kind)):
+            if value not in (None, ""):
+                stmt = stmt.where(column == value)
+        if since:
+            stmt = stmt.where(AuditEvent.at >= since)
+        if until:
+            stmt = stmt.where(AuditEvent.at < until)
+        with self.session() as s:
+            return [AuditView.of(e) for e in s.scalars(stmt.limit(limit).offset(offset))]
+
+    def verify_audit(self, instance_id: int | None = None):
+        """(chains checked, broken links); one instance's chain, or every chain."""
+        with self.session() as s:
+            return verify_all(s, instance_chain(instance_id) if instance_id else None)
+
+    def definitions(self, process_id: str | None = None) -> list[DefinitionView]:
+        stmt = select(ProcessDefinition).order_by(ProcessDefinition.process_id, ProcessDefinition.version)
+        if process_id:
+            stmt = stmt.where(ProcessDefinition.process_id == process_id)
+        with self.session() as s:
+            return [DefinitionView.of(d) for d in s.scalars(stmt)]
+
+    def definition_xml(self, definition_id: int) -> str:
+        with self.session() as s:
+            row = s.get(ProcessDefinition, definition_id)
+            if row is None:
+                raise NotFound(f"definition {definition_id} does not exist")
+            return row.xml

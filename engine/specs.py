@@ -1,0 +1,139 @@
+"""Deployed definitions: immutable versions, parsed once and cached by (definition, dependencies)."""
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from lxml import etree
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskMixin
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from .models import ProcessDefinition
+from .xmlsafe import parse_xml
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/", "http://www.omg.org/spec/DMN/20180521/MODEL/",
+                  "https://www.omg.org/spec/DMN/20230324/MODEL/", "http://www.omg.org/spec/DMN/20151101/dmn.xsd")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file offered for deployment."""
+
+    filename: str
+    data: bytes
+
+    @classmethod
+    def from_path(cls, path: Path) -> SourceFile:
+        return cls(path.name, path.read_bytes())
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def file_kind(root: etree._Element) -> str:
+    ns = etree.QName(root).namespace or ""
+    return "dmn" if ns in DMN_NAMESPACES or "DMN" in ns else "bpmn"
+
+
+def executable_processes(root: etree._Element) -> list[etree._Element]:
+    return [p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("isExecutable", "true") != "false"]
+
+
+def decision_ids(root: etree._Element) -> list[str]:
+    return [d.get("id") for d in root.iter() if isinstance(d.tag, str) and etree.QName(d).localname == "decision"]
+
+
+def called_processes(root: etree._Element) -> set[str]:
+    return {c.get("calledElement") for c in root.iter(f"{{{BPMN_NS}}}callActivity") if c.get("calledElement")}
+
+
+def latest_definitions(session: Session, kind: str | None = None) -> dict[str, ProcessDefinition]:
+    """The newest version of every deployed process (or decision file), keyed by process id."""
+    newest = (select(ProcessDefinition.process_id, func.max(ProcessDefinition.version).label("v"))
+              .group_by(ProcessDefinition.process_id).subquery())
+    stmt = select(ProcessDefinition).join(
+        newest, (ProcessDefinition.process_id == newest.c.process_id) & (ProcessDefinition.version == newest.c.v))
+    if kind:
+        stmt = stmt.where(ProcessDefinition.kind == kind)
+    return {d.process_id: d for d in session.scalars(stmt)}
+
+
+def dependencies_for(session: Session, definition: ProcessDefinition) -> list[int]:
+    """Definition ids an instance of `definition` needs now: every DMN file and called process, newest."""
+    latest = latest_definitions(session)
+    needed: dict[int, ProcessDefinition] = {d.id: d for d in latest.values() if d.kind == "dmn"}
+    pending = [definition]
+    seen = {definition.process_id}
+    while pending:
+        current = pending.pop()
+        root, _ = parse_xml(current.xml.encode(), current.filename)
+        for called in called_processes(root) if root is not None else ():
+            if called in latest and called not in seen:
+                seen.add(called)
+                needed[latest[called].id] = latest[called]
+                pending.append(latest[called])
+    return sorted(needed)
+
+
+def build_parser(sources: list[tuple[str, str, str]]) -> SpiffBpmnParser:
+    """A spiff parser loaded with (kind, filename, xml) sources."""
+    parser = SpiffBpmnParser()
+    for kind, filename, xml in sources:
+        root, problems = parse_xml(xml.encode(), filename)
+        if root is None:
+            raise ValueError(str(problems[0]))
+        if kind == "dmn":
+            parser.add_dmn_xml(root, filename=filename)
+        else:
+            parser.add_bpmn_xml(root, filename=filename)
+    return parser
+
+
+class SpecCache:
+    """Parsed specs keyed by (definition id, dependency ids); safe to share between threads."""
+
+    def __init__(self):
+        self._specs: dict[tuple[int, tuple[int, ...]], tuple] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, definition_id: int, dependency_ids: list[int]):
+        key = (definition_id, tuple(dependency_ids))
+        found = self._specs.get(key)
+        if found is not None:
+            return found
+        rows = {d.id: d for d in session.scalars(
+            select(ProcessDefinition).where(ProcessDefinition.id.in_([definition_id, *dependency_ids])))}
+        main = rows[definition_id]
+        parser = build_parser([(d.kind, d.filename, d.xml) for d in rows.values()])
+        spec = parser.get_spec(main.process_id)
+        subprocess_specs = parser.get_subprocess_specs(main.process_id)
+        with self._lock:
+            self._specs[key] = (spec, subprocess_specs)
+        return spec, subprocess_specs
+
+
+def new_definition(session: Session, process_id: str, kind: str, name: str, source: SourceFile,
+                   user: str, now: datetime) -> ProcessDefinition | None:
+    """Insert the next version of `process_id`; None when the newest version has the same content."""
+    latest = session.scalars(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+                             .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+    if latest is not None and latest.sha256 == source.sha256:
+        return None
+    definition = ProcessDefinition(
+        process_id=process_id, kind=kind, name=name, version=(latest.version + 1) if latest else 1,
+        filename=source.filename, xml=source.data.decode("utf-8"), sha256=source.sha256,
+        deployed_by=user, deployed_at=now)
+    session.add(definition)
+    session.flush()
+    return definition
+
+
+def is_subworkflow(task_spec) -> bool:
+    return isinstance(task_spec, SubWorkflowTaskMixin)

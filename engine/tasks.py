@@ -1,0 +1,73 @@
+"""Claim, release and delegate: who holds a task, each change audited with its reason."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from .assignment import is_candidate
+from .errors import Conflict, NotAllowed, NotFound
+from .models import HumanTask, Membership, User
+from .views import TaskView
+
+
+class TaskVerbs:
+    """Mixed into Engine; relies on its `_unit`, `_open_task`, `_check_may_act` and `_groups`."""
+
+    def claim(self, task_id: int, user: str, reason: str = "") -> TaskView:
+        """Take an open task of one's group so that nobody else works on it."""
+        def work(unit) -> TaskView:
+            row, instance, _workflow, task = self._open_task(unit, task_id)
+            if row.assignee == user:
+                return TaskView.of(row)
+            if row.assignee is not None:
+                raise Conflict(f"task {task_id} is already claimed by {row.assignee}")
+            self._check_may_act(unit, row, instance, task, user)
+            row.assignee = user
+            unit.touch(instance)
+            unit.record(instance, "claimed", task_guid=row.task_guid, bpmn_id=row.bpmn_id, data={"reason": reason})
+            return TaskView.of(row)
+        return self._unit(user, work)
+
+    def unclaim(self, task_id: int, user: str, reason: str = "") -> TaskView:
+        """Give a claimed task back to its group."""
+        def work(unit) -> TaskView:
+            row, instance, _workflow, _task = self._open_task(unit, task_id)
+            if row.assignee != user:
+                raise NotAllowed(f"task {task_id} is not claimed by {user}")
+            if not any(c.group_id for c in row.candidates):
+                raise Conflict(f"task {task_id} belongs to {user} alone and cannot be released")
+            row.assignee = None
+            unit.touch(instance)
+            unit.record(instance, "released", task_guid=row.task_guid, bpmn_id=row.bpmn_id, data={"reason": reason})
+            return TaskView.of(row)
+        return self._unit(user, work)
+
+    def delegate(self, task_id: int, user: str, to_user: str, reason: str = "") -> TaskView:
+        """Hand a task to another member of the same group."""
+        def work(unit) -> TaskView:
+            s = unit.session
+            row, instance, _workflow, task = self._open_task(unit, task_id)
+            self._check_may_act(unit, row, instance, task, user)
+            if s.scalars(select(User.id).where(User.username == to_user, User.active.is_(True))).first() is None:
+                raise NotFound(f"user {to_user!r} does not exist")
+            if not is_candidate(row, to_user, self._groups(s, to_user)):
+                raise NotAllowed(f"{to_user} is not in the group task {task_id} belongs to")
+            if to_user == instance.started_by and not task.data.get("allow_self_approval") and row.lane not in (None, "initiator"):
+                raise NotAllowed(f"{to_user} started this request and may not approve it")
+            row.assignee = to_user
+            unit.touch(instance)
+            unit.record(instance, "delegated", task_guid=row.task_guid, bpmn_id=row.bpmn_id,
+                        data={"from": user, "to": to_user, "reason": reason})
+            return TaskView.of(row)
+        return self._unit(user, work)
+
+    def group_members(self, task_id: int) -> list[tuple[str, str]]:
+        """(username, name) of the people a task could be delegated to."""
+        with self.session() as s:
+            row = s.get(HumanTask, task_id)
+            if row is None:
+                raise NotFound(f"task {task_id} does not exist")
+            groups = [c.group_id for c in row.candidates if c.group_id]
+            users = s.execute(select(User.username, User.name).join(Membership)
+                              .where(Membership.group_id.in_(groups), User.active.is_(True))
+                              .distinct().order_by(User.username)).all()
+            return [(u, n) for u, n in users]

@@ -1,0 +1,95 @@
+"""The unit of work: one transaction, one locked instance, state + projection + audit saved together."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from SpiffWorkflow.bpmn import BpmnWorkflow
+
+from . import projection, serialization
+from .audit import AuditLog, instance_chain
+from .errors import NotFound
+from .models import ProcessInstance
+from .operators import OperatorContext
+from .runner import RunResult, next_timer_at, status_of
+from .scripting import ScriptEngine
+from .specs import SpecCache
+
+
+@dataclass
+class Unit:
+    """Everything one verb touches; `Engine._unit` opens it and commits it exactly once."""
+
+    session: Session
+    now: datetime
+    actor: str
+    specs: SpecCache
+    locking: bool
+    audit: AuditLog = field(init=False)
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.audit = AuditLog(self.session)
+
+    def lock_instance(self, instance_id: int) -> ProcessInstance:
+        """The instance row, locked on PostgreSQL; SQLite relies on the version column."""
+        stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id)
+        if self.locking:
+            stmt = stmt.with_for_update(of=ProcessInstance)
+        instance = self.session.scalars(stmt).first()
+        if instance is None:
+            raise NotFound(f"instance {instance_id} does not exist")
+        return instance
+
+    def touch(self, instance: ProcessInstance) -> None:
+        """Bump the version even when only projection rows change, so concurrent writers collide."""
+        flag_modified(instance, "status")
+
+    def script_engine(self, instance: ProcessInstance) -> ScriptEngine:
+        ctx = OperatorContext(self.session, self.now, self.actor, instance.id, instance.process_id,
+                              self.notifications)
+        return ScriptEngine(ctx)
+
+    def load(self, instance: ProcessInstance) -> BpmnWorkflow:
+        spec, subprocess_specs = self.specs.get(self.session, instance.definition_id, instance.dependency_ids)
+        return serialization.loads(instance.state, spec, subprocess_specs, self.script_engine(instance))
+
+    def save(self, instance: ProcessInstance, workflow: BpmnWorkflow, run: RunResult | None = None,
+             completed: dict[str, str] | None = None) -> None:
+        """Write state, status, timers, inbox rows and the run's audit lines."""
+        previous = instance.status
+        instance.state = serialization.dumps(workflow)
+        instance.serializer_version = serialization.SERIALIZER_VERSION
+        error = run.error if run else None
+        instance.status = status_of(workflow, error)
+        if error:
+            instance.error, instance.error_element = error, run.error_element
+        elif instance.status != "error":
+            instance.error = instance.error_element = None
+        instance.next_timer_at = next_timer_at(workflow) if instance.status == "running" else None
+        if instance.status in ("completed", "cancelled") and instance.ended_at is None:
+            instance.ended_at = self.now
+        self.touch(instance)
+        self.session.flush()
+        projection.sync(self.session, instance, workflow, self.now, completed)
+        for step in run.steps if run else ():
+            self.record(instance, step.kind, task_guid=step.task_guid, bpmn_id=step.bpmn_id,
+                        data={"name": step.name, **step.data}, actor="engine")
+        if error:
+            self.record(instance, "error", bpmn_id=run.error_element, data={"error": error}, actor="engine")
+        for note in self.notifications:
+            self.record(instance, "notified", data=note, actor="engine")
+        self.notifications.clear()
+        if instance.status in ("completed", "cancelled") and previous != instance.status:
+            self.record(instance, f"instance_{instance.status}", actor="engine")
+
+    def record(self, instance: ProcessInstance, kind: str, *, actor: str | None = None,
+               task_guid: str | None = None, bpmn_id: str | None = None,
+               data: dict[str, Any] | None = None) -> None:
+        self.audit.append(kind=kind, actor=actor or self.actor, at=self.now, chain=instance_chain(instance.id),
+                          instance_id=instance.id, definition_id=instance.definition_id,
+                          process_id=instance.process_id, task_guid=task_guid, bpmn_id=bpmn_id, data=data)
