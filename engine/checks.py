@@ -216,7 +216,8 @@ def _owner(element: etree._Element) -> etree._Element:
     """The nearest ancestor (or self) that is a BPMN flow element with an id."""
     node = element
     while node is not None:
-        if node.get("id") and etree.QName(node).namespace == BPMN_NS:
+        if node.get("id") and etree.QName(node).namespace == BPMN_NS \
+                and not etree.QName(node).localname.endswith("EventDefinition"):
             return node
         node = node.getparent()
     return element

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -32,7 +33,7 @@ from .unit import Unit
 from .views import DefinitionView, InstanceView
 from .xmlsafe import parse_xml
 
-DEFAULT_FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
+DEFAULT_FORMS_DIR = Path(os.environ.get("APPROVALS_FORMS_DIR") or Path(__file__).resolve().parent.parent / "forms")
 RETRIES = 3
 
 

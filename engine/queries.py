@@ -9,8 +9,10 @@ from sqlalchemy import Select, and_, exists, or_, select
 
 from .audit import instance_chain, verify_all
 from .errors import NotFound
-from .models import AuditEvent, HumanTask, Membership, ProcessDefinition, ProcessInstance, TaskCandidate, User
-from .views import AuditView, DefinitionView, InstanceView, TaskView
+from .models import (AuditEvent, Group, HumanTask, Membership, ProcessDefinition, ProcessInstance, TaskCandidate,
+                     User)
+from .directory import check_password
+from .views import AuditView, DefinitionView, InstanceView, TaskView, UserView
 
 
 def _offered_to(username: str) -> Any:
@@ -170,3 +172,33 @@ class Queries:
             if row is None:
                 raise NotFound(f"definition {definition_id} does not exist")
             return row.xml
+
+    # -- directory ------------------------------------------------------------------------------
+    def user(self, username: str) -> UserView | None:
+        """The user with their groups, or None."""
+        with self.session() as s:
+            row = s.scalars(select(User).where(User.username == username)).first()
+            if row is None:
+                return None
+            return UserView(row.username, row.name, row.email, row.active,
+                            tuple(sorted(m.group_id for m in row.memberships)))
+
+    def authenticate(self, username: str, password: str) -> UserView | None:
+        """The active user whose password matches, else None."""
+        with self.session() as s:
+            row = s.scalars(select(User).where(User.username == username)).first()
+            ok = row is not None and row.active and check_password(row.password_hash, password)
+        return self.user(username) if ok else None
+
+    def group_names(self) -> dict[str, str]:
+        """Group id -> display name (lanes are group ids; people read names)."""
+        with self.session() as s:
+            return {g.id: g.name for g in s.scalars(select(Group))}
+
+    def startable_processes(self, user: str) -> list[DefinitionView]:
+        """The newest version of each process the user may start."""
+        from .specs import latest_definitions
+        with self.session() as s:
+            latest = [d for d in latest_definitions(s, "bpmn").values()]
+            return [DefinitionView.of(d) for d in sorted(latest, key=lambda d: d.process_id)
+                    if self._may_start(s, d.process_id, user)]

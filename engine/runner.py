@@ -12,6 +12,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from .clock import frozen_at, parse_iso
+from .errors import ScriptFailed
 
 # SpiffWorkflow logs every step at INFO; that costs ~45% per step when a handler is attached.
 logging.getLogger("spiff").setLevel(logging.WARNING)
@@ -72,7 +73,7 @@ def run(workflow: BpmnWorkflow, now: datetime) -> RunResult:
             notes = getattr(exc, "notes", None) or getattr(exc, "__notes__", None) or []
             if notes:
                 detail += " (" + "; ".join(str(n) for n in notes) + ")"
-            result.error = detail
+            result.error = str(ScriptFailed(detail, result.error_element))
     return result
 
 

@@ -93,9 +93,20 @@ class AuditView:
     actor: str
     at: datetime
     data: dict[str, Any] = field(default_factory=dict)
+    prev_hash: str = ""
     hash: str = ""
 
     @classmethod
     def of(cls, row: AuditEvent) -> AuditView:
         return cls(row.id, row.chain, row.seq, row.instance_id, row.definition_id, row.process_id,
-                   row.task_guid, row.bpmn_id, row.kind, row.actor, row.at, dict(row.data or {}), row.hash)
+                   row.task_guid, row.bpmn_id, row.kind, row.actor, row.at, dict(row.data or {}),
+                   row.prev_hash, row.hash)
+
+
+@dataclass(frozen=True)
+class UserView:
+    username: str
+    name: str
+    email: str | None
+    active: bool
+    groups: tuple[str, ...]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -52,22 +53,65 @@ def postgres_server():
     server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    """A fresh, migrated database: a SQLite file, or a new database on the test PostgreSQL server."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
-        yield url
-        return
-    server_url = request.getfixturevalue("postgres_server")
-    name = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashes():
+    """Cheap argon2 parameters for the suite: hashing is tested, its cost is not."""
+    from argon2 import PasswordHasher
+
+    from engine import directory
+    original = directory._hasher
+    directory._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    directory._hasher = original
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating costs more than copying)."""
+    path = tmp_path_factory.mktemp("template") / "migrated.sqlite3"
+    sa_engine = make_engine(f"sqlite:///{path}")
+    upgrade(sa_engine)
+    sa_engine.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_url(tmp_path, sqlite_template) -> str:
+    target = tmp_path / "test.sqlite3"
+    shutil.copy(sqlite_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="session")
+def pg_template(postgres_server) -> str:
+    """A migrated database on the test server, used as the template of every test database."""
+    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server_url.rsplit("/", 1)[0] + "/" + name
+        conn.execute(text('CREATE DATABASE "migrated_template"'))
+    admin.dispose()
+    sa_engine = make_engine(postgres_server.rsplit("/", 1)[0] + "/migrated_template")
+    upgrade(sa_engine)
+    sa_engine.dispose()
+    return "migrated_template"
+
+
+@pytest.fixture
+def pg_url(postgres_server, pg_template):
+    """A new, migrated database on the test PostgreSQL server, dropped afterwards."""
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    yield postgres_server.rsplit("/", 1)[0] + "/" + name
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request) -> str:
+    """A fresh database: every test using it runs once on SQLite and once on PostgreSQL."""
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
 
 
 @pytest.fixture
@@ -92,10 +136,29 @@ def engine(database_url, clock):
     eng.sa_engine.dispose()
 
 
+def build_small(url: str, clock) -> Engine:
+    """An Engine with the small test approval process deployed and the test users imported."""
+    eng = build_engine(url, clock, DATA / "users.yaml", DATA / "forms")
+    eng.deploy_paths([DATA / "approval.bpmn"], "owen")
+    return eng
+
+
 @pytest.fixture
 def small(database_url, clock):
-    """An Engine with the small test approval process deployed and the test users imported."""
-    eng = build_engine(database_url, clock, DATA / "users.yaml", DATA / "forms")
-    eng.deploy_paths([DATA / "approval.bpmn"], "owen")
+    eng = build_small(database_url, clock)
+    yield eng
+    eng.sa_engine.dispose()
+
+
+@pytest.fixture
+def small_sqlite(sqlite_url, clock):
+    eng = build_small(sqlite_url, clock)
+    yield eng
+    eng.sa_engine.dispose()
+
+
+@pytest.fixture
+def small_pg(pg_url, clock):
+    eng = build_small(pg_url, clock)
     yield eng
     eng.sa_engine.dispose()

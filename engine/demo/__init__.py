@@ -1,1 +1,23 @@
 """The demo organisation: users for every role and instances in flight in every procedure."""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+USERS_FILE = Path(__file__).with_name("users.yaml")
+# One module per procedure, each with seed(engine, now) -> number of instances started.
+PROCEDURES = ("customer", "tour", "complaint", "contract")
+
+
+def load_demo(engine) -> int:
+    """Start the demo instances once; a second load adds nothing."""
+    if engine.instances(limit=1):
+        return 0
+    started = 0
+    for name in PROCEDURES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            continue
+        started += module.seed(engine, engine.now()) or 0
+    return started

@@ -1,0 +1,208 @@
+"""`approvals`: the command line. Every command takes --json; failures exit non-zero with one line."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import EngineError
+
+
+def _engine():
+    from .engine import Engine
+    return Engine.from_url()
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {k: _jsonable(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _data(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise EngineError(f"--data is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise EngineError("--data must be a JSON object")
+    return value
+
+
+def cmd_db_upgrade(args) -> Any:
+    from .db import make_engine, upgrade
+    upgrade(make_engine())
+    return {"ok": True, "message": "database is at the newest revision"}
+
+
+def cmd_users_import(args) -> Any:
+    from .directory import import_directory, load_directory_file
+    eng = _engine()
+    with eng.Session() as s, s.begin():
+        groups, users = import_directory(s, load_directory_file(Path(args.file)))
+    return {"groups": groups, "users": users, "message": f"imported {groups} groups and {users} users"}
+
+
+def cmd_deploy(args) -> Any:
+    paths: list[Path] = []
+    for item in args.paths or ["workflows"]:
+        path = Path(item)
+        if path.is_dir():
+            paths += sorted(p for p in path.iterdir() if p.suffix in (".bpmn", ".dmn"))
+        elif path.is_file():
+            paths.append(path)
+        else:
+            raise EngineError(f"{path}: no such file or folder")
+    deployed = _engine().deploy_paths(paths, args.as_user)
+    return {"deployed": deployed, "message": "\n".join(
+        f"deployed {d.process_id} version {d.version} ({d.filename})" for d in deployed) or "nothing changed"}
+
+
+def cmd_start(args) -> Any:
+    inst = _engine().start(args.process, args.as_user, _data(args.data))
+    return {"instance": inst, "message": f"started instance {inst.id} ({inst.status})"}
+
+
+def cmd_tasks(args) -> Any:
+    tasks = _engine().tasks(args.as_user)
+    lines = [f"{t.id}\t{t.process_id}\t{t.title}\t{t.assignee or 'group:' + ','.join(t.candidate_groups)}"
+             f"\t{t.due_at.isoformat() if t.due_at else ''}" for t in tasks]
+    return {"tasks": tasks, "message": "\n".join(lines) or "no tasks"}
+
+
+def cmd_complete(args) -> Any:
+    inst = _engine().complete(args.task, args.as_user, _data(args.data))
+    return {"instance": inst, "message": f"completed task {args.task}; instance {inst.id} is {inst.status}"}
+
+
+def cmd_worker(args) -> Any:
+    eng = _engine()
+    total = 0
+    while True:
+        fired = eng.fire_due_timers()
+        total += fired
+        if args.once:
+            return {"fired": total, "message": f"fired timers of {total} instance(s)"}
+        time.sleep(args.interval)
+
+
+def cmd_audit_verify(args) -> Any:
+    chains, broken = _engine().verify_audit(args.instance)
+    if broken:
+        raise EngineError(str(broken[0]))
+    return {"chains": chains, "broken": [], "message": f"{chains} chain(s) verified"}
+
+
+def cmd_demo_load(args) -> Any:
+    from .demo import load_demo
+    started = load_demo(_engine())
+    return {"started": started, "message": f"demo: {started} instance(s) in flight"}
+
+
+def cmd_serve(args) -> Any:
+    from web import create_app
+    app = create_app()
+    print(f"Approvals is running at http://{args.host}:{args.port}/")
+    print("Demo sign-ins (password demo123): liuyang (客服, applicant), zhangwei (客服经理), lina (客户经理), "
+          "wangqiang (总经理), sunli (业务员), wujun (业务主管), zhengkai (主管领导), huangyan (审计), luoming (流程管理员)")
+    app.run(host=args.host, port=args.port)
+    return None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="approvals", description="Company procedures as BPMN, with audit.")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="migrate to the newest revision").set_defaults(fn=cmd_db_upgrade)
+
+    users = sub.add_parser("users", help="directory").add_subparsers(dest="users_command", required=True)
+    imp = users.add_parser("import", help="create or update groups and users from YAML")
+    imp.add_argument("file")
+    imp.set_defaults(fn=cmd_users_import)
+
+    dep = sub.add_parser("deploy", help="check and deploy BPMN/DMN files (all or nothing)")
+    dep.add_argument("paths", nargs="*")
+    dep.add_argument("--as", dest="as_user", default="system")
+    dep.set_defaults(fn=cmd_deploy)
+
+    st = sub.add_parser("start", help="start a process")
+    st.add_argument("process")
+    st.add_argument("--as", dest="as_user", required=True)
+    st.add_argument("--data")
+    st.set_defaults(fn=cmd_start)
+
+    ts = sub.add_parser("tasks", help="tasks a user can act on")
+    ts.add_argument("--as", dest="as_user", required=True)
+    ts.set_defaults(fn=cmd_tasks)
+
+    co = sub.add_parser("complete", help="complete a task")
+    co.add_argument("task", type=int)
+    co.add_argument("--as", dest="as_user", required=True)
+    co.add_argument("--data")
+    co.set_defaults(fn=cmd_complete)
+
+    wk = sub.add_parser("worker", help="fire due timers")
+    wk.add_argument("--once", action="store_true")
+    wk.add_argument("--interval", type=float, default=10.0)
+    wk.set_defaults(fn=cmd_worker)
+
+    au = sub.add_parser("audit", help="audit trail").add_subparsers(dest="audit_command", required=True)
+    ver = au.add_parser("verify", help="recompute every hash chain")
+    ver.add_argument("--instance", type=int)
+    ver.set_defaults(fn=cmd_audit_verify)
+
+    demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_command", required=True)
+    demo.add_parser("load", help="start demo instances in every procedure").set_defaults(fn=cmd_demo_load)
+
+    sv = sub.add_parser("serve", help="run the web server")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=5000)
+    sv.set_defaults(fn=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = args.fn(args)
+    except EngineError as exc:
+        reason = exc.message.replace("\n", " ")
+        if args.json:
+            print(json.dumps({"ok": False, "error": exc.code, "reason": reason,
+                              **({"problems": [str(p) for p in exc.problems]} if hasattr(exc, "problems") else {})},
+                             ensure_ascii=False))
+        else:
+            print(f"error: {reason}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback, for scripts calling us
+        reason = f"{exc.__class__.__name__}: {exc}".splitlines()[0]
+        print(json.dumps({"ok": False, "error": "internal", "reason": reason}) if args.json else f"error: {reason}",
+              file=sys.stdout if args.json else sys.stderr)
+        return 2
+    if result is None:
+        return 0
+    if args.json:
+        print(json.dumps({"ok": True, **{k: _jsonable(v) for k, v in result.items() if k != "message"}},
+                         ensure_ascii=False))
+    else:
+        print(result["message"])
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""The `approvals` command: each verb, --json output, one-line failures with a non-zero exit."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import DATA
+
+
+@pytest.fixture
+def cli(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": url, "APPROVALS_FORMS_DIR": str(DATA / "forms")}
+
+    def run(*args, ok=True):
+        proc = subprocess.run([sys.executable, "-m", "engine.cli", *args], env=env, capture_output=True,
+                              text=True, timeout=120)
+        if ok:
+            assert proc.returncode == 0, proc.stderr
+        return proc
+
+    run("db", "upgrade")
+    run.url = url
+    return run
+
+
+def test_users_import_twice_updates_not_duplicates(cli):
+    first = json.loads(cli("--json", "users", "import", str(DATA / "users.yaml")).stdout)
+    assert first["users"] == 7
+    cli("users", "import", str(DATA / "users.yaml"))
+    engine = create_engine(cli.url)
+    with engine.connect() as conn:
+        assert conn.execute(text("select count(*) from app_user")).scalar() == 7
+        assert conn.execute(text("select count(*) from membership")).scalar() == 7
+        hashed = conn.execute(text("select password_hash from app_user where username='alice'")).scalar()
+    engine.dispose()
+    assert hashed.startswith("$argon2")
+
+
+def test_walk_through_the_cli(cli):
+    cli("users", "import", str(DATA / "users.yaml"))
+    deployed = json.loads(cli("--json", "deploy", str(DATA / "approval.bpmn"), "--as", "owen").stdout)
+    assert deployed["deployed"][0]["process_id"] == "small_approval"
+    started = json.loads(cli("--json", "start", "small_approval", "--as", "alice",
+                             "--data", '{"customer": "甲", "amount": 5000}').stdout)
+    assert started["instance"]["status"] == "running"
+    tasks = json.loads(cli("--json", "tasks", "--as", "bob").stdout)["tasks"]
+    assert [t["bpmn_id"] for t in tasks] == ["manager_approval"]
+    assert "经理审批" in cli("tasks", "--as", "bob").stdout
+    done = json.loads(cli("--json", "complete", str(tasks[0]["id"]), "--as", "bob",
+                          "--data", '{"decision": "approve"}').stdout)
+    assert done["instance"]["status"] == "running"
+    assert json.loads(cli("--json", "worker", "--once").stdout)["fired"] == 0
+    assert json.loads(cli("--json", "audit", "verify").stdout)["chains"] == 2
+
+
+def test_failures_are_one_line_and_non_zero(cli):
+    cli("users", "import", str(DATA / "users.yaml"))
+    bad = cli("deploy", str(DATA / "forms" / "request.schema.json"), ok=False)
+    assert bad.returncode != 0
+    proc = cli("start", "nope", "--as", "alice", ok=False)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "nope" in proc.stderr
+    proc = cli("--json", "complete", "42", "--as", "bob", ok=False)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["error"] == "not_found"
+    proc = cli("start", "small_approval", "--as", "alice", "--data", "{not json", ok=False)
+    assert proc.returncode == 1 and "not valid JSON" in proc.stderr
+
+
+def test_invalid_bpmn_refused_naming_file_element_and_reason(cli, tmp_path):
+    cli("users", "import", str(DATA / "users.yaml"))
+    bad = tmp_path / "bad.bpmn"
+    bad.write_text((DATA / "approval.bpmn").read_text(encoding="utf-8").replace('"P3D"', '"three days"'),
+                   encoding="utf-8")
+    proc = cli("deploy", str(bad), ok=False)
+    assert proc.returncode == 1
+    line = proc.stderr.strip()
+    assert "\n" not in line and "bad.bpmn" in line and "manager_deadline" in line and "ISO 8601" in line
+    assert json.loads(cli("--json", "audit", "verify").stdout)["chains"] == 0  # nothing was deployed
+
+
+def test_audit_verify_reports_tampering(cli):
+    cli("users", "import", str(DATA / "users.yaml"))
+    cli("deploy", str(DATA / "approval.bpmn"), "--as", "owen")
+    cli("start", "small_approval", "--as", "alice", "--data", '{"customer": "甲", "amount": 5}')
+    engine = create_engine(cli.url)
+    with engine.begin() as conn:
+        conn.execute(text("update audit_event set actor='mallory' where kind='started'"))
+    engine.dispose()
+    proc = cli("audit", "verify", ok=False)
+    assert proc.returncode == 1 and "instance:1" in proc.stderr and "seq 1" in proc.stderr
