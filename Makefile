@@ -9,10 +9,12 @@ export APPROVALS_INSTANCE_DIR ?= instance
 
 .PHONY: run test bench setup demo clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	npm install --no-audit --no-fund --silent
+	$(BIN)/pybabel compile -q -d web/translations
 	touch $(STAMP)
 
 setup: $(STAMP)

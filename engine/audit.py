@@ -47,6 +47,10 @@ class AuditLog:
         self.session = session
         self._heads: dict[str, tuple[int, str]] = {}
 
+    def seed(self, chain: str, seq: int, last_hash: str | None) -> None:
+        """Tell the log a chain's head when the caller already knows it (saves a query)."""
+        self._heads.setdefault(chain, (seq, last_hash or GENESIS))
+
     def _head(self, chain: str) -> tuple[int, str]:
         if chain not in self._heads:
             last = self.session.execute(

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -120,20 +120,29 @@ class Engine(TaskVerbs, Queries):
         return self._unit(user, work)
 
     # -- start --------------------------------------------------------------------------------
-    def _start_spec(self, s: Session, process_id: str):
-        definition = self._latest(s, process_id)
-        spec, _ = self.specs.get(s, definition.id, dependencies_for(s, definition))
-        return _start_event(spec)
+    def _newest(self, s: Session, process_id: str):
+        """(definition, dependency ids, spec, subprocess specs) of the newest version of a process."""
+        latest = latest_definitions(s)
+        definition = latest.get(process_id)
+        if definition is None or definition.kind != "bpmn":
+            raise NotFound(f"no deployed process {process_id!r}")
+        deps = dependencies_for(s, definition, latest)
+        spec, subprocess_specs = self.specs.get(s, definition.id, deps)
+        return definition, deps, spec, subprocess_specs
+
+    def _start_form(self, spec) -> formlib.FormView:
+        props = task_properties(_start_event(spec))
+        return self.forms.form(props.get("formJsonSchemaFilename"), props.get("formUiSchemaFilename"))
 
     def start_form(self, process_id: str) -> formlib.FormView:
         """The form a user fills to start the newest version of a process."""
         with self.session() as s:
-            start = self._start_spec(s, process_id)
-        props = task_properties(start)
-        return self.forms.form(props.get("formJsonSchemaFilename"), props.get("formUiSchemaFilename"))
+            spec = self._newest(s, process_id)[2]
+        return self._start_form(spec)
 
-    def _may_start(self, s: Session, process_id: str, user: str) -> bool:
-        lane = getattr(self._start_spec(s, process_id), "lane", None)
+    def _may_start(self, s: Session, process_id: str, user: str, spec=None) -> bool:
+        spec = spec or self._newest(s, process_id)[2]
+        lane = getattr(_start_event(spec), "lane", None)
         return user == SYSTEM_USER or lane in (None, "initiator") or lane in self._groups(s, user)
 
     def may_start(self, process_id: str, user: str) -> bool:
@@ -143,18 +152,15 @@ class Engine(TaskVerbs, Queries):
 
     def start(self, process_id: str, user: str, data: dict[str, Any] | None = None) -> InstanceView:
         """Start the newest version of a process with the start form's data."""
-        form = self.start_form(process_id)
-        clean = formlib.validate(form, data or {})
-
         def work(unit: Unit) -> InstanceView:
             s = unit.session
-            if not self._may_start(s, process_id, user):
+            definition, deps, spec, subprocess_specs = self._newest(s, process_id)
+            if not self._may_start(s, process_id, user, spec):
                 raise NotAllowed(f"{user} may not start {process_id}")
-            definition = self._latest(s, process_id)
-            deps = dependencies_for(s, definition)
-            spec, subprocess_specs = self.specs.get(s, definition.id, deps)
+            clean = formlib.validate(self._start_form(spec), data or {})
             instance = ProcessInstance(
-                definition_id=definition.id, dependency_ids=deps, process_id=process_id,
+                definition_id=definition.id, definition_version=definition.version, dependency_ids=deps,
+                process_id=process_id,
                 title=_title(definition.name, clean), state="{}", serializer_version=serialization.SERIALIZER_VERSION,
                 status="running", started_by=user, started_at=unit.now)
             s.add(instance)
@@ -198,11 +204,14 @@ class Engine(TaskVerbs, Queries):
 
     def _open_task(self, unit: Unit, task_id: int):
         """The open task row, its locked instance, the loaded workflow and the READY spiff task."""
-        row = unit.session.get(HumanTask, task_id)
-        if row is None:
+        instance_id = unit.session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
+        if instance_id is None:
             raise NotFound(f"task {task_id} does not exist")
-        instance = unit.lock_instance(row.instance_id)
-        unit.session.refresh(row)
+        instance = unit.lock_instance(instance_id)
+        # read the row only under the instance lock, so a writer that waited sees the winner's changes
+        row = unit.session.scalars(select(HumanTask).where(HumanTask.id == task_id)
+                                   .options(selectinload(HumanTask.candidates))).one()
+        unit.known_rows[row.task_guid] = row
         if row.status != "open":
             who = f" by {row.completed_by}" if row.completed_by else ""
             raise Conflict(f"task {task_id} is already {row.status}{who}")
@@ -250,7 +259,7 @@ class Engine(TaskVerbs, Queries):
                 workflow = self._upgrade(unit, instance, workflow)
             runner.reset_errors(workflow, data)
             unit.record(instance, "retried", data={"data": data or {}, "upgrade": upgrade,
-                                                   "version": instance.definition.version})
+                                                   "version": instance.definition_version})
             result = runner.run(workflow, unit.now)
             unit.save(instance, workflow, result)
             return InstanceView.of(instance)
@@ -266,7 +275,7 @@ class Engine(TaskVerbs, Queries):
         migrate_workflow(top_diff, workflow, spec)
         workflow.subprocess_specs = subprocess_specs
         unit.record(instance, "migrated", data={"from": instance.definition_id, "to": newest.id})
-        instance.definition_id, instance.dependency_ids = newest.id, deps
+        instance.definition_id, instance.definition_version, instance.dependency_ids = newest.id, newest.version, deps
         return workflow
 
     def fire_due_timers(self, now: datetime | None = None, limit: int = 100) -> int:

@@ -82,6 +82,7 @@ class ProcessInstance(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    definition_version: Mapped[int] = mapped_column(Integer)
     dependency_ids: Mapped[list[Any]] = mapped_column(default=list)
     process_id: Mapped[str] = mapped_column(String(200), index=True)
     title: Mapped[str] = mapped_column(String(300), default="")
@@ -95,8 +96,9 @@ class ProcessInstance(Base):
     ended_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
     error_element: Mapped[str | None] = mapped_column(String(200))
-
-    definition: Mapped[ProcessDefinition] = relationship()
+    # head of this instance's audit chain, kept on the (locked) row so appending needs no query
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0)
+    audit_hash: Mapped[str | None] = mapped_column(String(64))
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -122,7 +124,7 @@ class HumanTask(Base):
     completed_by: Mapped[str | None] = mapped_column(String(80), index=True)
     completed_at: Mapped[datetime | None]
 
-    candidates: Mapped[list[TaskCandidate]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    candidates: Mapped[list[TaskCandidate]] = relationship(cascade="all, delete-orphan")
     instance: Mapped[ProcessInstance] = relationship()
 
 

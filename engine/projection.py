@@ -6,17 +6,12 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from .assignment import candidates_for
 from .clock import parse_iso
 from .models import HumanTask, ProcessInstance, TaskCandidate
-
-
-def ready_user_tasks(workflow: BpmnWorkflow):
-    return workflow.get_tasks(state=TaskState.READY, manual=True)
 
 
 def task_properties(task_spec) -> dict[str, Any]:
@@ -48,17 +43,23 @@ def due_at(task) -> datetime | None:
     return min(times) if times else None
 
 
-def sync(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime,
-         completed: dict[str, str] | None = None) -> list[HumanTask]:
+def sync(session: Session, instance: ProcessInstance, ready_tasks: list, now: datetime,
+         completed: dict[str, str] | None = None, open_before: set[str] | None = None,
+         known: dict[str, HumanTask] | None = None) -> list[HumanTask]:
     """Insert rows for newly READY tasks; close rows whose task is no longer READY.
 
     `completed` maps task guids completed by a person in this unit of work to that person.
-    Returns the rows that were opened.
+    `open_before` (the READY guids when the workflow was loaded: exactly the open rows) and `known`
+    (rows already loaded) spare the query for open rows in the common case. Returns the opened rows.
     """
     completed = completed or {}
-    ready = {str(t.id): t for t in ready_user_tasks(workflow)}
-    existing = {row.task_guid: row for row in session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))}
+    ready = {str(t.id): t for t in ready_tasks}
+    known = known or {}
+    if open_before is not None and (open_before - set(ready)) <= set(known):
+        existing = {guid: known[guid] for guid in open_before - set(ready)} | {g: None for g in open_before & set(ready)}
+    else:
+        existing = {row.task_guid: row for row in session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))}
     for guid, row in existing.items():
         if guid in ready:
             continue

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy.orm import selectinload
 
 from .audit import instance_chain, verify_all
 from .errors import NotFound
@@ -42,8 +43,9 @@ class Queries:
     """Mixed into Engine; every method is one read-only session."""
 
     def _tasks(self, stmt: Select) -> list[TaskView]:
+        stmt = stmt.options(selectinload(HumanTask.candidates)).order_by(HumanTask.created_at, HumanTask.id)
         with self.session() as s:
-            return [TaskView.of(r) for r in s.scalars(stmt.order_by(HumanTask.created_at, HumanTask.id))]
+            return [TaskView.of(r) for r in s.scalars(stmt)]
 
     def tasks(self, user: str) -> list[TaskView]:
         """Everything the user can act on: assigned to them, or open to one of their groups."""
@@ -56,7 +58,7 @@ class Queries:
         return self._tasks(group_queue_query(user))
 
     def completed_tasks(self, user: str, limit: int = 200) -> list[TaskView]:
-        stmt = (select(HumanTask).where(HumanTask.completed_by == user)
+        stmt = (select(HumanTask).where(HumanTask.completed_by == user).options(selectinload(HumanTask.candidates))
                 .order_by(HumanTask.completed_at.desc()).limit(limit))
         with self.session() as s:
             return [TaskView.of(r) for r in s.scalars(stmt)]
@@ -111,24 +113,24 @@ class Queries:
         task = workflow.last_task or workflow.task_tree
         return dict(task.data)
 
-    def task_data(self, task_id: int) -> dict[str, Any]:
-        """The data a task sees (for its instructions and form defaults)."""
+    def _task_of(self, task_id: int):
+        """The spiff task behind an inbox row (loaded read-only), or None when it is gone."""
         with self.session() as s:
             row = s.get(HumanTask, task_id)
             if row is None:
                 raise NotFound(f"task {task_id} does not exist")
+            guid = row.task_guid
             workflow = self._workflow(s, row.instance_id)
-        task = workflow.get_task_from_id(UUID(row.task_guid))
+        return workflow.get_task_from_id(UUID(guid))
+
+    def task_data(self, task_id: int) -> dict[str, Any]:
+        """The data a task sees (for its instructions and form defaults)."""
+        task = self._task_of(task_id)
         return dict(task.data) if task is not None else {}
 
     def task_documentation(self, task_id: int) -> str:
         """The task's BPMN documentation (a template over its data)."""
-        with self.session() as s:
-            row = s.get(HumanTask, task_id)
-            if row is None:
-                raise NotFound(f"task {task_id} does not exist")
-            workflow = self._workflow(s, row.instance_id)
-        task = workflow.get_task_from_id(UUID(row.task_guid))
+        task = self._task_of(task_id)
         if task is None:
             return ""
         ext = getattr(task.task_spec, "extensions", None) or {}

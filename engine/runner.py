@@ -77,6 +77,40 @@ def run(workflow: BpmnWorkflow, now: datetime) -> RunResult:
     return result
 
 
+@dataclass
+class Snapshot:
+    """What the save needs to know about a workflow, from one walk over its tasks."""
+
+    ready: list = field(default_factory=list)   # READY user tasks
+    errors: int = 0
+    next_timer_at: datetime | None = None       # the earliest waiting timer, for the worker's index
+
+
+def snapshot(workflow: BpmnWorkflow) -> Snapshot:
+    snap = Snapshot()
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.ERROR | TaskState.WAITING):
+        if task.state == TaskState.READY:
+            if task.task_spec.manual:
+                snap.ready.append(task)
+        elif task.state == TaskState.ERROR:
+            snap.errors += 1
+        elif _is_timer(task):
+            due = _due(task)
+            if due is not None and (snap.next_timer_at is None or due < snap.next_timer_at):
+                snap.next_timer_at = due
+    return snap
+
+
+def _due(task) -> datetime | None:
+    value = task.task_spec.event_definition.details(task).value
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_iso(value)
+    except ValueError:
+        return None
+
+
 def errored_tasks(workflow: BpmnWorkflow):
     return workflow.get_tasks(state=TaskState.ERROR)
 
@@ -91,21 +125,8 @@ def reset_errors(workflow: BpmnWorkflow, data: dict[str, Any] | None = None) -> 
     return len(tasks)
 
 
-def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
-    """The earliest time a waiting timer is due, for the worker's index."""
-    times = []
-    for event in workflow.waiting_events():
-        if "Timer" not in event.event_type or not isinstance(event.value, str):
-            continue
-        try:
-            times.append(parse_iso(event.value))
-        except ValueError:
-            continue
-    return min(times) if times else None
-
-
-def status_of(workflow: BpmnWorkflow, error: str | None) -> str:
-    if error or errored_tasks(workflow):
+def status_of(workflow: BpmnWorkflow, snap: Snapshot, error: str | None) -> str:
+    if error or snap.errors:
         return "error"
     if workflow.is_completed():
         return "completed" if workflow.success else "cancelled"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lxml import etree
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskMixin
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
@@ -58,28 +58,39 @@ def latest_definitions(session: Session, kind: str | None = None) -> dict[str, P
     """The newest version of every deployed process (or decision file), keyed by process id."""
     newest = (select(ProcessDefinition.process_id, func.max(ProcessDefinition.version).label("v"))
               .group_by(ProcessDefinition.process_id).subquery())
-    stmt = select(ProcessDefinition).join(
+    stmt = select(ProcessDefinition).options(defer(ProcessDefinition.xml)).join(
         newest, (ProcessDefinition.process_id == newest.c.process_id) & (ProcessDefinition.version == newest.c.v))
     if kind:
         stmt = stmt.where(ProcessDefinition.kind == kind)
     return {d.process_id: d for d in session.scalars(stmt)}
 
 
-def dependencies_for(session: Session, definition: ProcessDefinition) -> list[int]:
+def dependencies_for(session: Session, definition: ProcessDefinition,
+                     latest: dict[str, ProcessDefinition] | None = None) -> list[int]:
     """Definition ids an instance of `definition` needs now: every DMN file and called process, newest."""
-    latest = latest_definitions(session)
+    latest = latest if latest is not None else latest_definitions(session)
     needed: dict[int, ProcessDefinition] = {d.id: d for d in latest.values() if d.kind == "dmn"}
     pending = [definition]
     seen = {definition.process_id}
     while pending:
         current = pending.pop()
-        root, _ = parse_xml(current.xml.encode(), current.filename)
-        for called in called_processes(root) if root is not None else ():
+        for called in _calls_of(current):
             if called in latest and called not in seen:
                 seen.add(called)
                 needed[latest[called].id] = latest[called]
                 pending.append(latest[called])
     return sorted(needed)
+
+
+_CALLS: dict[int, frozenset[str]] = {}
+
+
+def _calls_of(definition: ProcessDefinition) -> frozenset[str]:
+    """The processes a definition calls; versions are immutable, so this is cached by id."""
+    if definition.id not in _CALLS:
+        root, _ = parse_xml(definition.xml.encode(), definition.filename)
+        _CALLS[definition.id] = frozenset(called_processes(root)) if root is not None else frozenset()
+    return _CALLS[definition.id]
 
 
 def build_parser(sources: list[tuple[str, str, str]]) -> SpiffBpmnParser:

@@ -9,13 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
 
 from . import projection, serialization
+from .compaction import compact
 from .audit import AuditLog, instance_chain
 from .errors import NotFound
 from .models import ProcessInstance
 from .operators import OperatorContext
-from .runner import RunResult, next_timer_at, status_of
+from .runner import RunResult, snapshot, status_of
 from .scripting import ScriptEngine
 from .specs import SpecCache
 
@@ -31,6 +33,8 @@ class Unit:
     locking: bool
     audit: AuditLog = field(init=False)
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    open_before: dict[int, set[str]] = field(default_factory=dict)  # instance id -> READY guids at load
+    known_rows: dict[str, Any] = field(default_factory=dict)        # task guid -> HumanTask loaded here
 
     def __post_init__(self):
         self.audit = AuditLog(self.session)
@@ -56,26 +60,31 @@ class Unit:
 
     def load(self, instance: ProcessInstance) -> BpmnWorkflow:
         spec, subprocess_specs = self.specs.get(self.session, instance.definition_id, instance.dependency_ids)
-        return serialization.loads(instance.state, spec, subprocess_specs, self.script_engine(instance))
+        workflow = serialization.loads(instance.state, spec, subprocess_specs, self.script_engine(instance))
+        self.open_before[instance.id] = {str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+        return workflow
 
     def save(self, instance: ProcessInstance, workflow: BpmnWorkflow, run: RunResult | None = None,
              completed: dict[str, str] | None = None) -> None:
         """Write state, status, timers, inbox rows and the run's audit lines."""
         previous = instance.status
+        compact(workflow)
         instance.state = serialization.dumps(workflow)
         instance.serializer_version = serialization.SERIALIZER_VERSION
         error = run.error if run else None
-        instance.status = status_of(workflow, error)
+        snap = snapshot(workflow)
+        instance.status = status_of(workflow, snap, error)
         if error:
             instance.error, instance.error_element = error, run.error_element
         elif instance.status != "error":
             instance.error = instance.error_element = None
-        instance.next_timer_at = next_timer_at(workflow) if instance.status == "running" else None
+        instance.next_timer_at = snap.next_timer_at if instance.status == "running" else None
         if instance.status in ("completed", "cancelled") and instance.ended_at is None:
             instance.ended_at = self.now
         self.touch(instance)
-        self.session.flush()
-        projection.sync(self.session, instance, workflow, self.now, completed)
+        with self.session.no_autoflush:  # one flush at commit: the instance row is updated once
+            projection.sync(self.session, instance, snap.ready, self.now, completed,
+                            self.open_before.get(instance.id), self.known_rows)
         for step in run.steps if run else ():
             self.record(instance, step.kind, task_guid=step.task_guid, bpmn_id=step.bpmn_id,
                         data={"name": step.name, **step.data}, actor="engine")
@@ -90,6 +99,10 @@ class Unit:
     def record(self, instance: ProcessInstance, kind: str, *, actor: str | None = None,
                task_guid: str | None = None, bpmn_id: str | None = None,
                data: dict[str, Any] | None = None) -> None:
-        self.audit.append(kind=kind, actor=actor or self.actor, at=self.now, chain=instance_chain(instance.id),
-                          instance_id=instance.id, definition_id=instance.definition_id,
-                          process_id=instance.process_id, task_guid=task_guid, bpmn_id=bpmn_id, data=data)
+        """Append to the instance's audit chain; its head lives on the locked instance row."""
+        chain = instance_chain(instance.id)
+        self.audit.seed(chain, instance.audit_seq or 0, instance.audit_hash)
+        event = self.audit.append(kind=kind, actor=actor or self.actor, at=self.now, chain=chain,
+                                  instance_id=instance.id, definition_id=instance.definition_id,
+                                  process_id=instance.process_id, task_guid=task_guid, bpmn_id=bpmn_id, data=data)
+        instance.audit_seq, instance.audit_hash = event.seq, event.hash

@@ -57,7 +57,7 @@ class InstanceView:
 
     @classmethod
     def of(cls, row: ProcessInstance) -> InstanceView:
-        return cls(row.id, row.process_id, row.definition_id, row.definition.version, row.title, row.status,
+        return cls(row.id, row.process_id, row.definition_id, row.definition_version, row.title, row.status,
                    row.started_by, row.started_at, row.ended_at, row.next_timer_at, row.error, row.error_element)
 
 

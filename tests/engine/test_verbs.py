@@ -130,3 +130,10 @@ def test_timer_fires_with_injected_clock(small, clock):
     assert [t.bpmn_id for t in small.tasks("gina")] == ["escalated"]
     assert small.instance(inst.id).next_timer_at is None
     assert small.fire_due_timers() == 0
+
+
+def test_task_data_and_documentation(small):
+    small.start("small_approval", "alice", {"customer": "华星电子", "amount": 5000})
+    [task] = small.tasks("bob")
+    assert small.task_data(task.id)["customer"] == "华星电子"
+    assert small.task_documentation(task.id) == "审批 {{ customer }} 的申请，金额 {{ amount }}。"

@@ -83,6 +83,7 @@ def upgrade() -> None:
     op.create_table('process_instance',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('definition_id', sa.Integer(), nullable=False),
+    sa.Column('definition_version', sa.Integer(), nullable=False),
     sa.Column('dependency_ids', sa.JSON(), nullable=False),
     sa.Column('process_id', sa.String(length=200), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
@@ -96,6 +97,8 @@ def upgrade() -> None:
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('error_element', sa.String(length=200), nullable=True),
+    sa.Column('audit_seq', sa.Integer(), nullable=False),
+    sa.Column('audit_hash', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['definition_id'], ['process_definition.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
