@@ -30,6 +30,7 @@ from .specs import SourceFile, SpecCache, dependencies_for, executable_processes
 from .specs import decision_ids, new_definition
 from .tasks import TaskVerbs
 from .unit import Unit
+from .versioning import VersionVerbs
 from .views import DefinitionView, InstanceView
 from .xmlsafe import parse_xml
 
@@ -37,7 +38,7 @@ DEFAULT_FORMS_DIR = Path(os.environ.get("APPROVALS_FORMS_DIR") or Path(__file__)
 RETRIES = 3
 
 
-class Engine(TaskVerbs, Queries):
+class Engine(TaskVerbs, VersionVerbs, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers; read the inbox and the history."""
 
     def __init__(self, sa_engine, forms_dir: Path | None = None, clock: Clock | None = None):
@@ -256,7 +257,7 @@ class Engine(TaskVerbs, Queries):
                 raise Conflict(f"instance {instance_id} is not in error")
             workflow = unit.load(instance)
             if upgrade:
-                workflow = self._upgrade(unit, instance, workflow)
+                workflow = self.upgrade_in_place(unit, instance, workflow)
             runner.reset_errors(workflow, data)
             unit.record(instance, "retried", data={"data": data or {}, "upgrade": upgrade,
                                                    "version": instance.definition_version})
@@ -264,19 +265,6 @@ class Engine(TaskVerbs, Queries):
             unit.save(instance, workflow, result)
             return InstanceView.of(instance)
         return self._unit(user, work)
-
-    def _upgrade(self, unit: Unit, instance: ProcessInstance, workflow: BpmnWorkflow) -> BpmnWorkflow:
-        from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
-        newest = self._latest(unit.session, instance.process_id)
-        deps = dependencies_for(unit.session, newest)
-        spec, subprocess_specs = unit.specs.get(unit.session, newest.id, deps)
-        registry = serialization._serializer().registry
-        top_diff, _sub = diff_workflow(registry, workflow, spec, subprocess_specs)
-        migrate_workflow(top_diff, workflow, spec)
-        workflow.subprocess_specs = subprocess_specs
-        unit.record(instance, "migrated", data={"from": instance.definition_id, "to": newest.id})
-        instance.definition_id, instance.definition_version, instance.dependency_ids = newest.id, newest.version, deps
-        return workflow
 
     def fire_due_timers(self, now: datetime | None = None, limit: int = 100) -> int:
         """Run every instance whose earliest timer is due; returns how many instances ran."""

@@ -59,6 +59,11 @@ def _serializer() -> BpmnWorkflowSerializer:
     return ser
 
 
+def registry():
+    """The serializer registry (SpiffWorkflow's spec diff compares specs through it)."""
+    return _serializer().registry
+
+
 def dumps(workflow: BpmnWorkflow) -> str:
     """The instance state as JSON (no spec inside)."""
     return _serializer().serialize_json(workflow)

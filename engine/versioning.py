@@ -1,0 +1,169 @@
+"""Versions while instances run: preview a deployment in plain words, move instances to a new version."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
+from SpiffWorkflow.util.task import TaskState
+
+from . import runner, serialization
+from .changes import Change, describe_changes
+from .checks import Batch
+from .directory import SYSTEM_USER
+from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
+from .models import Group, HumanTask, ProcessDefinition, ProcessInstance
+from .specs import SourceFile, dependencies_for, executable_processes, latest_definitions
+
+LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+
+
+@dataclass(frozen=True)
+class FilePreview:
+    """What deploying one file would do."""
+
+    filename: str
+    process_id: str
+    next_version: int
+    unchanged: bool
+    changes: list[Change] = field(default_factory=list)
+    running: dict[int, int] = field(default_factory=dict)           # version -> running instances
+    waiting_at: dict[str, int] = field(default_factory=dict)        # element id -> instances waiting there
+
+
+@dataclass(frozen=True)
+class MigrationCheck:
+    instance_id: int
+    from_version: int
+    to_version: int
+    can_move: bool
+    reason: str
+    moved: bool = False
+
+
+class VersionVerbs:
+    """Mixed into Engine; relies on its `_unit`, `_groups`, `session` and `specs`."""
+
+    def _require_owner(self, session, user: str) -> None:
+        if user != SYSTEM_USER and "process_owner" not in self._groups(session, user):
+            raise NotAllowed(f"{user} may not change process definitions (needs group process_owner)")
+
+    def preview_deploy(self, sources: list[SourceFile], user: str = SYSTEM_USER) -> list[FilePreview]:
+        """Check the files and describe, per file, the change against the newest deployed version."""
+        with self.session() as s:
+            self._require_owner(s, user)
+            latest = latest_definitions(s)
+            batch = Batch(sources, set(s.scalars(select(Group.id))), self.forms.forms_dir,
+                          {p: d.xml for p, d in latest.items() if d.kind == "bpmn"},
+                          {p: d.xml for p, d in latest.items() if d.kind == "dmn"})
+            problems = batch.check()
+            if problems:
+                raise SpecInvalid(problems)
+            previews = []
+            for source, root, kind in batch.parsed:
+                if kind != "bpmn":
+                    continue
+                pid = executable_processes(root)[0].get("id")
+                old = latest.get(pid)
+                text = source.data.decode("utf-8")
+                changes = describe_changes(old.xml, text) if old else []
+                previews.append(FilePreview(
+                    source.filename, pid, (old.version + 1) if old else 1,
+                    old is not None and old.sha256 == source.sha256, changes,
+                    self._running_by_version(s, pid), self._waiting_at(s, pid)))
+            return previews
+
+    def _running_by_version(self, s, process_id: str) -> dict[int, int]:
+        rows = s.execute(select(ProcessInstance.definition_version, func.count())
+                         .where(ProcessInstance.process_id == process_id,
+                                ProcessInstance.status.in_(("running", "error")))
+                         .group_by(ProcessInstance.definition_version)).all()
+        return {v: n for v, n in rows}
+
+    def _waiting_at(self, s, process_id: str) -> dict[str, int]:
+        rows = s.execute(select(HumanTask.bpmn_id, func.count(func.distinct(HumanTask.instance_id)))
+                         .where(HumanTask.process_id == process_id, HumanTask.status == "open")
+                         .group_by(HumanTask.bpmn_id)).all()
+        return {b: n for b, n in rows}
+
+    def migrate(self, process_id: str, user: str, dry_run: bool = True,
+                instance_ids: list[int] | None = None) -> list[MigrationCheck]:
+        """Move running instances to the newest version: a dry run first says, per instance, if and why not."""
+        with self.session() as s:
+            self._require_owner(s, user)
+            newest = latest_definitions(s, "bpmn").get(process_id)
+            if newest is None:
+                raise NotFound(f"no deployed process {process_id!r}")
+            stmt = select(ProcessInstance.id).where(ProcessInstance.process_id == process_id,
+                                                    ProcessInstance.status.in_(("running", "error")),
+                                                    ProcessInstance.definition_id != newest.id)
+            if instance_ids:
+                stmt = stmt.where(ProcessInstance.id.in_(instance_ids))
+            ids = list(s.scalars(stmt.order_by(ProcessInstance.id)))
+            target_id = newest.id
+        return [self._migrate_one(i, target_id, user, dry_run) for i in ids]
+
+    def _migrate_one(self, instance_id: int, to_id: int, user: str, dry_run: bool) -> MigrationCheck:
+        def work(unit) -> MigrationCheck:
+            s = unit.session
+            instance = unit.lock_instance(instance_id)
+            target = s.get(ProcessDefinition, to_id)
+            workflow = unit.load(instance)
+            deps = dependencies_for(s, target)
+            spec, subprocess_specs = unit.specs.get(s, target.id, deps)
+            registry = serialization.registry()
+            top_diff, sub_diffs = diff_workflow(registry, workflow, spec, subprocess_specs)
+            reason = _refusal(workflow, top_diff, sub_diffs)
+            check = MigrationCheck(instance_id, instance.definition_version, target.version, reason is None,
+                                   reason or "can move: every task in progress exists in the new version")
+            if dry_run or reason:
+                if not dry_run:
+                    unit.record(instance, "migration_refused", data={"to_version": target.version, "reason": reason})
+                return check
+            migrate_workflow(top_diff, workflow, spec)
+            for sp_id, sp_diff in sub_diffs.items():
+                sub = workflow.subprocesses[sp_id]
+                migrate_workflow(sp_diff, sub, subprocess_specs[sub.spec.name])
+            workflow.subprocess_specs = subprocess_specs
+            unit.record(instance, "migrated", data={"from_version": instance.definition_version,
+                                                     "to_version": target.version})
+            instance.definition_id, instance.definition_version, instance.dependency_ids = target.id, target.version, deps
+            unit.save(instance, workflow, runner.run(workflow, unit.now))
+            return MigrationCheck(check.instance_id, check.from_version, check.to_version, True, check.reason, True)
+        try:
+            return self._unit(user, work)
+        except Conflict as exc:
+            return MigrationCheck(instance_id, 0, 0, False, str(exc))
+
+    def upgrade_in_place(self, unit, instance, workflow):
+        """Move a failed instance to the newest version before a retry (refused when unsafe)."""
+        s = unit.session
+        newest = latest_definitions(s, "bpmn")[instance.process_id]
+        deps = dependencies_for(s, newest)
+        spec, subprocess_specs = unit.specs.get(s, newest.id, deps)
+        top_diff, sub_diffs = diff_workflow(serialization.registry(), workflow, spec, subprocess_specs)
+        reason = _refusal(workflow, top_diff, sub_diffs)
+        if reason:
+            raise Conflict(f"instance {instance.id} cannot move to version {newest.version}: {reason}")
+        migrate_workflow(top_diff, workflow, spec, reset_mask=TaskState.READY | TaskState.WAITING | TaskState.ERROR)
+        workflow.subprocess_specs = subprocess_specs
+        unit.record(instance, "migrated", data={"from_version": instance.definition_version,
+                                                 "to_version": newest.version})
+        instance.definition_id, instance.definition_version, instance.dependency_ids = newest.id, newest.version, deps
+        return workflow
+
+
+def _refusal(workflow, top_diff, sub_diffs) -> str | None:
+    """Why moving is unsafe, or None: a task in progress would vanish, or a running subprocess lost its spec."""
+    live_removed = [t for t in top_diff.removed if t.has_state(LIVE)]
+    if live_removed:
+        names = ", ".join(sorted({t.task_spec.bpmn_name or t.task_spec.bpmn_id or t.task_spec.name
+                                  for t in live_removed}))
+        return f"in progress at {names}, which the new version removes"
+    for sp_id, sp_diff in sub_diffs.items():
+        sub = workflow.subprocesses[sp_id]
+        if sp_diff is None and not sub.is_completed():
+            return f"the running subprocess {sub.spec.name} is missing from the new version"
+        if sp_diff is not None and any(t.has_state(LIVE) for t in sp_diff.removed):
+            return f"in progress inside {sub.spec.name} at a task the new version removes"
+    return None
