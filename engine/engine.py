@@ -10,7 +10,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -205,13 +205,21 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
 
     def _open_task(self, unit: Unit, task_id: int):
         """The open task row, its locked instance, the loaded workflow and the READY spiff task."""
-        instance_id = unit.session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
-        if instance_id is None:
-            raise NotFound(f"task {task_id} does not exist")
-        instance = unit.lock_instance(instance_id)
-        # read the row only under the instance lock, so a writer that waited sees the winner's changes
-        row = unit.session.scalars(select(HumanTask).where(HumanTask.id == task_id)
-                                   .options(selectinload(HumanTask.candidates))).one()
+        by_id = select(HumanTask).where(HumanTask.id == task_id).options(joinedload(HumanTask.candidates))
+        if self.locking:
+            # PostgreSQL: lock the instance first and read the row under the lock, so a writer that
+            # waited sees the winner's changes
+            instance_id = unit.session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
+            if instance_id is None:
+                raise NotFound(f"task {task_id} does not exist")
+            instance = unit.lock_instance(instance_id)
+            row = unit.session.scalars(by_id).unique().one()
+        else:
+            # SQLite: writers are serialised by the database and the instance's version column
+            row = unit.session.scalars(by_id).unique().first()
+            if row is None:
+                raise NotFound(f"task {task_id} does not exist")
+            instance = unit.lock_instance(row.instance_id)
         unit.known_rows[row.task_guid] = row
         if row.status != "open":
             who = f" by {row.completed_by}" if row.completed_by else ""
