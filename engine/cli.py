@@ -112,9 +112,27 @@ def cmd_demo_load(args) -> Any:
     return {"started": started, "message": f"demo: {started} instance(s) in flight"}
 
 
+def _timer_thread(interval: float) -> None:
+    """Fire due timers in the background of the web server, so one process is enough to run."""
+    import threading
+
+    def loop() -> None:
+        eng = _engine()
+        while True:
+            try:
+                eng.fire_due_timers()
+            except Exception as exc:  # noqa: BLE001 - keep the loop alive, say what happened
+                print(f"timer worker: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+            time.sleep(interval)
+
+    threading.Thread(target=loop, name="timer-worker", daemon=True).start()
+
+
 def cmd_serve(args) -> Any:
     from web import create_app
     app = create_app()
+    if args.timers:
+        _timer_thread(args.interval)
     print(f"Approvals is running at http://{args.host}:{args.port}/")
     print("Demo sign-ins (password demo123): liuyang (客服, applicant), zhangwei (客服经理), lina (客户经理), "
           "wangqiang (总经理), sunli (业务员), wujun (业务主管), zhengkai (主管领导), huangyan (审计), luoming (流程管理员)")
@@ -172,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="run the web server")
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=5000)
+    sv.add_argument("--no-timers", dest="timers", action="store_false",
+                    help="do not fire timers in this process (run `approvals worker` instead)")
+    sv.add_argument("--interval", type=float, default=30.0, help="seconds between timer checks")
     sv.set_defaults(fn=cmd_serve)
     return parser
 

@@ -18,7 +18,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .specs import is_subworkflow
 
-COMPACT_AT = 60
+COMPACT_AT = 40
 
 
 def _removable(task, workflow) -> bool:

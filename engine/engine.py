@@ -127,7 +127,7 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
         definition = latest.get(process_id)
         if definition is None or definition.kind != "bpmn":
             raise NotFound(f"no deployed process {process_id!r}")
-        deps = dependencies_for(s, definition, latest)
+        deps = dependencies_for(s, definition, self.specs, latest)
         spec, subprocess_specs = self.specs.get(s, definition.id, deps)
         return definition, deps, spec, subprocess_specs
 

@@ -65,7 +65,7 @@ def latest_definitions(session: Session, kind: str | None = None) -> dict[str, P
     return {d.process_id: d for d in session.scalars(stmt)}
 
 
-def dependencies_for(session: Session, definition: ProcessDefinition,
+def dependencies_for(session: Session, definition: ProcessDefinition, cache: SpecCache,
                      latest: dict[str, ProcessDefinition] | None = None) -> list[int]:
     """Definition ids an instance of `definition` needs now: every DMN file and called process, newest."""
     latest = latest if latest is not None else latest_definitions(session)
@@ -74,23 +74,12 @@ def dependencies_for(session: Session, definition: ProcessDefinition,
     seen = {definition.process_id}
     while pending:
         current = pending.pop()
-        for called in _calls_of(current):
+        for called in cache.calls_of(current):
             if called in latest and called not in seen:
                 seen.add(called)
                 needed[latest[called].id] = latest[called]
                 pending.append(latest[called])
     return sorted(needed)
-
-
-_CALLS: dict[int, frozenset[str]] = {}
-
-
-def _calls_of(definition: ProcessDefinition) -> frozenset[str]:
-    """The processes a definition calls; versions are immutable, so this is cached by id."""
-    if definition.id not in _CALLS:
-        root, _ = parse_xml(definition.xml.encode(), definition.filename)
-        _CALLS[definition.id] = frozenset(called_processes(root)) if root is not None else frozenset()
-    return _CALLS[definition.id]
 
 
 def build_parser(sources: list[tuple[str, str, str]]) -> SpiffBpmnParser:
@@ -112,7 +101,15 @@ class SpecCache:
 
     def __init__(self):
         self._specs: dict[tuple[int, tuple[int, ...]], tuple] = {}
+        self._calls: dict[int, frozenset[str]] = {}
         self._lock = threading.Lock()
+
+    def calls_of(self, definition: ProcessDefinition) -> frozenset[str]:
+        """The processes a definition calls; versions are immutable, so this is cached by id."""
+        if definition.id not in self._calls:
+            root, _ = parse_xml(definition.xml.encode(), definition.filename)
+            self._calls[definition.id] = frozenset(called_processes(root)) if root is not None else frozenset()
+        return self._calls[definition.id]
 
     def get(self, session: Session, definition_id: int, dependency_ids: list[int]):
         key = (definition_id, tuple(dependency_ids))

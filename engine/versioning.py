@@ -109,7 +109,7 @@ class VersionVerbs:
             instance = unit.lock_instance(instance_id)
             target = s.get(ProcessDefinition, to_id)
             workflow = unit.load(instance)
-            deps = dependencies_for(s, target)
+            deps = dependencies_for(s, target, unit.specs)
             spec, subprocess_specs = unit.specs.get(s, target.id, deps)
             registry = serialization.registry()
             top_diff, sub_diffs = diff_workflow(registry, workflow, spec, subprocess_specs)
@@ -139,7 +139,7 @@ class VersionVerbs:
         """Move a failed instance to the newest version before a retry (refused when unsafe)."""
         s = unit.session
         newest = latest_definitions(s, "bpmn")[instance.process_id]
-        deps = dependencies_for(s, newest)
+        deps = dependencies_for(s, newest, unit.specs)
         spec, subprocess_specs = unit.specs.get(s, newest.id, deps)
         top_diff, sub_diffs = diff_workflow(serialization.registry(), workflow, spec, subprocess_specs)
         reason = _refusal(workflow, top_diff, sub_diffs)

@@ -1,0 +1,34 @@
+"""Demo instances of 客户投诉处理: one under investigation, one at the responsible department, one query."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+PROCESS = "complaint_handling"
+BPMN = Path(__file__).resolve().parent.parent.parent / "workflows" / "complaint_handling.bpmn"
+
+
+def _registration(received: datetime, customer: str, kind: str, content: str, **extra) -> dict:
+    data = {"customer": customer, "contact": "张主任", "contact_phone": "0591-87654321", "channel": "phone",
+            "received_at": received.replace(microsecond=0).isoformat(), "kind": kind, "content": content}
+    data.update(extra)
+    return data
+
+
+def seed(engine, clock_now: datetime) -> int:
+    """Start three complaints in flight (demo users from users.yaml); returns how many were started."""
+    if not engine.definitions(PROCESS):
+        engine.deploy_paths([BPMN])
+    engine.start(PROCESS, "liuyang", _registration(
+        clock_now - timedelta(hours=2), "福州纺织集团", "complaint", "对第118批面料的色牢度检测结果有异议",
+        severity="general", product="订单 FZ-2026-118", demand="重新检测并书面答复"))
+    major = engine.start(PROCESS, "chenjing", _registration(
+        clock_now - timedelta(hours=1), "泉州服饰有限公司", "complaint",
+        "检测报告数据错误，导致整批货物被海关退回", channel="visit", severity="major",
+        product="报告 QZ-0932", demand="赔偿损失并出具更正报告"))
+    task = next(t for t in engine.tasks("zhengkai") if t.instance_id == major.id and t.bpmn_id == "investigate")
+    engine.complete(task.id, "zhengkai", {"investigation": "核对原始记录，发现录入错误",
+                                          "cause": "报告录入未经复核", "responsible_dept": "technical"})
+    engine.start(PROCESS, "chenjing", _registration(clock_now, "厦门面料贸易公司", "query",
+                                                    "查询第205号样品的检测进度", channel="phone"))
+    return 3

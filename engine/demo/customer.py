@@ -1,0 +1,43 @@
+"""Demo customers and grade changes in flight: a downgrade and an upgrade waiting for the sales head,
+and a customer on the blacklist waiting for its expiry."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from ..records.customer import ensure_customer
+
+PROCESS = "grade_change"
+WORKFLOWS = Path(__file__).resolve().parent.parent.parent / "workflows"
+CUSTOMERS = (("福州纺织集团", "A"), ("漳州织造厂", "A"), ("泉州服饰有限公司", "B"), ("厦门面料贸易公司", "C"),
+             ("宁德布业有限公司", "B"), ("莆田鞋业有限公司", "D"))
+
+
+def _proposal(customer: str, kind: str, volume: int, **extra) -> dict:
+    data = {"customer_name": customer, "kind": kind, "annual_volume": volume, "payment_record": "on_time",
+            "default_record": "none", "reason": "2026年第四季度客户评价", "evidence": "年度对账单与回款记录"}
+    data.update(extra)
+    return data
+
+
+def seed(engine, clock_now: datetime) -> int:
+    """Register the demo customers and start three grade changes; returns how many were started."""
+    if not engine.definitions(PROCESS):
+        engine.deploy_paths([WORKFLOWS / "grade_rules.dmn", WORKFLOWS / "grade_change.bpmn"])
+    with engine.Session() as session, session.begin():
+        for name, grade in CUSTOMERS:
+            ensure_customer(session, name, clock_now, grade)
+    engine.start(PROCESS, "sunli", _proposal(
+        "漳州织造厂", "downgrade", 2_400_000, proposed_grade="B", payment_record="late",
+        found_at=(clock_now - timedelta(days=2)).replace(microsecond=0).isoformat(),
+        reason="连续两个月付款不及时", evidence="应收账款账龄表：逾期45天"))
+    engine.start(PROCESS, "zhoujie", _proposal(
+        "泉州服饰有限公司", "upgrade", 3_400_000, proposed_grade="A",
+        reason="评价阶段表现良好，愿意建立长期合作", evidence="全年按期付款，无违约记录"))
+    listed = engine.start(PROCESS, "sunli", _proposal(
+        "宁德布业有限公司", "blacklist", 800_000, default_record="some",
+        reason="恶意拖欠货款并在行业内散布不实言论，造成重大损失和声誉损害", evidence="催款函、律师函及对账单"))
+    task = next(t for t in engine.tasks("zhaomin") if t.instance_id == listed.id)
+    engine.complete(task.id, "zhaomin", {"decision": "approve", "verification": "经核实，欠款及不实言论属实",
+                                         "validity_months": 6})
+    return 3

@@ -1,0 +1,40 @@
+"""Demo instances of 客户参观审批: one waiting for the CS manager, one for the GM, one at the gate."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+PROCESS = "tour_approval"
+BPMN = Path(__file__).resolve().parent.parent.parent / "workflows" / "tour_approval.bpmn"
+
+
+def _application(now: datetime, tour_type: str, days: float, customer: str, **extra) -> dict:
+    data = {"customer": customer, "contact_person": "王经理", "contact_phone": "13800138000",
+            "tour_type": tour_type, "tour_start": (now + timedelta(days=days)).replace(microsecond=0).isoformat(),
+            "visitors": 6, "purpose": "考察生产线与质量控制流程", "areas": ["showroom", "workshop"],
+            "photo_requested": False, "special_case": False}
+    data.update(extra)
+    return data
+
+
+def _complete(engine, instance_id: int, user: str, bpmn_id: str, data: dict) -> None:
+    task = next(t for t in engine.tasks(user) if t.instance_id == instance_id and t.bpmn_id == bpmn_id)
+    engine.complete(task.id, user, data)
+
+
+def seed(engine, clock_now: datetime) -> int:
+    """Start three tours in flight (demo users from users.yaml); returns how many were started."""
+    if not engine.definitions(PROCESS):
+        engine.deploy_paths([BPMN])
+    engine.start(PROCESS, "liuyang", _application(
+        clock_now, "key", 5, "福州纺织集团", visitors=8, photo_requested=True,
+        photo_reason="拍摄新生产线，用于双方联合推广"))
+    group = engine.start(PROCESS, "chenjing", _application(clock_now, "group", 7, "省服装行业协会", visitors=25,
+                                                           areas=["showroom", "lab"]))
+    _complete(engine, group.id, "zhangwei", "cs_review", {
+        "decision": "approve", "tour_content": "面料检测流程介绍", "tour_scope": "产品展厅、质检实验室",
+        "tour_route": "展厅→质检实验室→会议室"})
+    ordinary = engine.start(PROCESS, "liuyang", _application(clock_now, "ordinary", 2, "厦门面料贸易公司",
+                                                             visitors=3, areas=["showroom"]))
+    _complete(engine, ordinary.id, "lina", "am_approve", {"decision": "approve", "comment": "老客户，同意"})
+    return 3

@@ -1,0 +1,200 @@
+"""A request's whole life in a real browser: apply, approve from the inbox, see the outcome, audit it."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import serve_scenario
+from tests.browser.scenarios import SCENARIOS, Scenario, Step
+from tests.conftest import DATA
+
+PHONE = {"width": 390, "height": 844}
+
+
+def sign_in(browser: Browser, base: str, scenario: Scenario, user: str, **context) -> Page:
+    page = browser.new_context(**context).new_page()
+    page.set_default_timeout(15000)
+    page.goto(f"{base}/login")
+    page.fill("#username", user)
+    page.fill("#password", scenario.password(user))
+    page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/inbox$"))
+    return page
+
+
+def no_sideways_scroll(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def apply(page: Page, scenario: Scenario, base: str) -> int:
+    page.click("header nav >> text=发起申请")
+    page.click(f"text={scenario.process_name}")
+    expect(page).to_have_url(f"{base}/start/{scenario.process_id}")
+    scenario.break_request(page)
+    page.click("button[type=submit].primary")
+    expect(page.locator(".form-errors")).to_be_visible()  # 422: the page says what is wrong
+    expect(page.locator(".field.invalid")).to_have_count(1)
+    scenario.fill_request(page)
+    page.click("button[type=submit].primary")
+    expect(page).to_have_url(re.compile(r"/requests/\d+$"))
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def approve(page: Page, step: Step, artifacts: Path, first: bool) -> None:
+    page.click("header nav >> text=组内待认领" if step.queue == "group" else "header nav >> text=我的待办")
+    item = page.locator(".task-item", has_text=step.task_title)
+    expect(item).to_have_count(1)
+    if first:
+        page.screenshot(path=str(artifacts / "inbox.png"), full_page=True)
+    if step.claim_first:
+        item.locator("button", has_text="认领").click()
+    else:
+        item.locator("a.task-title").click()
+    expect(page.locator("h1")).to_have_text(step.task_title)
+    if step.fill:
+        step.fill(page)
+    if first:
+        # Enter in a text box must not send a verdict: the first submit button is a disabled trap.
+        text_box = page.locator(".task-form input[type=text]").first
+        if text_box.count():
+            url = page.url
+            text_box.press("Enter")
+            page.wait_for_timeout(300)
+            assert page.url == url
+        page.screenshot(path=str(artifacts / "task.png"), full_page=True)
+    page.click(f"button[name=decision][value={step.decision}]")
+    expect(page.locator(".flash-success")).to_be_visible()
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_request_from_application_to_audit(browser, bpmn_js, scenario, tmp_path, artifacts):
+    engine, server = serve_scenario(scenario, tmp_path)
+    with server:
+        base = server.url
+        problems: list[str] = []
+
+        applicant = sign_in(browser, base, scenario, scenario.applicant)
+        instance_id = apply(applicant, scenario, base)  # (its 422 on purpose is logged as a console error)
+        applicant.on("pageerror", lambda exc: problems.append(str(exc)))
+        applicant.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+        expect(applicant.locator("#instance-status")).to_have_text("进行中")
+
+        for number, step in enumerate(scenario.steps):
+            approver = sign_in(browser, base, scenario, step.user)
+            approve(approver, step, artifacts, first=number == 0)
+            approver.context.close()
+
+        applicant.reload()
+        expect(applicant.locator("#instance-status")).to_have_text(scenario.final_status)
+        timeline = applicant.locator("#timeline")
+        for step in scenario.steps:
+            name = engine.user(step.user).name
+            expect(timeline).to_contain_text(name)
+        for decision in {step.decision for step in scenario.steps}:
+            expected = sum(step.decision == decision for step in scenario.steps)
+            expect(timeline.locator(f".badge.decision-{decision}")).to_have_count(expected)
+        if scenario.has_layout:
+            expect(applicant.locator("#diagram")).to_have_attribute("data-state", "ready")
+            assert applicant.locator("#diagram .djs-shape.path-done").count() >= len(scenario.steps)
+        else:
+            expect(applicant.locator("#diagram")).to_have_attribute("data-state", "no-layout")
+            expect(applicant.locator("#diagram .diagram-message")).to_be_visible()
+        applicant.screenshot(path=str(artifacts / "instance.png"), full_page=True)
+        assert problems == [], problems
+
+        auditor = sign_in(browser, base, scenario, scenario.auditor)
+        auditor.click("header nav >> text=审计")
+        auditor.select_option("#a-process", scenario.process_id)
+        auditor.fill("#a-instance", str(instance_id))
+        auditor.click("button:has-text('查询')")
+        rows = auditor.locator("#audit-results tbody tr")
+        expect(rows).to_have_count(len(engine.audit_trail(instance_id)))
+        expect(auditor.locator("#audit-results .badge.ok").first).to_be_visible()
+        auditor.screenshot(path=str(artifacts / "audit.png"), full_page=True)
+        with auditor.expect_download() as csv_download:
+            auditor.click("#export-csv")
+        table = list(csv.DictReader(io.StringIO(Path(csv_download.value.path()).read_text(encoding="utf-8-sig"))))
+        assert {r["instance_id"] for r in table} == {str(instance_id)}
+        assert sum(r["kind"] == "completed" for r in table) == len(scenario.steps)
+        with auditor.expect_download() as json_download:
+            auditor.click("#export-json")
+        body = json.loads(Path(json_download.value.path()).read_text(encoding="utf-8"))
+        assert body["count"] == len(table) and body["exported_by"] == scenario.auditor
+        auditor.click(f"#audit-results a[href='/requests/{instance_id}'] >> nth=0")
+        expect(auditor.locator("#chain-status")).to_have_class(re.compile("ok"))
+        assert auditor.locator("form[action$='/cancel']").count() == 0  # auditors never act
+        applicant.context.close()
+        auditor.context.close()
+    engine.sa_engine.dispose()
+
+
+def serve_widgets(tmp_path):
+    return serve_scenario(SCENARIOS[0], tmp_path, bpmn_files=(DATA / "web_widgets.bpmn",),
+                          forms_dirs=(DATA / "web_forms",))
+
+
+WIDGET_DATA = {"name": "宏达", "kind": "a", "count": 2, "areas": ["east"], "lines": [{"item": "面料", "qty": 3}]}
+
+
+def collect_problems(page: Page) -> list[str]:
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    return problems
+
+
+def test_phone_width_keyboard_and_english(browser, tmp_path, artifacts):
+    """Every widget at phone width: readable without sideways scrolling, keyboard reachable, rows added."""
+    engine, server = serve_widgets(tmp_path)
+    with server:
+        engine.start("web_widgets", "alice", WIDGET_DATA)
+        page = sign_in(browser, server.url, SCENARIOS[0], "alice", viewport=PHONE)
+        problems = collect_problems(page)
+        assert no_sideways_scroll(page)
+        page.locator("a.task-title").first.click()
+        expect(page.locator("#f-lines-0-item")).to_have_value("面料")
+        assert no_sideways_scroll(page)
+        rows = page.locator("[data-rows=lines] .row-entry")
+        expect(rows).to_have_count(2)  # the row typed before and one spare
+        page.click("button.add-row")
+        expect(rows).to_have_count(3)
+        expect(page.locator("#f-lines-2-item")).to_be_focused()
+        page.screenshot(path=str(artifacts / "task-phone.png"), full_page=True)
+        # Every control is reachable with the keyboard: tab from the first field to the submit button.
+        page.locator("#f-name").focus()
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.matches('button.primary[type=submit]')"):
+                break
+        else:
+            pytest.fail("the submit button cannot be reached with Tab")
+        page.click("text=English")
+        expect(page.locator("h2#actions-h")).to_have_text("Hand over")
+        assert problems == [], problems
+        page.context.close()
+    engine.sa_engine.dispose()
+
+
+def test_diagram_marks_open_task_and_path_taken(browser, bpmn_js, tmp_path, artifacts):
+    engine, server = serve_widgets(tmp_path)
+    with server:
+        inst = engine.start("web_widgets", "alice", WIDGET_DATA)
+        page = sign_in(browser, server.url, SCENARIOS[0], "alice")
+        problems = collect_problems(page)
+        page.goto(f"{server.url}/requests/{inst.id}")
+        expect(page.locator("#diagram")).to_have_attribute("data-state", "ready")
+        expect(page.locator("#diagram .djs-shape.current-task")).to_have_count(1)
+        expect(page.locator("#diagram [data-element-id=check].current-task")).to_have_count(1)
+        expect(page.locator("#diagram [data-element-id=start].path-done")).to_have_count(1)
+        expect(page.locator("#diagram [data-element-id=f1].path-done")).to_have_count(1)
+        expect(page.locator("#diagram [data-element-id=end].path-done")).to_have_count(0)
+        page.screenshot(path=str(artifacts / "instance-diagram.png"), full_page=True)
+        assert problems == [], problems
+        page.context.close()
+    engine.sa_engine.dispose()

@@ -1,0 +1,293 @@
+"""Scenarios for 客户参观审批 (PROCEDURES.md §1; seed 000 ㈠客户参观接待管理制度 第一条–第八条)."""
+from __future__ import annotations
+
+import re
+import threading
+from datetime import timedelta
+from uuid import UUID
+
+import pytest
+from sqlalchemy import select
+
+from engine import NotAllowed
+from engine.clock import parse_iso
+from engine.records.complaint import next_complaint_value
+from engine.records.tour import Tour, TourPermitCounter, next_permit_value
+from tests.conftest import WORKFLOWS
+
+PROCESS = "tour_approval"
+
+
+@pytest.fixture
+def eng(engine):
+    engine.deploy_paths([WORKFLOWS / "tour_approval.bpmn"], "luoming")
+    return engine
+
+
+def task_data(engine, task) -> dict:
+    """The data a task sees, and its documentation template. Works around Engine.task_data and
+    Engine.task_documentation reading a HumanTask row after their session has expired it."""
+    with engine.session() as s:
+        spiff_task = engine._workflow(s, task.instance_id).get_task_from_id(UUID(task.task_guid))
+        return {**spiff_task.data, "__doc__": spiff_task.task_spec.documentation or ""}
+
+
+def application(clock, tour_type="key", hours_ahead=96.0, **extra):
+    data = {"customer": "福州纺织集团", "contact_person": "王经理", "contact_phone": "13800138000",
+            "tour_type": tour_type, "tour_start": (clock.now + timedelta(hours=hours_ahead)).isoformat(),
+            "visitors": 6, "purpose": "考察生产线", "areas": ["showroom", "workshop"],
+            "photo_requested": False, "special_case": False}
+    data.update(extra)
+    return data
+
+
+def task_for(engine, user, inst, bpmn_id):
+    found = [t for t in engine.tasks(user) if t.instance_id == inst.id and t.bpmn_id == bpmn_id]
+    assert found, f"{user} has no {bpmn_id} task; open: {[t.bpmn_id for t in engine.open_tasks(inst.id)]}"
+    return found[0]
+
+
+def do(engine, user, inst, bpmn_id, data):
+    return engine.complete(task_for(engine, user, inst, bpmn_id).id, user, data)
+
+
+def open_ids(engine, inst):
+    return [t.bpmn_id for t in engine.open_tasks(inst.id)]
+
+
+def tour(engine, inst) -> Tour:
+    with engine.session() as s:
+        row = s.scalars(select(Tour).where(Tour.instance_id == inst.id)).one()
+        s.expunge(row)
+        return row
+
+
+CS_OK = {"decision": "approve", "tour_content": "参观生产线与质检流程", "tour_scope": "一车间、质检实验室",
+         "tour_route": "展厅→一车间→实验室"}
+
+
+def approve_key(engine, inst, photo=None):
+    do(engine, "zhangwei", inst, "cs_review", CS_OK)
+    if photo is None:
+        return do(engine, "wangqiang", inst, "gm_approve", {"decision": "approve"})
+    return do(engine, "wangqiang", inst, "gm_photo", {"decision": "approve", **photo})
+
+
+def notices(engine, inst):
+    return [e.data for e in engine.audit_trail(inst.id) if e.kind == "notified"]
+
+
+# ------------------------------------------------------------------ rule 1–2: approver by type
+@pytest.mark.parametrize("tour_type", ["key", "group"])
+def test_key_and_group_tours_go_to_cs_manager_then_gm(eng, clock, tour_type):
+    inst = eng.start(PROCESS, "liuyang", application(clock, tour_type))
+    assert open_ids(eng, inst) == ["cs_review"]
+    review = task_for(eng, "zhangwei", inst, "cs_review")
+    assert review.candidate_groups == ("cs_manager",)
+    assert review.due_at == parse_iso(application(clock, tour_type)["tour_start"])  # expiry is its deadline
+    assert not [t for t in eng.tasks("lina") if t.instance_id == inst.id]
+    assert tour(eng, inst).status == "applied" and not tour(eng, inst).late
+
+    do(eng, "zhangwei", inst, "cs_review", CS_OK)
+    assert open_ids(eng, inst) == ["gm_approve"]
+    assert tour(eng, inst).status == "applied"  # the CS manager alone does not approve a formal application
+    do(eng, "wangqiang", inst, "gm_approve", {"decision": "approve"})
+
+    row = tour(eng, inst)
+    assert row.status == "approved" and row.permit_no
+    assert [(a["role"], a["user"], a["decision"]) for a in row.approvers] == [
+        ("cs_manager", "zhangwei", "approve"), ("gm", "wangqiang", "approve")]
+    assert row.arrangement["route"] == "展厅→一车间→实验室"
+    # 《参观通知单》 to all departments (第二条1)
+    assert {n["to"] for n in notices(eng, inst)} == {"group:cs_staff", "group:production", "group:technical",
+                                                     "group:quality", "group:gatekeeper"}
+    if tour_type == "key":  # 第八条1: reception noted for key customers
+        assert "客户服务部经理陪同" in row.arrangement["reception"]
+        assert "接待安排" in notices(eng, inst)[0]["body"]
+
+
+@pytest.mark.parametrize("tour_type,hours_ahead", [("ordinary", 30), ("temporary", 2)])
+def test_ordinary_and_temporary_tours_end_at_account_manager(eng, clock, tour_type, hours_ahead):
+    inst = eng.start(PROCESS, "liuyang", application(clock, tour_type, hours_ahead))
+    assert open_ids(eng, inst) == ["am_approve"]
+    assert not [t for t in eng.tasks("zhangwei") if t.instance_id == inst.id]
+    do(eng, "lina", inst, "am_approve", {"decision": "approve"})
+    assert open_ids(eng, inst) == ["gate"]
+    row = tour(eng, inst)
+    assert row.status == "approved"
+    assert [(a["role"], a["user"]) for a in row.approvers] == [("account_manager", "lina")]
+    assert [n["to"] for n in notices(eng, inst)] == ["group:cs_staff"]
+
+
+def test_rejection_refuses_the_tour(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "ordinary", 30))
+    done = do(eng, "lina", inst, "am_approve", {"decision": "reject", "comment": "本周接待已满"})
+    assert done.status == "completed"
+    row = tour(eng, inst)
+    assert (row.status, row.status_reason, row.permit_no) == ("refused", "本周接待已满", None)
+
+
+def test_applicant_cannot_approve_own_application(eng, clock):
+    inst = eng.start(PROCESS, "lina", application(clock, "ordinary", 30))
+    with pytest.raises(NotAllowed):
+        do(eng, "lina", inst, "am_approve", {"decision": "approve"})
+
+
+# ------------------------------------------------------------------ rule 3: notice periods
+@pytest.mark.parametrize("tour_type,hours_ahead,in_time", [
+    ("key", 71, False), ("key", 73, True), ("group", 71, False), ("group", 73, True),
+    ("ordinary", 23, False), ("ordinary", 25, True), ("temporary", 0.5, False), ("temporary", 1.5, True)])
+def test_notice_period_per_type(eng, clock, tour_type, hours_ahead, in_time):
+    inst = eng.start(PROCESS, "liuyang", application(clock, tour_type, hours_ahead))
+    first = "cs_review" if tour_type in ("key", "group") else "am_approve"
+    assert open_ids(eng, inst) == ([first] if in_time else ["revise"])
+    assert tour(eng, inst).status == ("applied" if in_time else "returned")
+
+
+def test_late_application_without_special_case_is_returned_and_may_be_revised(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "ordinary", 10))
+    revise = task_for(eng, "liuyang", inst, "revise")
+    assert revise.lane == "initiator" and revise.candidate_users == ("liuyang",)
+    assert "提前24小时" in task_data(eng, revise)["return_reason"]
+    assert tour(eng, inst).status == "returned"
+
+    new_start = (clock.now + timedelta(days=3)).isoformat()
+    do(eng, "liuyang", inst, "revise", {"action": "revise", "tour_start": new_start, "special_case": False})
+    assert open_ids(eng, inst) == ["am_approve"]
+    row = tour(eng, inst)
+    assert row.status == "applied" and row.tour_start == parse_iso(new_start) and not row.late
+
+
+def test_returned_application_may_be_withdrawn(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key", 24))
+    done = do(eng, "liuyang", inst, "revise", {"action": "withdraw", "revise_note": "客户取消来访"})
+    assert done.status == "completed"
+    assert (tour(eng, inst).status, tour(eng, inst).status_reason) == ("withdrawn", "客户取消来访")
+
+
+def test_late_application_with_special_case_goes_on_marked_late(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key", 24, special_case=True,
+                                                     special_reason="客户总裁临时来闽"))
+    review = task_for(eng, "zhangwei", inst, "cs_review")
+    data = task_data(eng, review)
+    assert data["late"] is True and data["special_reason"] == "客户总裁临时来闽"
+    assert "{% if late %}【逾期申请】" in data["__doc__"]
+    row = tour(eng, inst)
+    assert row.late and row.special_case and row.status == "applied"
+    approve_key(eng, inst)
+    assert tour(eng, inst).status == "approved" and tour(eng, inst).late
+
+
+# ------------------------------------------------------------------ rule 4: expiry
+@pytest.mark.parametrize("tour_type,hours_ahead,step", [("key", 96, "cs_review"), ("group", 96, "gm_approve"),
+                                                        ("temporary", 2, "am_approve")])
+def test_unapproved_application_expires_when_tour_time_arrives(eng, clock, tour_type, hours_ahead, step):
+    inst = eng.start(PROCESS, "liuyang", application(clock, tour_type, hours_ahead))
+    if step == "gm_approve":
+        do(eng, "zhangwei", inst, "cs_review", CS_OK)
+    assert open_ids(eng, inst) == [step]
+    clock.advance(hours=hours_ahead - 1)
+    assert eng.fire_due_timers() == 0 and open_ids(eng, inst) == [step]
+    clock.advance(hours=1, minutes=1)
+    assert eng.fire_due_timers() == 1
+    assert eng.instance(inst.id).status == "completed"
+    assert open_ids(eng, inst) == []
+    row = tour(eng, inst)
+    assert row.status == "expired" and "自动失效" in row.status_reason and row.permit_no is None
+
+
+def test_returned_application_not_resubmitted_expires(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key", 48))
+    clock.advance(hours=49)
+    eng.fire_due_timers()
+    assert tour(eng, inst).status == "expired"
+
+
+# ------------------------------------------------------------------ rule 5: photography
+def test_photography_on_ordinary_tour_is_refused_but_the_tour_goes_on(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "ordinary", 30, photo_requested=True,
+                                                     photo_reason="宣传资料"))
+    row = tour(eng, inst)
+    assert row.photo_status == "refused" and "仅重点客户" in row.photo_reason and row.status == "applied"
+    do(eng, "lina", inst, "am_approve", {"decision": "approve"})
+    row = tour(eng, inst)
+    assert row.status == "approved" and row.photo_status == "refused" and row.permit_no
+
+
+def test_photography_on_key_tour_gm_consents_and_a_photographer_is_designated(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key", photo_requested=True, photo_reason="用于产品推广"))
+    assert tour(eng, inst).photo_status == "requested"
+    do(eng, "zhangwei", inst, "cs_review", {**CS_OK, "photo_opinion": "建议同意"})
+    assert open_ids(eng, inst) == ["gm_photo"]
+    do(eng, "wangqiang", inst, "gm_photo", {"decision": "approve", "photo_decision": "consent"})
+    assert open_ids(eng, inst) == ["designate"]
+    do(eng, "zhangwei", inst, "designate", {"photographer": "陈静"})
+    row = tour(eng, inst)
+    assert (row.photo_status, row.photographer, row.status) == ("consented", "陈静", "approved")
+    assert open_ids(eng, inst) == ["gate"]
+
+
+def test_photography_on_key_tour_gm_refuses_without_refusing_the_tour(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key", photo_requested=True, photo_reason="用于产品推广"))
+    approve_key(eng, inst, {"photo_decision": "refuse", "photo_comment": "涉及新工艺，不宜拍照"})
+    row = tour(eng, inst)
+    assert (row.photo_status, row.photo_reason) == ("refused", "涉及新工艺，不宜拍照")
+    assert row.status == "approved" and row.photographer == "" and open_ids(eng, inst) == ["gate"]
+
+
+# ------------------------------------------------------------------ rules 6–8: permit, gate, done
+def test_permit_numbers_are_unique_and_reach_the_gatekeeper(eng, clock):
+    first = eng.start(PROCESS, "liuyang", application(clock, "key"))
+    second = eng.start(PROCESS, "chenjing", application(clock, "ordinary", 30, customer="厦门面料公司"))
+    do(eng, "lina", second, "am_approve", {"decision": "approve"})
+    approve_key(eng, first)
+    numbers = [tour(eng, first).permit_no, tour(eng, second).permit_no]
+    assert all(re.fullmatch(r"CG-2026-\d{4}", n) for n in numbers)
+    assert numbers == ["CG-2026-0002", "CG-2026-0001"]
+    with eng.session() as s:
+        assert s.scalars(select(TourPermitCounter.value)).one() == 2
+
+    gate = task_for(eng, "maliang", first, "gate")
+    assert gate.lane == "gatekeeper" and gate.candidate_groups == ("gatekeeper",)
+    gate_data = task_data(eng, gate)
+    assert gate_data["permit"]["permit_no"] == numbers[0]
+    assert "{{ permit.permit_no }}" in gate_data["__doc__"]
+    assert all(numbers[0] in n["subject"] for n in notices(eng, first))
+
+
+def test_tour_recorded_as_done_by_the_host(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key"))
+    approve_key(eng, inst)
+    clock.advance(hours=96)
+    do(eng, "maliang", inst, "gate", {"arrived": True, "badges_issued": 6})
+    assert tour(eng, inst).badges_issued == 6 and tour(eng, inst).arrived_at is not None
+    done_task = task_for(eng, "liuyang", inst, "done")
+    assert done_task.lane == "initiator"
+    result = do(eng, "liuyang", inst, "done", {"took_place": True, "badges_returned": True, "done_notes": "顺利"})
+    assert result.status == "completed"
+    row = tour(eng, inst)
+    assert (row.status, row.took_place, row.badges_returned) == ("done", True, True)
+    assert "顺利" in row.notes and row.closed_at is not None
+
+
+@pytest.mark.parametrize("bump", [next_permit_value, next_complaint_value], ids=["permit", "complaint"])
+def test_number_counters_serialise_concurrent_transactions(engine, bump):
+    """Two transactions asking for the first number of a year at once get 1 and 2, never the same."""
+    results, errors = [], []
+
+    def other():
+        try:
+            with engine.Session() as s, s.begin():
+                results.append(bump(s, "XX", 2026))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=other)
+    with engine.Session() as s:
+        with s.begin():
+            results.append(bump(s, "XX", 2026))
+            thread.start()
+            thread.join(0.5)
+            assert thread.is_alive()  # waits for this transaction's row
+        thread.join(30)
+    assert errors == [] and results == [1, 2]

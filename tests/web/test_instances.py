@@ -1,0 +1,139 @@
+"""The instance page: status, open tasks, diagram markers, record panel, timeline; cancel rules."""
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+
+from tests.web.conftest import login, open_task, start_request
+from web.records import record_of
+
+
+def data_attr(html: str, name: str):
+    return json.loads(unescape(re.search(rf'data-{name}="([^"]*)"', html).group(1)))
+
+
+def approve_all(engine, inst):
+    engine.complete(open_task(engine, inst.id, "manager_approval").id, "bob", {"decision": "approve", "comment": "好"})
+    engine.complete(open_task(engine, inst.id, "gm_approval").id, "gina", {"decision": "approve"})
+
+
+def test_applicant_sees_status_open_task_and_diagram_markers(client, web_engine):
+    inst = start_request(web_engine)
+    login(client, "alice")
+    page = client.get(f"/requests/{inst.id}")
+    assert page.status_code == 200
+    assert 'id="instance-status"' in page.text and "经理审批" in page.text
+    assert data_attr(page.text, "current") == ["manager_approval"]
+    assert data_attr(page.text, "done") == ["prepare"]  # the script task ran; from the audit trail
+    assert 'data-xml-url="/requests/%d/diagram.bpmn"' % inst.id in page.text
+    assert "bpmn-navigated-viewer.production.min.js" in page.text and "diagram.js" in page.text
+    xml = client.get(f"/requests/{inst.id}/diagram.bpmn")
+    assert xml.status_code == 200 and xml.mimetype == "application/xml" and b'id="small_approval"' in xml.data
+
+
+def test_timeline_shows_who_when_what_and_the_data(client, web_engine):
+    inst = start_request(web_engine)
+    task = open_task(web_engine, inst.id, "manager_approval")
+    web_engine.claim(task.id, "bob", "我来处理")
+    approve_all(web_engine, inst)
+    login(client, "alice")
+    page = client.get(f"/requests/{inst.id}").text
+    timeline = page[page.index('id="timeline"'):]
+    assert timeline.index("爱丽丝") < timeline.index("鲍勃") < timeline.index("吉娜")
+    assert "我来处理" in timeline and "<dt>说明</dt><dd>好</dd>" in timeline
+    assert 'class="badge decision-approve">同意<' in timeline
+    assert "<dt>客户</dt><dd>宏达公司</dd>" in timeline
+    assert re.search(r'<time datetime="2026-11-23T01:00:00\+00:00">', timeline)
+    assert data_attr(page, "current") == [] and "end_done" in data_attr(page, "done")
+    assert "status-completed" in page
+
+
+def test_record_panel_picks_identifiers_from_the_data():
+    data = {"customer": "宏达", "permit": {"permit_no": "CG-2026-001"}, "complaint_rec": {"number": "TS-7"},
+            "grade": "A", "contract_no": "", "level": "high"}
+    assert record_of(data) == [("Permit number", "CG-2026-001"), ("Complaint number", "TS-7"),
+                               ("Customer grade", "A"), ("Customer", "宏达")]
+
+
+def test_record_panel_on_the_page(client, web_engine):
+    inst = start_request(web_engine, customer="宏达公司")
+    login(client, "alice")
+    page = client.get(f"/requests/{inst.id}").text
+    assert re.search(r'id="record"><dt>[^<]+</dt><dd>宏达公司</dd>', page)
+
+
+def test_who_may_open_an_instance(client, web_engine):
+    inst = start_request(web_engine)
+    for user, status in (("alice", 200), ("bob", 200), ("dave", 200), ("owen", 200), ("audrey", 200),
+                         ("gina", 403), ("mallory", 403)):
+        login(client, user)
+        assert client.get(f"/requests/{inst.id}").status_code == status, user
+        client.post("/logout")
+    approve_all(web_engine, inst)
+    login(client, "gina")  # she completed a task of it now
+    assert client.get(f"/requests/{inst.id}").status_code == 200
+
+
+def test_cancel_by_initiator_with_reason(client, web_engine):
+    inst = start_request(web_engine)
+    login(client, "alice")
+    assert "/cancel" in client.get(f"/requests/{inst.id}").text
+    response = client.post(f"/requests/{inst.id}/cancel", data={"reason": "不需要了"})
+    assert response.status_code == 302
+    assert web_engine.instance(inst.id).status == "cancelled"
+    page = client.get(f"/requests/{inst.id}").text
+    assert "不需要了" in page and "/cancel" not in page
+    assert client.post(f"/requests/{inst.id}/cancel").status_code == 409
+
+
+def test_cancel_refused_to_others_allowed_to_process_owner(client, web_engine):
+    inst = start_request(web_engine)
+    login(client, "bob")
+    assert "/cancel" not in client.get(f"/requests/{inst.id}").text
+    assert client.post(f"/requests/{inst.id}/cancel").status_code == 403
+    client.post("/logout")
+    login(client, "owen")
+    assert client.post(f"/requests/{inst.id}/cancel", data={"reason": "流程调整"}).status_code == 302
+    assert web_engine.instance(inst.id).status == "cancelled"
+
+
+def test_my_requests_and_all_requests(client, web_engine):
+    mine = start_request(web_engine, "alice", customer="甲")
+    theirs = start_request(web_engine, "dave", customer="乙")
+    login(client, "alice")
+    page = client.get("/requests/").text
+    assert f'href="/requests/{mine.id}"' in page and f'href="/requests/{theirs.id}"' not in page
+    assert f'href="/requests/{theirs.id}"' not in client.get("/requests/?scope=all").text
+    client.post("/logout")
+    login(client, "audrey")
+    page = client.get("/requests/?scope=all&process=small_approval&status=running").text
+    assert f'href="/requests/{mine.id}"' in page and f'href="/requests/{theirs.id}"' in page
+
+
+def test_auditor_sees_the_chain_verified(client, web_engine):
+    inst = start_request(web_engine)
+    login(client, "audrey")
+    page = client.get(f"/requests/{inst.id}").text
+    assert 'class="chain ok"' in page and "/cancel" not in page
+    with web_engine.sa_engine.begin() as conn:
+        from sqlalchemy import text
+        conn.execute(text("UPDATE audit_event SET actor = 'mallory' WHERE instance_id = :i AND seq = 1"),
+                     {"i": inst.id})
+    page = client.get(f"/requests/{inst.id}").text
+    assert 'class="chain broken"' in page
+
+
+def test_vendor_route_serves_only_the_viewer(client, app, tmp_path):
+    login(client, "alice")
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "bpmn-navigated-viewer.production.min.js").write_text("window.BpmnJS = function () {};")
+    (dist / "bpmn-modeler.production.min.js").write_text("nope")
+    app.config["BPMN_JS_DIST"] = str(dist)
+    response = client.get("/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js")
+    assert response.status_code == 200 and b"BpmnJS" in response.data
+    response.close()
+    assert client.get("/vendor/bpmn-js/bpmn-modeler.production.min.js").status_code == 404
+    assert client.get("/vendor/bpmn-js/../package.json").status_code == 404
+    assert client.get("/vendor/bpmn-js/assets/bpmn-js.css").status_code == 404  # allowed, but missing here

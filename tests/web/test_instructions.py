@@ -1,0 +1,22 @@
+"""Task instructions: BPMN documentation rendered in Jinja2's sandbox, data escaped, failures shown as text."""
+from __future__ import annotations
+
+from web.instructions import render
+
+
+def test_renders_data_and_escapes_it():
+    out = render("审批 {{ customer }} 的申请，金额 {{ amount }}。", {"customer": "<b>宏达</b>", "amount": 5})
+    assert str(out) == "审批 &lt;b&gt;宏达&lt;/b&gt; 的申请，金额 5。"
+
+
+def test_sandbox_refuses_unsafe_things():
+    assert str(render("x{{ customer.__class__ }}y", {"customer": "a"})) == "xy"
+    template = "{{ customer.__class__.__mro__[1].__subclasses__() }}"
+    assert str(render(template, {"customer": "a"})) == template  # refused: shown, never run
+    assert str(render("{{ range(10**9) | list | length }}", {})) == "{{ range(10**9) | list | length }}"
+
+
+def test_broken_template_is_shown_as_escaped_text():
+    assert str(render("{% if %}<i>", {})) == "{% if %}&lt;i&gt;"
+    assert str(render("", {"a": 1})) == ""
+    assert str(render("{{ missing }}!", {})) == "!"

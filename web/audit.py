@@ -1,0 +1,137 @@
+"""Auditors: search audit events, export them (CSV, JSON), see whether each instance's chain verifies."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine import NotFound
+from engine.views import AuditView
+
+from .engine_access import get_engine
+from .guards import refuse
+from .paging import from_probe, page_arg
+from .present import EVENT_KINDS, process_names
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+FIELDS = ("id", "at", "instance_id", "process_id", "chain", "seq", "kind", "actor", "bpmn_id", "task_guid",
+          "definition_id", "data", "hash")
+
+
+@bp.before_request
+def _auditors_only():
+    if not current_user.is_auditor:
+        raise refuse(_("Only auditors may search the audit trail."))
+
+
+@dataclass
+class Filters:
+    process: str = ""
+    instance: str = ""
+    actor: str = ""
+    kind: str = ""
+    since: str = ""
+    until: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> tuple[Filters, list[str]]:
+        found = cls(**{k: (args.get(k) or "").strip() for k in cls.__dataclass_fields__})
+        errors = []
+        if found.instance and not found.instance.isdigit():
+            errors.append(_("The request number must be a whole number."))
+        for day in (found.since, found.until):
+            if day and _day(day) is None:
+                errors.append(_("Dates are written YYYY-MM-DD."))
+        return found, errors
+
+    def query(self) -> dict[str, Any]:
+        """Keyword arguments for engine.search_audit; dates are whole days in the user's time zone."""
+        since, until = _day(self.since), _day(self.until)
+        return {
+            "process_id": self.process or None, "actor": self.actor or None, "kind": self.kind or None,
+            "instance_id": int(self.instance) if self.instance.isdigit() else None,
+            "since": _start_of(since) if since else None,
+            "until": _start_of(until + timedelta(days=1)) if until else None,
+        }
+
+    def args(self) -> dict[str, str]:
+        return {k: v for k, v in asdict(self).items() if v}
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _start_of(day: date) -> datetime:
+    tz = get_timezone()
+    midnight = datetime.combine(day, time())
+    local = tz.localize(midnight) if hasattr(tz, "localize") else midnight.replace(tzinfo=tz)
+    return local.astimezone(timezone.utc)
+
+
+@bp.get("/")
+def search():
+    engine = get_engine()
+    filters, errors = Filters.from_args(request.args)
+    size = current_app.config["AUDIT_PAGE_SIZE"]
+    number = page_arg(request.args.get("page"))
+    searched = bool(filters.args() or request.args.get("searched")) and not errors
+    events: list[AuditView] = []
+    if searched:
+        events = engine.search_audit(**filters.query(), limit=size + 1, offset=(number - 1) * size)
+    page = from_probe(events, number, size)
+    chains = {}
+    for instance_id in sorted({e.instance_id for e in page.items if e.instance_id}):
+        _count, broken = engine.verify_audit(instance_id)
+        chains[instance_id] = not broken
+    return render_template("audit/search.html", filters=filters, errors=errors, page=page, searched=searched,
+                           chains=chains, kinds=EVENT_KINDS, processes=process_names())
+
+
+def _row(event: AuditView) -> dict[str, Any]:
+    row = asdict(event)
+    row["at"] = event.at.astimezone(timezone.utc).isoformat()
+    return {k: row.get(k) for k in FIELDS}
+
+
+def _cell(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True) if isinstance(value, (dict, list)) else \
+        "" if value is None else str(value)
+    # A spreadsheet would run a cell starting with these as a formula.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.get("/export.<fmt>")
+def export(fmt: str):
+    if fmt not in ("csv", "json"):
+        raise NotFound(f"no export format {fmt!r}")
+    filters, errors = Filters.from_args(request.args)
+    if errors:
+        return Response("\n".join(errors), status=400, mimetype="text/plain")
+    events = get_engine().search_audit(**filters.query(), limit=current_app.config["AUDIT_EXPORT_LIMIT"])
+    stamp = get_engine().now().strftime("%Y%m%d-%H%M%S")
+    headers = {"Content-Disposition": f'attachment; filename="audit-{stamp}.{fmt}"'}
+    if fmt == "json":
+        body = {"exported_at": get_engine().now().isoformat(), "exported_by": current_user.username,
+                "filters": filters.args(), "count": len(events), "events": [_row(e) for e in events]}
+        return Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json",
+                        headers=headers)
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel reads UTF-8 (Chinese names) only with a byte order mark
+    writer = csv.writer(out)
+    writer.writerow(FIELDS)
+    for event in events:
+        row = _row(event)
+        writer.writerow([_cell(row[k]) for k in FIELDS])
+    return Response(out.getvalue(), mimetype="text/csv", headers={**headers, "Content-Type": "text/csv; charset=utf-8"})

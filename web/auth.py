@@ -1,0 +1,124 @@
+"""Sign-in and sign-out (Flask-Login), the language switch, and the rule that every page needs a user."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+
+from .engine_access import get_engine
+from .throttle import LoginThrottle
+
+bp = Blueprint("auth", __name__)
+PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static"}
+
+
+class WebUser(UserMixin):
+    """The signed-in person as the pages need them: username, display name, groups."""
+
+    def __init__(self, username: str, name: str, groups: tuple[str, ...]):
+        self.username, self.name, self.groups = username, name, tuple(groups)
+
+    def get_id(self) -> str:
+        return self.username
+
+    def in_group(self, *groups: str) -> bool:
+        return any(g in self.groups for g in groups)
+
+    @property
+    def is_auditor(self) -> bool:
+        """Auditors read everything and act on nothing."""
+        return "auditor" in self.groups
+
+
+def _load_user(username: str) -> WebUser | None:
+    view = get_engine().user(username)
+    if view is None or not view.active:
+        return None
+    return WebUser(view.username, view.name, view.groups)
+
+
+def init_app(app: Flask) -> None:
+    manager = LoginManager(app)
+    manager.user_loader(_load_user)
+    manager.login_view = "auth.login"
+    manager.session_protection = "basic"
+    app.extensions["approvals.login_throttle"] = LoginThrottle(
+        free=app.config["LOGIN_FREE_FAILURES"], base=app.config["LOGIN_LOCK_SECONDS"],
+        cap=app.config["LOGIN_LOCK_MAX_SECONDS"], **({"clock": app.config["LOGIN_CLOCK"]}
+                                                     if app.config.get("LOGIN_CLOCK") else {}))
+
+    @manager.unauthorized_handler
+    def _unauthorized():
+        return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+
+def throttle() -> LoginThrottle:
+    return current_app.extensions["approvals.login_throttle"]
+
+
+@bp.before_app_request
+def _require_user():
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    return current_app.login_manager.unauthorized()
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only local paths: a `next` pointing at another site would make the login page an open redirect."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(url_for("inbox.index"))
+    if request.method == "GET":
+        return render_template("auth/login.html", username="")
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    key = LoginThrottle.key(username, request.remote_addr)
+    wait = throttle().retry_after(key)
+    if wait:
+        error = _("Too many failed sign-ins. Try again in %(seconds)d seconds.", seconds=wait)
+        return render_template("auth/login.html", username=username, error=error), 429
+    user = get_engine().authenticate(username, password) if username and password else None
+    if user is None:
+        locked = throttle().failed(key)
+        if locked:
+            error = _("Too many failed sign-ins. Try again in %(seconds)d seconds.", seconds=locked)
+            return render_template("auth/login.html", username=username, error=error), 429
+        error = _("Unknown user name or wrong password.")
+        return render_template("auth/login.html", username=username, error=error), 401
+    throttle().succeeded(key)
+    lang = session.get("lang")
+    session.clear()  # a fresh session on sign-in: nothing planted before it survives
+    if lang:
+        session["lang"] = lang
+    login_user(WebUser(user.username, user.name, user.groups))
+    session.permanent = True
+    return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language/<code>")
+def language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))

@@ -1,0 +1,89 @@
+"""The one place engine errors become HTTP: NotFound 404, NotAllowed 403, Conflict 409, FormInvalid 422."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine import Conflict, EngineError, FormInvalid, NotAllowed, NotFound, ScriptFailed, SpecInvalid
+
+log = logging.getLogger(__name__)
+
+STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, FormInvalid: 422, SpecInvalid: 422, ScriptFailed: 500}
+
+PAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    403: (_l("Not allowed"), _l("You do not have permission to do this.")),
+    404: (_l("Not found"), _l("This page, task or request does not exist.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Someone was faster"), _l("This was changed by someone else before your action arrived. "
+                                         "Nothing you typed was saved; it is shown below so you can copy it.")),
+    422: (_l("Please check the input"), _l("Some values were not accepted.")),
+    429: (_l("Too many attempts"), _l("Please wait a moment and try again.")),
+    500: (_l("Something went wrong"), _l("The server could not finish this request. "
+                                          "The process owner can see the error on the request's page.")),
+}
+
+
+def http_status(exc: EngineError) -> int:
+    """The HTTP status for an engine error (views that re-render a form use this too)."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def _submitted() -> list[tuple[str, str]]:
+    """What the user typed: the labelled values a view saved in `g`, else the raw form fields."""
+    if "submitted" in g:
+        return g.submitted
+    return [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token" and v]
+
+
+def _stale_task():
+    task_id = g.get("stale_task_id")
+    if task_id is None:
+        return None
+    from .engine_access import get_engine
+    try:
+        return get_engine().task(task_id)
+    except NotFound:
+        return None
+
+
+def error_page(code: int, detail: str = "", technical: str = "", **context):
+    title, message = PAGES.get(code, PAGES[500] if code >= 500 else PAGES[400])
+    submitted = _submitted() if request.method == "POST" else []
+    return render_template("errors/error.html", code=code, title=title, message=message, detail=detail,
+                           technical=technical, submitted=submitted, **context), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(EngineError)
+    def _engine_error(exc: EngineError):
+        code = http_status(exc)
+        if code >= 500:
+            log.error("engine error on %s: %s", request.path, exc)
+        stale = _stale_task() if isinstance(exc, Conflict) else None
+        if getattr(exc, "for_people", False):
+            return error_page(code, exc.message, stale=stale)
+        # The engine words its errors in English for logs and operators: shown folded, below the explanation.
+        return error_page(code, technical=exc.message, stale=stale)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        return error_page(400, str(_l("The form expired or did not come from this site. "
+                                      "Reload the page and submit it again.")), csrf=True)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        return error_page(exc.code)
+
+    @app.errorhandler(500)
+    def _server_error(exc):
+        return error_page(500)

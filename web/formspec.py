@@ -1,0 +1,161 @@
+"""A task form as a list of widgets: JSON Schema + UI schema -> what the Jinja2 macros render."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from engine.forms import FormView
+
+DECISION = "decision"
+
+
+def key_of(value: Any) -> str:
+    """A JSON value as it travels in an HTML form."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice of an enum: the JSON value and the label people read."""
+
+    value: Any
+    label: str
+
+    @property
+    def key(self) -> str:
+        return key_of(self.value)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One input: `widget` picks the macro, `type` says how the posted text becomes JSON."""
+
+    name: str
+    title: str
+    widget: str  # text email textarea number date datetime select radio checkbox yesno
+    #              checkboxes multiselect lines rows json hidden decision
+    type: str  # string integer number boolean array object
+    required: bool = False
+    help: str = ""
+    placeholder: str = ""
+    options: tuple[Option, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    item_type: str = "string"
+    columns: tuple[FieldSpec, ...] = ()
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        return [(o.key, o.label) for o in self.options]
+
+    @property
+    def step(self) -> str:
+        return "1" if self.type == "integer" else "any"
+
+    def label_of(self, value: Any) -> str:
+        """The option label for a stored value (the value itself when it is not an option)."""
+        for option in self.options:
+            if option.value == value or option.key == str(value):
+                return option.label
+        return "" if value is None else str(value)
+
+
+def _json_type(prop: dict[str, Any]) -> str:
+    kind = prop.get("type", "string")
+    if isinstance(kind, list):  # ["string", "null"]: the non-null one decides the widget
+        kind = next((k for k in kind if k != "null"), "string")
+    if "enum" in prop and "type" not in prop:
+        values = prop["enum"]
+        kind = "boolean" if all(isinstance(v, bool) for v in values) else \
+            "integer" if all(isinstance(v, int) for v in values) else "string"
+    return kind
+
+
+def _options(prop: dict[str, Any]) -> tuple[Option, ...]:
+    if "enum" in prop:
+        names = prop.get("x-enumNames") or []
+        return tuple(Option(v, str(names[i]) if i < len(names) else str(v)) for i, v in enumerate(prop["enum"]))
+    if isinstance(prop.get("oneOf"), list) and all("const" in o for o in prop["oneOf"]):
+        return tuple(Option(o["const"], str(o.get("title", o["const"]))) for o in prop["oneOf"])
+    return ()
+
+
+def _widget(name: str, prop: dict[str, Any], ui: dict[str, Any], kind: str, options: tuple[Option, ...]) -> str:
+    wanted = ui.get("ui:widget", "")
+    if wanted == "hidden":
+        return "hidden"
+    if options and (name == DECISION or wanted == "decision"):
+        return "decision"
+    if kind == "array":
+        items = prop.get("items") or {}
+        if _json_type(items) == "object":
+            return "rows"
+        if _options(items):
+            return "checkboxes" if wanted in ("checkboxes", "checkbox") else "multiselect"
+        return "lines"
+    if kind == "boolean":
+        return "yesno" if wanted == "radio" else "checkbox"
+    if options:
+        return "radio" if wanted == "radio" else "select"
+    if kind in ("integer", "number"):
+        return "number"
+    if kind == "object":
+        return "json"
+    fmt = prop.get("format")
+    if wanted == "date" or fmt == "date":
+        return "date"
+    if wanted in ("datetime", "date-time") or fmt == "date-time":
+        return "datetime"
+    if wanted == "textarea":
+        return "textarea"
+    if wanted == "email" or fmt == "email":
+        return "email"
+    return "text"
+
+
+def field_spec(name: str, prop: dict[str, Any], ui: dict[str, Any], required: bool) -> FieldSpec:
+    kind = _json_type(prop)
+    options = _options(prop)
+    widget = _widget(name, prop, ui, kind, options)
+    items = prop.get("items") or {}
+    columns: tuple[FieldSpec, ...] = ()
+    if widget in ("checkboxes", "multiselect"):
+        options = _options(items)
+    if widget == "rows":
+        item_ui = ui.get("items") or {}
+        columns = tuple(field_spec(sub, items.get("properties", {})[sub], item_ui.get(sub) or {},
+                                   sub in items.get("required", []))
+                        for sub in _ordered(items, item_ui))
+    helps = [str(text) for text in (ui.get("ui:help"), prop.get("description")) if text]
+    return FieldSpec(
+        name=name, title=str(prop.get("title") or name), widget=widget, type=kind, required=required,
+        help=" ".join(helps), placeholder=str(ui.get("ui:placeholder") or ""), options=options,
+        minimum=prop.get("minimum", prop.get("exclusiveMinimum")),
+        maximum=prop.get("maximum", prop.get("exclusiveMaximum")),
+        max_length=prop.get("maxLength"), item_type=_json_type(items) if kind == "array" else "string",
+        columns=columns)
+
+
+def _ordered(schema: dict[str, Any], ui: dict[str, Any]) -> list[str]:
+    props = list(schema.get("properties", {}))
+    order = [f for f in ui.get("ui:order", []) if f in props]
+    return order + [f for f in props if f not in order]
+
+
+def fields_of(form: FormView) -> list[FieldSpec]:
+    """Every field of the form in UI order (the decision field too: it becomes the submit buttons)."""
+    props = form.schema.get("properties", {})
+    required = set(form.schema.get("required", []))
+    return [field_spec(name, props[name], form.ui.get(name) or {}, name in required) for name in form.fields]
+
+
+def decision_of(fields: list[FieldSpec]) -> FieldSpec | None:
+    return next((f for f in fields if f.widget == "decision"), None)
+
+
+def labels_of(fields: list[FieldSpec]) -> dict[str, FieldSpec]:
+    """Field name -> spec, for showing submitted data with the form's own titles."""
+    return {f.name: f for f in fields}

@@ -1,0 +1,97 @@
+"""An instance's audit trail as people read it: who did what when, with the submitted data labelled."""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from engine import Engine, EngineError
+from engine.forms import FormView
+from engine.views import AuditView, InstanceView, TaskView
+
+from .formspec import decision_of, fields_of
+from .present import as_text, person
+from .taskforms import labelled
+
+DETAIL_LABELS = {
+    "reason": _l("Reason"),
+    "from": _l("From"),
+    "to": _l("To"),
+    "name": _l("Step"),
+    "error": _l("Error"),
+    "version": _l("Version"),
+    "subject": _l("Subject"),
+}
+PEOPLE_KEYS = ("from", "to")
+HIDDEN_KEYS = ("implicit", "title", "form", "name")  # name: the step's name is already the entry's title
+
+
+@dataclass
+class Entry:
+    """One audit event with its data ready to show."""
+
+    event: AuditView
+    title: str = ""
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    decision: str = ""  # the label of the decision taken, when the form had one
+    decision_value: str = ""
+
+
+def forms_of(engine: Engine, instance: InstanceView, tasks: list[TaskView]) -> dict[str | None, FormView]:
+    """The form behind each BPMN task id of the instance (None: the start form)."""
+    forms: dict[str | None, FormView] = {}
+    for task in tasks:
+        if task.bpmn_id not in forms:
+            try:
+                forms[task.bpmn_id] = engine.forms.form(task.form, task.ui_form)
+            except EngineError:  # a form file renamed since: show the raw keys
+                continue
+    with contextlib.suppress(EngineError):
+        forms[None] = engine.start_form(instance.process_id)
+    return forms
+
+
+def _details(data: dict[str, Any]) -> list[tuple[str, str]]:
+    pairs = []
+    for key, value in data.items():
+        if key in HIDDEN_KEYS or value in (None, "", {}, []):
+            continue
+        text = person(value) if key in PEOPLE_KEYS else as_text(value)
+        pairs.append((str(DETAIL_LABELS.get(key, key)), text))
+    return pairs
+
+
+def entry(event: AuditView, forms: dict[str | None, FormView], titles: dict[str, str]) -> Entry:
+    data = event.data or {}
+    if event.kind in ("completed", "started"):
+        form = forms.get(event.bpmn_id if event.kind == "completed" else None)
+        submitted = data.get("form") or {}
+        item = Entry(event, str(data.get("title") or titles.get(event.bpmn_id or "", "")), labelled(form, submitted))
+        decision = submitted.get("decision")
+        if decision is not None and form is not None:
+            spec = decision_of(fields_of(form))
+            item.decision = spec.label_of(decision) if spec else str(decision)
+            item.decision_value = str(decision)
+            item.pairs = [p for p in item.pairs if spec is None or p[0] != spec.title]
+        return item
+    return Entry(event, titles.get(event.bpmn_id or "", "") or str(data.get("name") or ""), _details(data))
+
+
+def timeline(engine: Engine, instance: InstanceView, tasks: list[TaskView] | None = None) -> list[Entry]:
+    tasks = engine.instance_tasks(instance.id) if tasks is None else tasks
+    forms = forms_of(engine, instance, tasks)
+    titles = {t.bpmn_id: t.title for t in tasks}
+    return [entry(e, forms, titles) for e in engine.audit_trail(instance.id)]
+
+
+def decisions(entries: list[Entry], before_guid: str | None = None) -> list[Entry]:
+    """The request as submitted and every completed task (up to a task, when given)."""
+    out = []
+    for item in entries:
+        if before_guid and item.event.task_guid == before_guid and item.event.kind == "completed":
+            break
+        if item.event.kind in ("started", "completed"):
+            out.append(item)
+    return out

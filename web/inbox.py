@@ -1,0 +1,75 @@
+"""The inbox: my tasks, my groups' unclaimed tasks, what I completed; counts for the navigation."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from engine.views import TaskView
+
+from .engine_access import get_engine
+from .paging import page_arg, paginate
+from .present import process_name
+
+bp = Blueprint("inbox", __name__)
+log = logging.getLogger(__name__)
+TABS = ("mine", "group", "done")
+SORTS = ("due", "created")
+DUE_SOON = timedelta(hours=24)
+
+
+def _sort_key(sort: str):
+    if sort == "created":
+        return lambda t: (t.created_at, t.id)
+    # Tasks with a deadline first, the nearest first; the rest oldest first.
+    return lambda t: (t.due_at is None, t.due_at or t.created_at, t.created_at, t.id)
+
+
+def due_state(task: TaskView, now: datetime) -> str:
+    """'overdue', 'soon' (within a day), 'due' or '' for the badge next to a task."""
+    if task.status != "open" or task.due_at is None:
+        return ""
+    if task.due_at <= now:
+        return "overdue"
+    return "soon" if task.due_at - now <= DUE_SOON else "due"
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("inbox.index"))
+
+
+@bp.get("/inbox")
+def index():
+    engine = get_engine()
+    me = current_user.username
+    tab = request.args.get("tab") if request.args.get("tab") in TABS else "mine"
+    sort = request.args.get("sort") if request.args.get("sort") in SORTS else "due"
+    process = request.args.get("process") or ""
+    tasks = {"mine": engine.inbox, "group": engine.group_queue, "done": engine.completed_tasks}[tab](me)
+    processes = sorted({t.process_id for t in tasks}, key=process_name)
+    if process:
+        tasks = [t for t in tasks if t.process_id == process]
+    if tab == "done":
+        tasks = sorted(tasks, key=lambda t: (t.completed_at is not None, t.completed_at), reverse=True)
+    else:
+        tasks = sorted(tasks, key=_sort_key(sort))
+    page = paginate(tasks, page_arg(request.args.get("page")), current_app.config["INBOX_PAGE_SIZE"])
+    titles = {i: engine.instance(i).title for i in {t.instance_id for t in page.items}}
+    return render_template("inbox/index.html", tab=tab, sort=sort, process=process, processes=processes,
+                           page=page, titles=titles, now=engine.now(), due_state=due_state)
+
+
+@bp.app_context_processor
+def _nav_counts():
+    if not current_user.is_authenticated:
+        return {}
+    engine = get_engine()
+    me = current_user.username
+    try:
+        return {"nav_counts": {"mine": len(engine.inbox(me)), "group": len(engine.group_queue(me))}}
+    except Exception:  # noqa: BLE001 - counts are decoration: an error page must still render without them
+        log.exception("navigation counts failed")
+        return {}

@@ -1,0 +1,50 @@
+"""Field error messages in the user's language, keyed by the engine's (jsonschema's) error codes."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from engine import FormInvalid
+
+from . import formdata
+
+MESSAGES = {
+    "required": _l("This field is required."),
+    "type": _l("This value has the wrong type."),
+    "enum": _l("Choose one of the offered options."),
+    "const": _l("This value is not accepted here."),
+    "format": _l("This value is not in the expected format."),
+    "pattern": _l("This value is not in the expected format."),
+    "minLength": _l("This text is too short."),
+    "maxLength": _l("This text is too long."),
+    "minimum": _l("This number is too small."),
+    "maximum": _l("This number is too large."),
+    "exclusiveMinimum": _l("This number is too small."),
+    "exclusiveMaximum": _l("This number is too large."),
+    "minItems": _l("Add more entries."),
+    "maxItems": _l("There are too many entries."),
+    "uniqueItems": _l("Each entry may appear only once."),
+    "unknown": _l("This is not a field of this form."),
+    formdata.NOT_INTEGER: _l("Enter a whole number."),
+    formdata.NOT_NUMBER: _l("Enter a number."),
+    formdata.NOT_DATE: _l("Enter a date (YYYY-MM-DD)."),
+    formdata.NOT_DATETIME: _l("Enter a date and time."),
+    formdata.NOT_JSON: _l("Enter valid JSON."),
+}
+
+
+def message(code: str, fallback: str = "") -> str:
+    text = MESSAGES.get(code)
+    return str(text) if text is not None else (fallback or code)
+
+
+def from_codes(errors: dict[str, str]) -> dict[str, str]:
+    """Parse errors (path -> code) as path -> message."""
+    return {path: message(code) for path, code in errors.items()}
+
+
+def from_invalid(exc: FormInvalid) -> dict[str, str]:
+    """The engine's field errors as path -> message (the first per field)."""
+    out: dict[str, str] = {}
+    for error in exc.errors:
+        out.setdefault(error.field, message(error.code, error.message))
+    return out

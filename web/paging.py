@@ -1,0 +1,43 @@
+"""Page numbers for long lists: which slice to show and where the neighbouring pages are."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+
+def page_arg(value: str | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    number: int
+    size: int
+    total: int | None  # None when only "is there a next page" is known
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def pages(self) -> int | None:
+        return None if self.total is None else max(1, -(-self.total // self.size))
+
+
+def paginate(items: Sequence[Any], number: int, size: int) -> Page:
+    """A page of an in-memory list (a number past the end shows the last page)."""
+    total = len(items)
+    last = max(1, -(-total // size))
+    number = min(number, last)
+    start = (number - 1) * size
+    return Page(list(items[start:start + size]), number, size, total, start + size < total)
+
+
+def from_probe(items: Sequence[Any], number: int, size: int) -> Page:
+    """A page fetched with size + 1 rows: the extra row only says a next page exists."""
+    return Page(list(items[:size]), number, size, None, len(items) > size)

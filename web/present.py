@@ -1,0 +1,115 @@
+"""How values read on a page: people's and groups' names, dates in the user's locale, labels for codes."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, g
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+
+from .engine_access import get_engine
+
+EVENT_KINDS = {
+    "started": _l("started"),
+    "claimed": _l("claimed"),
+    "released": _l("released"),
+    "delegated": _l("delegated"),
+    "completed": _l("completed"),
+    "step_completed": _l("automatic step"),
+    "timer_fired": _l("timer fired"),
+    "notified": _l("notification sent"),
+    "error": _l("error"),
+    "retried": _l("retried"),
+    "migrated": _l("moved to a new version"),
+    "cancel_requested": _l("cancellation requested"),
+    "instance_completed": _l("request completed"),
+    "instance_cancelled": _l("request cancelled"),
+    "deployed": _l("procedure deployed"),
+}
+
+STATUSES = {
+    "running": _l("in progress"),
+    "waiting": _l("waiting"),
+    "error": _l("stopped by an error"),
+    "completed": _l("completed"),
+    "cancelled": _l("cancelled"),
+    "open": _l("open"),
+}
+
+
+def _cached(key: str, build):
+    # One look-up per request: a timeline names the same few people many times.
+    if key not in g:
+        setattr(g, key, build())
+    return getattr(g, key)
+
+
+# Actors that are not people: the engine's own steps and deployments by the command line.
+MACHINE_ACTORS = ("engine", "system")
+
+
+def person(username: str | None) -> str:
+    if not username:
+        return ""
+    if username in MACHINE_ACTORS:
+        return str(_l("System"))
+    people = _cached("_people", dict)
+    if username not in people:
+        view = get_engine().user(username)
+        people[username] = view.name if view else username
+    return people[username]
+
+
+def group_name(group_id: str | None) -> str:
+    if not group_id:
+        return ""
+    return _cached("_groups", lambda: get_engine().group_names()).get(group_id, group_id)
+
+
+def process_names() -> dict[str, str]:
+    return _cached("_processes", lambda: {d.process_id: d.name for d in get_engine().definitions()
+                                          if d.kind == "bpmn"})
+
+
+def process_name(process_id: str | None) -> str:
+    return process_names().get(process_id or "", process_id or "")
+
+
+def when(value: datetime | str | None, style: str = "medium") -> str:
+    """A date and time in the user's language and time zone."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return format_datetime(value, style)
+
+
+def kind_label(kind: str) -> str:
+    return str(EVENT_KINDS.get(kind, kind))
+
+
+def status_label(status: str) -> str:
+    return str(STATUSES.get(status, status))
+
+
+def as_text(value: Any) -> str:
+    """A submitted value as one readable line (lists joined, objects as compact JSON)."""
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else str(value)
+
+
+def init_app(app: Flask) -> None:
+    for name, fn in (("person", person), ("group_name", group_name), ("process_name", process_name),
+                     ("when", when), ("kind_label", kind_label), ("status_label", status_label),
+                     ("as_text", as_text)):
+        app.add_template_filter(fn, name)

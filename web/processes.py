@@ -1,0 +1,57 @@
+"""Start a request: the processes this user may start, each with its start form."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine import FormInvalid, NotFound
+
+from . import messages, taskforms
+from .engine_access import get_engine
+from .errors import http_status
+from .guards import next_task_for_me, refuse, require_actor
+
+bp = Blueprint("processes", __name__, url_prefix="/start")
+
+
+@bp.get("/")
+def index():
+    processes = [] if current_user.is_auditor else get_engine().startable_processes(current_user.username)
+    return render_template("processes/index.html", processes=processes)
+
+
+def _startable(process_id: str):
+    """The newest definition of a process this user may start (403 otherwise, 404 when unknown)."""
+    require_actor()
+    engine = get_engine()
+    definitions = [d for d in engine.definitions(process_id) if d.kind == "bpmn"]
+    if not definitions:
+        raise NotFound(f"no deployed process {process_id!r}")
+    if not engine.may_start(process_id, current_user.username):
+        raise refuse(_("You may not start this procedure."))
+    return definitions[-1]
+
+
+@bp.get("/<process_id>")
+def form(process_id: str):
+    definition = _startable(process_id)
+    state = taskforms.state(get_engine().start_form(process_id))
+    return render_template("processes/start.html", definition=definition, form=state)
+
+
+@bp.post("/<process_id>")
+def start(process_id: str):
+    definition = _startable(process_id)
+    engine = get_engine()
+    start_form = engine.start_form(process_id)
+    parsed, state = taskforms.parse(start_form, request.form)
+    g.submitted = taskforms.typed_pairs(state)
+    try:
+        taskforms.refuse_parse_errors(start_form, parsed)
+        instance = engine.start(process_id, current_user.username, parsed.data)
+    except FormInvalid as exc:
+        state.errors = {**messages.from_invalid(exc), **state.errors}
+        return render_template("processes/start.html", definition=definition, form=state), http_status(exc)
+    flash(_("Your request %(title)s was submitted.", title=instance.title), "success")
+    return redirect(next_task_for_me(instance.id) or url_for("instances.show", instance_id=instance.id))

@@ -1,0 +1,21 @@
+/* Repeated rows: the "add a row" button clones the row template (without script, one spare row is always there). */
+(function () {
+  'use strict';
+  document.querySelectorAll('button.add-row').forEach(function (button) {
+    var template = document.getElementById(button.dataset.template);
+    var body = button.parentElement.querySelector('.rows-body');
+    if (!template || !body) { return; }
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      var index = Number(button.dataset.next);
+      var html = template.innerHTML.split('__i__').join(String(index));
+      body.insertAdjacentHTML('beforeend', html);
+      var added = body.lastElementChild;
+      var number = added.querySelector('.row-no');
+      if (number) { number.textContent = String(index + 1); }
+      button.dataset.next = String(index + 1);
+      var first = added.querySelector('input, select, textarea');
+      if (first) { first.focus(); }
+    });
+  });
+}());

@@ -1,0 +1,125 @@
+"""What a page needs to show a form: its widgets, the values to display, and the messages per field."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from flask_babel import get_timezone
+
+from engine import FormInvalid
+from engine.errors import FieldError
+from engine.forms import FormView, validate
+
+from . import formdata, messages
+from .formspec import FieldSpec, decision_of, fields_of
+from .present import as_text, when
+
+
+@dataclass
+class FormState:
+    """A form ready for the macros in templates/macros/forms.html."""
+
+    form: FormView
+    fields: list[FieldSpec]
+    shown: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def decision(self) -> FieldSpec | None:
+        return decision_of(self.fields)
+
+    @property
+    def inputs(self) -> list[FieldSpec]:
+        """The fields drawn as inputs (the decision is drawn as the submit buttons)."""
+        return [f for f in self.fields if f.widget != "decision"]
+
+    @property
+    def title(self) -> str:
+        return str(self.form.schema.get("title") or "")
+
+    @property
+    def description(self) -> str:
+        return str(self.form.schema.get("description") or "")
+
+    @property
+    def general_errors(self) -> list[str]:
+        """Messages no input shows: about the whole form, or about a field that is not drawn."""
+        drawn = {f.name for f in self.fields}
+        return [text for path, text in self.errors.items() if not path or path.split(".")[0] not in drawn]
+
+
+def state(form: FormView, data: Mapping[str, Any] | None = None) -> FormState:
+    """A form showing stored data (or empty)."""
+    fields = fields_of(form)
+    return FormState(form, fields, formdata.shown_values(fields, data or {}, get_timezone()))
+
+
+def parse(form: FormView, posted: Mapping[str, Any]) -> tuple[formdata.Parsed, FormState]:
+    """The posted form as typed data, and the state to re-render it with what was typed."""
+    fields = fields_of(form)
+    parsed = formdata.parse(fields, posted, get_timezone())
+    return parsed, FormState(form, fields, parsed.shown, messages.from_codes(parsed.errors))
+
+
+def refuse_parse_errors(form: FormView, parsed: formdata.Parsed) -> None:
+    """FormInvalid for text that is not even of the field's type, plus what validation finds elsewhere."""
+    if not parsed.errors:
+        return
+    errors = [FieldError(path, code, code) for path, code in parsed.errors.items()]
+    try:
+        validate(form, parsed.data)
+    except FormInvalid as exc:
+        broken = {e.field.split(".")[0] for e in errors}
+        errors += [e for e in exc.errors if e.field.split(".")[0] not in broken]
+    raise FormInvalid(errors)
+
+
+def labelled(form: FormView | None, data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Submitted data as (label, readable value) pairs, in the form's order when the form is known."""
+    specs = {f.name: f for f in fields_of(form)} if form is not None else {}
+    pairs = []
+    for key in [k for k in specs if k in data] + [k for k in data if k not in specs]:
+        spec, value = specs.get(key), data[key]
+        if spec is not None and spec.widget == "rows" and isinstance(value, list):
+            text = rows_text(spec, value)
+        elif spec is not None and spec.widget == "datetime" and isinstance(value, str):
+            text = when(value, "short")
+        elif spec is not None and spec.options and not isinstance(value, (list, dict)):
+            text = spec.label_of(value)
+        elif spec is not None and spec.options and isinstance(value, list):
+            text = ", ".join(spec.label_of(v) for v in value)
+        else:
+            text = as_text(value)
+        pairs.append((spec.title if spec else key, text))
+    return pairs
+
+
+def rows_text(spec: FieldSpec, rows: list[Any]) -> str:
+    """Repeated rows as one line each: `title: value, title: value`."""
+    lines = []
+    for row in rows:
+        if not isinstance(row, dict):
+            lines.append(as_text(row))
+            continue
+        cells = [(c.title, c.label_of(row[c.name]) if c.options else as_text(row[c.name]))
+                 for c in spec.columns if row.get(c.name) not in (None, "")]
+        lines.append(", ".join(f"{title}: {text}" for title, text in cells))
+    return "\n".join(lines)
+
+
+def typed_pairs(state_: FormState) -> list[tuple[str, str]]:
+    """What the user typed, labelled, for the page that explains why it was not saved."""
+    pairs = []
+    for spec in state_.fields:
+        value = state_.shown.get(spec.name)
+        if value in (None, "", [], False):
+            continue
+        if spec.widget == "rows":
+            text = rows_text(spec, value)
+        elif spec.options:
+            keys = value if isinstance(value, list) else [value]
+            text = ", ".join(spec.label_of(k) for k in keys)
+        else:
+            text = as_text(value)
+        pairs.append((spec.title, text))
+    return pairs

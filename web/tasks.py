@@ -1,0 +1,112 @@
+"""The task page: instructions, earlier decisions, the form; claim, release and delegate."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine import Conflict, FormInvalid, NotAllowed
+from engine.views import TaskView
+
+from . import history, instructions, messages, taskforms
+from .engine_access import get_engine
+from .errors import http_status
+from .guards import get_task_or_404, next_task_for_me, offered_to_me
+from .present import person
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+REASON_MAX = 500
+
+
+def _reason() -> str:
+    return request.form.get("reason", "").strip()[:REASON_MAX]
+
+
+def _page(task: TaskView, state: taskforms.FormState | None = None, status: int = 200):
+    engine = get_engine()
+    me = current_user.username
+    instance = engine.instance(task.instance_id)
+    data = engine.task_data(task.id)
+    form = engine.forms.form(task.form, task.ui_form)
+    if state is None:
+        # An approval form starts empty: the next approver must never inherit the previous verdict.
+        fresh = taskforms.state(form)
+        state = fresh if fresh.decision else taskforms.state(form, data)
+    is_open = task.status == "open"
+    may_act = is_open and not current_user.is_auditor and offered_to_me(task)
+    members = []
+    if may_act and task.candidate_groups:
+        members = [(u, n) for u, n in engine.group_members(task.id) if u not in (me, instance.started_by)]
+    entries = history.timeline(engine, instance)
+    context = {
+        "task": task, "instance": instance, "form": state, "now": engine.now(),
+        "instructions": instructions.render(engine.task_documentation(task.id), data),
+        "decisions": history.decisions(entries, before_guid=task.task_guid),
+        "may_act": may_act,
+        "may_claim": may_act and task.assignee is None,
+        "may_release": is_open and task.assignee == me and bool(task.candidate_groups),
+        "members": members,
+    }
+    return render_template("tasks/task.html", **context), status
+
+
+@bp.get("/<int:task_id>")
+def show(task_id: int):
+    return _page(get_task_or_404(task_id))
+
+
+@bp.post("/<int:task_id>")
+def complete(task_id: int):
+    engine = get_engine()
+    me = current_user.username
+    task = get_task_or_404(task_id, act=True)
+    form = engine.forms.form(task.form, task.ui_form)
+    parsed, state = taskforms.parse(form, request.form)
+    # Kept for the 409 page, so what was typed is shown rather than silently lost.
+    g.submitted, g.stale_task_id = taskforms.typed_pairs(state), task_id
+    if task.status != "open":
+        raise Conflict(f"task {task_id} is already {task.status}")
+    try:
+        taskforms.refuse_parse_errors(form, parsed)
+        engine.complete(task_id, me, parsed.data)
+    except FormInvalid as exc:
+        state.errors = {**messages.from_invalid(exc), **state.errors}
+        return _page(task, state, http_status(exc))
+    except NotAllowed:
+        now = engine.task(task_id)
+        if now.status != "open" or (now.assignee and now.assignee != me):
+            raise Conflict(f"task {task_id} was taken away") from None  # it was mine when I opened it
+        raise
+    flash(_("Done: %(title)s", title=task.title), "success")
+    return redirect(next_task_for_me(task.instance_id) or url_for("inbox.index"))
+
+
+@bp.post("/<int:task_id>/claim")
+def claim(task_id: int):
+    task = get_task_or_404(task_id, act=True)
+    g.stale_task_id = task_id
+    get_engine().claim(task_id, current_user.username, _reason())
+    flash(_("You took the task: %(title)s", title=task.title), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.post("/<int:task_id>/release")
+def release(task_id: int):
+    task = get_task_or_404(task_id, act=True)
+    g.stale_task_id = task_id
+    get_engine().unclaim(task_id, current_user.username, _reason())
+    flash(_("You gave the task back to the group: %(title)s", title=task.title), "info")
+    return redirect(url_for("inbox.index", tab="group"))
+
+
+@bp.post("/<int:task_id>/delegate")
+def delegate(task_id: int):
+    get_task_or_404(task_id, act=True)
+    g.stale_task_id = task_id
+    to_user = request.form.get("to_user", "").strip()
+    if not to_user:
+        flash(_("Choose the colleague to hand the task to."), "error")
+        return redirect(url_for("tasks.show", task_id=task_id))
+    get_engine().delegate(task_id, current_user.username, to_user, _reason())
+    flash(_("You handed the task to %(name)s.", name=person(to_user)), "success")
+    return redirect(url_for("inbox.index"))
