@@ -6,6 +6,7 @@ from typing import Any, Iterable
 
 from .errors import NotAllowed
 from .models import HumanTask
+from .specs import start_event
 
 INITIATOR_LANE = "initiator"
 
@@ -53,13 +54,26 @@ def is_candidate(task: HumanTask, username: str, groups: set[str]) -> bool:
     return any(c.username == username or (c.group_id and c.group_id in groups) for c in task.candidates)
 
 
-def check_may_act(task: HumanTask, username: str, groups: set[str], initiator: str,
-                  start_lane: str | None, allow_self_approval: bool) -> None:
-    """Raise NotAllowed unless the user may complete (or claim) this task."""
+def start_lane(task) -> str | None:
+    """The lane of the process's start event: the initiator's own lane."""
+    return getattr(start_event(task.workflow.top_workflow.spec), "lane", None)
+
+
+def is_self_approval(task: HumanTask, username: str, initiator: str, start_lane: str | None,
+                     allow_self_approval: bool) -> bool:
+    """True when the initiator would act on their own request outside the start lane."""
+    own_lane = task.lane in (None, INITIATOR_LANE, start_lane)
+    return username == initiator and not own_lane and not allow_self_approval
+
+
+def refusal(task: HumanTask, username: str, groups: set[str], initiator: str, start_lane: str | None,
+            allow_self_approval: bool) -> NotAllowed | None:
+    """Why the user may not complete (or claim) this task, or None when they may."""
     if not may_act(task, username, groups):
         if task.assignee and task.assignee != username:
-            raise NotAllowed(f"task {task.id} is assigned to {task.assignee}")
-        raise NotAllowed(f"{username} is not among the people task {task.id} is offered to")
-    own_lane = task.lane in (None, INITIATOR_LANE, start_lane)
-    if username == initiator and not own_lane and not allow_self_approval:
-        raise NotAllowed(f"{username} started this request and may not approve it (task {task.id})")
+            return NotAllowed(f"task {task.id} is assigned to {task.assignee}", "assigned_to", task.assignee)
+        return NotAllowed(f"{username} is not among the people task {task.id} is offered to", "not_candidate")
+    if is_self_approval(task, username, initiator, start_lane, allow_self_approval):
+        return NotAllowed(f"{username} started this request and may not approve it (task {task.id})",
+                          "self_approval", username)
+    return None

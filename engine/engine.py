@@ -27,10 +27,11 @@ from .models import Group, HumanTask, ProcessDefinition, ProcessInstance
 from .projection import task_properties
 from .queries import Queries
 from .specs import SourceFile, SpecCache, dependencies_for, executable_processes, file_kind, latest_definitions
-from .specs import decision_ids, new_definition
+from .specs import decision_ids, new_definition, start_event
 from .tasks import TaskVerbs
 from .unit import Unit
 from .versioning import VersionVerbs
+from .assignment import refusal, start_lane
 from .views import DefinitionView, InstanceView
 from .xmlsafe import parse_xml
 
@@ -76,7 +77,8 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
                         return fn(unit)
                 except (StaleDataError, IntegrityError) as exc:
                     if attempt == RETRIES - 1:
-                        raise Conflict("someone else changed this instance at the same time; try again") from exc
+                        raise Conflict("someone else changed this instance at the same time; try again",
+                                       "concurrent") from exc
                 except OperationalError as exc:  # SQLite: database locked past the busy timeout
                     if "locked" not in str(exc) or attempt == RETRIES - 1:
                         raise
@@ -94,7 +96,7 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
         def work(unit: Unit) -> list[DefinitionView]:
             s = unit.session
             if user != SYSTEM_USER and "process_owner" not in self._groups(s, user):
-                raise NotAllowed(f"{user} may not deploy (needs group process_owner)")
+                raise NotAllowed(f"{user} may not deploy (needs group process_owner)", "not_owner")
             latest = latest_definitions(s)
             batch = Batch(sources, set(s.scalars(select(Group.id))), self.forms.forms_dir,
                           {p: d.xml for p, d in latest.items() if d.kind == "bpmn"},
@@ -132,7 +134,7 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
         return definition, deps, spec, subprocess_specs
 
     def _start_form(self, spec) -> formlib.FormView:
-        props = task_properties(_start_event(spec))
+        props = task_properties(start_event(spec))
         return self.forms.form(props.get("formJsonSchemaFilename"), props.get("formUiSchemaFilename"))
 
     def start_form(self, process_id: str) -> formlib.FormView:
@@ -143,7 +145,7 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
 
     def _may_start(self, s: Session, process_id: str, user: str, spec=None) -> bool:
         spec = spec or self._newest(s, process_id)[2]
-        lane = getattr(_start_event(spec), "lane", None)
+        lane = getattr(start_event(spec), "lane", None)
         return user == SYSTEM_USER or lane in (None, "initiator") or lane in self._groups(s, user)
 
     def may_start(self, process_id: str, user: str) -> bool:
@@ -157,7 +159,7 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
             s = unit.session
             definition, deps, spec, subprocess_specs = self._newest(s, process_id)
             if not self._may_start(s, process_id, user, spec):
-                raise NotAllowed(f"{user} may not start {process_id}")
+                raise NotAllowed(f"{user} may not start {process_id}", "cannot_start")
             clean = formlib.validate(self._start_form(spec), data or {})
             instance = ProcessInstance(
                 definition_id=definition.id, definition_version=definition.version, dependency_ids=deps,
@@ -223,18 +225,37 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
         unit.known_rows[row.task_guid] = row
         if row.status != "open":
             who = f" by {row.completed_by}" if row.completed_by else ""
-            raise Conflict(f"task {task_id} is already {row.status}{who}")
+            raise Conflict(f"task {task_id} is already {row.status}{who}", row.status, row.completed_by)
         workflow = unit.load(instance)
         task = workflow.get_task_from_id(UUID(row.task_guid))
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
-            raise Conflict(f"task {task_id} is no longer waiting for input")
+            raise Conflict(f"task {task_id} is no longer waiting for input", "not_waiting")
         return row, instance, workflow, task
 
+    def _refusal(self, session: Session, row: HumanTask, instance: ProcessInstance, task, user: str):
+        return refusal(row, user, self._groups(session, user), instance.started_by, start_lane(task),
+                       bool(task.data.get("allow_self_approval")))
+
     def _check_may_act(self, unit: Unit, row: HumanTask, instance: ProcessInstance, task, user: str) -> None:
-        from .assignment import check_may_act
-        start = _start_event(task.workflow.top_workflow.spec)
-        check_may_act(row, user, self._groups(unit.session, user), instance.started_by,
-                      getattr(start, "lane", None), bool(task.data.get("allow_self_approval")))
+        problem = self._refusal(unit.session, row, instance, task, user)
+        if problem is not None:
+            raise problem
+
+    def may_act(self, task_id: int, user: str) -> tuple[bool, str | None]:
+        """(True, None) when the user may complete the task now, else (False, reason code)."""
+        with self.session() as s:
+            row = s.get(HumanTask, task_id)
+            if row is None:
+                raise NotFound(f"task {task_id} does not exist")
+            if row.status != "open":
+                return False, row.status
+            instance = s.get(ProcessInstance, row.instance_id)
+            workflow = self._workflow(s, row.instance_id)
+            task = workflow.get_task_from_id(UUID(row.task_guid))
+            if task is None or task.state != TaskState.READY:
+                return False, "not_waiting"
+            problem = self._refusal(s, row, instance, task, user)
+        return (True, None) if problem is None else (False, problem.reason)
 
     # -- cancel, retry, timers ----------------------------------------------------------------
     def cancel(self, instance_id: int, user: str, reason: str = "") -> InstanceView:
@@ -242,9 +263,9 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
         def work(unit: Unit) -> InstanceView:
             instance = unit.lock_instance(instance_id)
             if user not in (instance.started_by, SYSTEM_USER) and "process_owner" not in self._groups(unit.session, user):
-                raise NotAllowed(f"{user} may not cancel instance {instance_id}")
+                raise NotAllowed(f"{user} may not cancel instance {instance_id}", "not_initiator")
             if instance.status in ("completed", "cancelled"):
-                raise Conflict(f"instance {instance_id} is already {instance.status}")
+                raise Conflict(f"instance {instance_id} is already {instance.status}", "instance_ended")
             workflow = unit.load(instance)
             workflow.cancel()
             unit.record(instance, "cancel_requested", data={"reason": reason})
@@ -260,9 +281,9 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
             s = unit.session
             instance = unit.lock_instance(instance_id)
             if user != SYSTEM_USER and "process_owner" not in self._groups(s, user):
-                raise NotAllowed(f"{user} may not retry instances (needs group process_owner)")
+                raise NotAllowed(f"{user} may not retry instances (needs group process_owner)", "not_owner")
             if instance.status != "error":
-                raise Conflict(f"instance {instance_id} is not in error")
+                raise Conflict(f"instance {instance_id} is not in error", "not_in_error")
             workflow = unit.load(instance)
             if upgrade:
                 workflow = self.upgrade_in_place(unit, instance, workflow)
@@ -305,12 +326,6 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
             return self._unit("engine", work, now=now)
         except Conflict:
             return False
-
-
-def _start_event(spec):
-    """The process's (first) none start event: where its start form and start lane are."""
-    outputs = getattr(spec.start, "outputs", [])
-    return outputs[0] if outputs else None
 
 
 def _title(name: str, data: dict[str, Any]) -> str:

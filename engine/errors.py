@@ -5,13 +5,19 @@ from dataclasses import dataclass
 
 
 class EngineError(Exception):
-    """Root of every error the engine raises on purpose."""
+    """Root of every error the engine raises on purpose.
+
+    `reason` is a stable code a caller can translate (e.g. "completed", "self_approval"); `holder` names
+    the user involved (who completed or holds the task), when there is one.
+    """
 
     code = "engine_error"
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, reason: str | None = None, holder: str | None = None):
         super().__init__(message)
         self.message = message
+        self.reason = reason
+        self.holder = holder
 
 
 class NotFound(EngineError):

@@ -74,6 +74,20 @@ class ProcessDefinition(Base):
     deployed_at: Mapped[datetime]
 
 
+class ProcessDraft(Base):
+    """A process owner's unsaved work on a diagram: kept until deployed or discarded."""
+
+    __tablename__ = "process_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200), index=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    xml: Mapped[str] = mapped_column(Text)
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    saved_by: Mapped[str] = mapped_column(String(80))
+    saved_at: Mapped[datetime]
+
+
 class ProcessInstance(Base):
     """A running or finished instance; its SpiffWorkflow state references the definition by id."""
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .audit import instance_chain, verify_all
@@ -14,6 +14,18 @@ from .models import (AuditEvent, Group, HumanTask, Membership, ProcessDefinition
                      User)
 from .directory import check_password
 from .views import AuditView, DefinitionView, InstanceView, TaskView, UserView
+
+
+def _audit_filter(stmt: Select, process_id, instance_id, actor, kind, since, until) -> Select:
+    for column, value in ((AuditEvent.process_id, process_id), (AuditEvent.instance_id, instance_id),
+                          (AuditEvent.actor, actor), (AuditEvent.kind, kind)):
+        if value not in (None, ""):
+            stmt = stmt.where(column == value)
+    if since:
+        stmt = stmt.where(AuditEvent.at >= since)
+    if until:
+        stmt = stmt.where(AuditEvent.at < until)
+    return stmt
 
 
 def _offered_to(username: str) -> Any:
@@ -84,8 +96,8 @@ class Queries:
             return InstanceView.of(row)
 
     def instances(self, process_id: str | None = None, status: str | None = None,
-                  started_by: str | None = None, limit: int = 200) -> list[InstanceView]:
-        stmt = select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(limit)
+                  started_by: str | None = None, limit: int = 200, offset: int = 0) -> list[InstanceView]:
+        stmt = select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(limit).offset(offset)
         if process_id:
             stmt = stmt.where(ProcessInstance.process_id == process_id)
         if status:
@@ -144,17 +156,18 @@ class Queries:
     def search_audit(self, process_id: str | None = None, instance_id: int | None = None,
                      actor: str | None = None, kind: str | None = None, since: datetime | None = None,
                      until: datetime | None = None, limit: int = 1000, offset: int = 0) -> list[AuditView]:
-        stmt = select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)
-        for column, value in ((AuditEvent.process_id, process_id), (AuditEvent.instance_id, instance_id),
-                              (AuditEvent.actor, actor), (AuditEvent.kind, kind)):
-            if value not in (None, ""):
-                stmt = stmt.where(column == value)
-        if since:
-            stmt = stmt.where(AuditEvent.at >= since)
-        if until:
-            stmt = stmt.where(AuditEvent.at < until)
+        stmt = _audit_filter(select(AuditEvent), process_id, instance_id, actor, kind, since, until)
         with self.session() as s:
-            return [AuditView.of(e) for e in s.scalars(stmt.limit(limit).offset(offset))]
+            return [AuditView.of(e) for e in
+                    s.scalars(stmt.order_by(AuditEvent.at, AuditEvent.id).limit(limit).offset(offset))]
+
+    def count_audit(self, process_id: str | None = None, instance_id: int | None = None,
+                    actor: str | None = None, kind: str | None = None, since: datetime | None = None,
+                    until: datetime | None = None) -> int:
+        """How many events `search_audit` would find without its limit."""
+        stmt = _audit_filter(select(func.count(AuditEvent.id)), process_id, instance_id, actor, kind, since, until)
+        with self.session() as s:
+            return s.scalar(stmt) or 0
 
     def verify_audit(self, instance_id: int | None = None):
         """(chains checked, broken links); one instance's chain, or every chain."""

@@ -145,3 +145,9 @@ def new_definition(session: Session, process_id: str, kind: str, name: str, sour
 
 def is_subworkflow(task_spec) -> bool:
     return isinstance(task_spec, SubWorkflowTaskMixin)
+
+
+def start_event(spec):
+    """The process's (first) none start event: where its start form and start lane are."""
+    outputs = getattr(spec.start, "outputs", [])
+    return outputs[0] if outputs else None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from .assignment import is_candidate
+from .assignment import is_candidate, is_self_approval, start_lane
 from .errors import Conflict, NotAllowed, NotFound
 from .models import HumanTask, Membership, User
 from .views import TaskView
@@ -19,7 +19,7 @@ class TaskVerbs:
             if row.assignee == user:
                 return TaskView.of(row)
             if row.assignee is not None:
-                raise Conflict(f"task {task_id} is already claimed by {row.assignee}")
+                raise Conflict(f"task {task_id} is already claimed by {row.assignee}", "claimed", row.assignee)
             self._check_may_act(unit, row, instance, task, user)
             row.assignee = user
             unit.touch(instance)
@@ -32,9 +32,9 @@ class TaskVerbs:
         def work(unit) -> TaskView:
             row, instance, _workflow, _task = self._open_task(unit, task_id)
             if row.assignee != user:
-                raise NotAllowed(f"task {task_id} is not claimed by {user}")
+                raise NotAllowed(f"task {task_id} is not claimed by {user}", "not_holder", row.assignee)
             if not any(c.group_id for c in row.candidates):
-                raise Conflict(f"task {task_id} belongs to {user} alone and cannot be released")
+                raise Conflict(f"task {task_id} belongs to {user} alone and cannot be released", "not_releasable")
             row.assignee = None
             unit.touch(instance)
             unit.record(instance, "released", task_guid=row.task_guid, bpmn_id=row.bpmn_id, data={"reason": reason})
@@ -50,9 +50,10 @@ class TaskVerbs:
             if s.scalars(select(User.id).where(User.username == to_user, User.active.is_(True))).first() is None:
                 raise NotFound(f"user {to_user!r} does not exist")
             if not is_candidate(row, to_user, self._groups(s, to_user)):
-                raise NotAllowed(f"{to_user} is not in the group task {task_id} belongs to")
-            if to_user == instance.started_by and not task.data.get("allow_self_approval") and row.lane not in (None, "initiator"):
-                raise NotAllowed(f"{to_user} started this request and may not approve it")
+                raise NotAllowed(f"{to_user} is not in the group task {task_id} belongs to", "not_in_group", to_user)
+            if is_self_approval(row, to_user, instance.started_by, start_lane(task),
+                                bool(task.data.get("allow_self_approval"))):
+                raise NotAllowed(f"{to_user} started this request and may not approve it", "self_approval", to_user)
             row.assignee = to_user
             unit.touch(instance)
             unit.record(instance, "delegated", task_guid=row.task_guid, bpmn_id=row.bpmn_id,
@@ -71,3 +72,4 @@ class TaskVerbs:
                               .where(Membership.group_id.in_(groups), User.active.is_(True))
                               .distinct().order_by(User.username)).all()
             return [(u, n) for u, n in users]
+

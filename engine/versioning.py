@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import defer
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
@@ -12,8 +15,10 @@ from .changes import Change, describe_changes
 from .checks import Batch
 from .directory import SYSTEM_USER
 from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
-from .models import Group, HumanTask, ProcessDefinition, ProcessInstance
+from .models import Group, HumanTask, ProcessDefinition, ProcessDraft, ProcessInstance
 from .specs import SourceFile, dependencies_for, executable_processes, latest_definitions
+from .views import DefinitionView
+from .xmlsafe import parse_xml
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 
@@ -32,6 +37,25 @@ class FilePreview:
 
 
 @dataclass(frozen=True)
+class DraftView:
+    id: int
+    process_id: str
+    filename: str
+    base_version: int | None
+    saved_by: str
+    saved_at: datetime
+
+
+@dataclass(frozen=True)
+class VersionStats:
+    """One deployed version with how many of its instances run and have finished."""
+
+    definition: DefinitionView
+    running: int
+    finished: int
+
+
+@dataclass(frozen=True)
 class MigrationCheck:
     instance_id: int
     from_version: int
@@ -46,7 +70,67 @@ class VersionVerbs:
 
     def _require_owner(self, session, user: str) -> None:
         if user != SYSTEM_USER and "process_owner" not in self._groups(session, user):
-            raise NotAllowed(f"{user} may not change process definitions (needs group process_owner)")
+            raise NotAllowed(f"{user} may not change process definitions (needs group process_owner)", "not_owner")
+
+    # -- drafts ---------------------------------------------------------------------------------
+    def save_draft(self, process_id: str, filename: str, xml: str, user: str,
+                   base_version: int | None = None, draft_id: int | None = None) -> DraftView:
+        """Keep a diagram being edited; the XML must at least be safe, well-formed XML."""
+        root, problems = parse_xml(xml.encode("utf-8"), filename)
+        if root is None:
+            raise SpecInvalid(problems)
+
+        def work(unit) -> DraftView:
+            self._require_owner(unit.session, user)
+            draft = unit.session.get(ProcessDraft, draft_id) if draft_id else None
+            if draft_id and draft is None:
+                raise NotFound(f"draft {draft_id} does not exist")
+            if draft is None:
+                draft = ProcessDraft(process_id=process_id, filename=filename, base_version=base_version)
+                unit.session.add(draft)
+            draft.xml, draft.saved_by, draft.saved_at = xml, user, unit.now
+            unit.session.flush()
+            return _draft_view(draft)
+        return self._unit(user, work)
+
+    def drafts(self, process_id: str | None = None) -> list[DraftView]:
+        stmt = select(ProcessDraft).order_by(ProcessDraft.saved_at.desc())
+        if process_id:
+            stmt = stmt.where(ProcessDraft.process_id == process_id)
+        with self.session() as s:
+            return [_draft_view(d) for d in s.scalars(stmt)]
+
+    def draft_xml(self, draft_id: int) -> str:
+        with self.session() as s:
+            draft = s.get(ProcessDraft, draft_id)
+            if draft is None:
+                raise NotFound(f"draft {draft_id} does not exist")
+            return draft.xml
+
+    def discard_draft(self, draft_id: int, user: str) -> None:
+        def work(unit) -> None:
+            self._require_owner(unit.session, user)
+            draft = unit.session.get(ProcessDraft, draft_id)
+            if draft is None:
+                raise NotFound(f"draft {draft_id} does not exist")
+            unit.session.delete(draft)
+        self._unit(user, work)
+
+    def version_stats(self, process_id: str | None = None) -> list[VersionStats]:
+        """Every deployed version with its running and finished instance counts."""
+        running = ProcessInstance.status.in_(("running", "error"))
+        counts = (select(ProcessInstance.definition_id,
+                         func.sum(case((running, 1), else_=0)).label("running"),
+                         func.sum(case((running, 0), else_=1)).label("finished"))
+                  .group_by(ProcessInstance.definition_id).subquery())
+        stmt = (select(ProcessDefinition, counts.c.running, counts.c.finished)
+                .options(defer(ProcessDefinition.xml))
+                .outerjoin(counts, counts.c.definition_id == ProcessDefinition.id)
+                .order_by(ProcessDefinition.process_id, ProcessDefinition.version.desc()))
+        if process_id:
+            stmt = stmt.where(ProcessDefinition.process_id == process_id)
+        with self.session() as s:
+            return [VersionStats(DefinitionView.of(d), int(r or 0), int(f or 0)) for d, r, f in s.execute(stmt)]
 
     def preview_deploy(self, sources: list[SourceFile], user: str = SYSTEM_USER) -> list[FilePreview]:
         """Check the files and describe, per file, the change against the newest deployed version."""
@@ -144,7 +228,7 @@ class VersionVerbs:
         top_diff, sub_diffs = diff_workflow(serialization.registry(), workflow, spec, subprocess_specs)
         reason = _refusal(workflow, top_diff, sub_diffs)
         if reason:
-            raise Conflict(f"instance {instance.id} cannot move to version {newest.version}: {reason}")
+            raise Conflict(f"instance {instance.id} cannot move to version {newest.version}: {reason}", "unsafe_migration")
         migrate_workflow(top_diff, workflow, spec, reset_mask=TaskState.READY | TaskState.WAITING | TaskState.ERROR)
         workflow.subprocess_specs = subprocess_specs
         unit.record(instance, "migrated", data={"from_version": instance.definition_version,
@@ -167,3 +251,7 @@ def _refusal(workflow, top_diff, sub_diffs) -> str | None:
         if sp_diff is not None and any(t.has_state(LIVE) for t in sp_diff.removed):
             return f"in progress inside {sub.spec.name} at a task the new version removes"
     return None
+
+
+def _draft_view(draft: ProcessDraft) -> DraftView:
+    return DraftView(draft.id, draft.process_id, draft.filename, draft.base_version, draft.saved_by, draft.saved_at)

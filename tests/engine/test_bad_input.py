@@ -99,3 +99,26 @@ def test_task_that_does_not_exist(small):
                  lambda: small.task(999), lambda: small.cancel(999, "alice")):
         with pytest.raises(NotFound):
             verb()
+
+
+def test_refusals_carry_a_reason_code_and_who(small):
+    small.start("small_approval", "alice", {"customer": "甲", "amount": 5})
+    [task] = small.tasks("bob")
+    assert small.may_act(task.id, "bob") == (True, None)
+    assert small.may_act(task.id, "gina") == (False, "not_candidate")
+    small.claim(task.id, "bob")
+    assert small.may_act(task.id, "carol") == (False, "assigned_to")
+    with pytest.raises(NotAllowed) as refused:
+        small.complete(task.id, "carol", {"decision": "approve"})
+    assert (refused.value.reason, refused.value.holder) == ("assigned_to", "bob")
+    small.complete(task.id, "bob", {"decision": "approve"})
+    with pytest.raises(Conflict) as late:
+        small.complete(task.id, "bob", {"decision": "approve"})
+    assert (late.value.reason, late.value.holder) == ("completed", "bob")
+    assert small.may_act(task.id, "bob") == (False, "completed")
+
+
+def test_self_approval_reason(small):
+    small.start("small_approval", "dave", {"customer": "甲", "amount": 5})
+    [task] = small.group_queue("bob")
+    assert small.may_act(task.id, "dave") == (False, "self_approval")

@@ -95,3 +95,26 @@ def test_migration_refused_when_the_waiting_task_is_removed(small):
     assert [e.kind for e in small.audit_trail(inst.id)][-1] == "migration_refused"
     [task] = small.open_tasks(inst.id)  # still workable on its own version
     small.complete(task.id, "bob", {"decision": "approve"})
+
+
+def test_drafts_are_kept_per_owner_and_refuse_unsafe_xml(small):
+    from engine import SpecInvalid
+    draft = small.save_draft("small_approval", "approval.bpmn", with_archive_step(), "owen", base_version=1)
+    again = small.save_draft("small_approval", "approval.bpmn", BASE, "owen", draft_id=draft.id)
+    assert again.id == draft.id and small.draft_xml(draft.id) == BASE
+    assert [d.id for d in small.drafts("small_approval")] == [draft.id]
+    with pytest.raises(SpecInvalid):
+        small.save_draft("small_approval", "x.bpmn", '<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>', "owen")
+    with pytest.raises(NotAllowed):
+        small.save_draft("small_approval", "approval.bpmn", BASE, "alice")
+    small.discard_draft(draft.id, "owen")
+    assert small.drafts() == []
+
+
+def test_version_stats_count_running_and_finished(small):
+    first = small.start("small_approval", "alice", {"customer": "甲", "amount": 5})
+    small.start("small_approval", "alice", {"customer": "乙", "amount": 5})
+    small.cancel(first.id, "alice")
+    small.deploy([version(with_archive_step())], "owen")
+    stats = {s.definition.version: (s.running, s.finished) for s in small.version_stats("small_approval")}
+    assert stats == {1: (1, 1), 2: (0, 0)}
