@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml package.json
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	npm install --no-audit --no-fund --silent
-	$(BIN)/pybabel compile -q -d web/translations
+	$(BIN)/pybabel compile -d web/translations >/dev/null
 	touch $(STAMP)
 
 setup: $(STAMP)
