@@ -1,4 +1,4 @@
-"""Demo instances of 客户投诉处理: one under investigation, one at the responsible department, one query."""
+"""Demo instances of 客户投诉处理: under investigation, at the responsible departments, and a query."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -31,4 +31,10 @@ def seed(engine, clock_now: datetime) -> int:
                                           "cause": "报告录入未经复核", "responsible_dept": "technical"})
     engine.start(PROCESS, "chenjing", _registration(clock_now, "厦门面料贸易公司", "query",
                                                     "查询第205号样品的检测进度", channel="phone"))
-    return 3
+    quality = engine.start(PROCESS, "liuyang", _registration(
+        clock_now - timedelta(hours=3), "莆田鞋业有限公司", "complaint", "到货面料有色差，与确认样不符",
+        severity="general", product="订单 PT-2026-031", demand="退换色差面料"))
+    task = next(t for t in engine.tasks("zhengkai") if t.instance_id == quality.id and t.bpmn_id == "investigate")
+    engine.complete(task.id, "zhengkai", {"investigation": "比对留样，色差超出允许范围",
+                                          "cause": "出厂检验未对照确认样", "responsible_dept": "quality"})
+    return 4

@@ -40,4 +40,7 @@ def seed(engine, clock_now: datetime) -> int:
     task = next(t for t in engine.tasks("zhaomin") if t.instance_id == listed.id)
     engine.complete(task.id, "zhaomin", {"decision": "approve", "verification": "经核实，欠款及不实言论属实",
                                          "validity_months": 6})
-    return 3
+    engine.start(PROCESS, "zhoujie", _proposal(
+        "莆田鞋业有限公司", "blacklist", 600_000, default_record="some",
+        reason="提供虚假验收报告拒付货款，造成重大经济损失", evidence="验收单原件与复印件比对记录"))
+    return 4

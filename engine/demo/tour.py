@@ -1,4 +1,5 @@
-"""Demo instances of 客户参观审批: one waiting for the CS manager, one for the GM, one at the gate."""
+"""Demo instances of 客户参观审批: waiting for the CS manager, the GM, the account manager, the gate and
+the host's record after the visit."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -37,4 +38,10 @@ def seed(engine, clock_now: datetime) -> int:
     ordinary = engine.start(PROCESS, "liuyang", _application(clock_now, "ordinary", 2, "厦门面料贸易公司",
                                                              visitors=3, areas=["showroom"]))
     _complete(engine, ordinary.id, "lina", "am_approve", {"decision": "approve", "comment": "老客户，同意"})
-    return 3
+    engine.start(PROCESS, "chenjing", _application(clock_now, "temporary", 0.5, "莆田鞋业有限公司", visitors=2,
+                                                   areas=["showroom"], purpose="临时来访，了解新面料"))
+    visited = engine.start(PROCESS, "liuyang", _application(clock_now, "ordinary", 1.5, "漳州织造厂", visitors=4,
+                                                            areas=["showroom"]))
+    _complete(engine, visited.id, "lina", "am_approve", {"decision": "approve"})
+    _complete(engine, visited.id, "maliang", "gate", {"arrived": True, "badges_issued": 4})
+    return 5

@@ -1,0 +1,23 @@
+"""The demo organisation sees real work waiting: every role has something in its inbox."""
+from __future__ import annotations
+
+import yaml
+
+from engine.demo import load_demo
+from tests.conftest import DEMO_USERS
+
+READ_ONLY_ROLES = {"auditor", "process_owner"}
+
+
+def test_demo_gives_every_role_work(engine):
+    started = load_demo(engine)
+    assert started >= 12
+    users = yaml.safe_load(DEMO_USERS.read_text(encoding="utf-8"))["users"]
+    idle = [u["username"] for u in users
+            if not set(u["groups"]) <= READ_ONLY_ROLES and not engine.tasks(u["username"])]
+    assert idle == []
+    processes = {i.process_id for i in engine.instances()}
+    assert processes == {"tour_approval", "complaint_handling", "grade_change", "contract_review",
+                         "contract_amendment"}
+    assert {i.status for i in engine.instances()} <= {"running", "completed"}  # none failed
+    assert load_demo(engine) == 0  # loading twice adds nothing
