@@ -24,7 +24,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import Engine
 from engine.db import make_engine, upgrade
-from engine.directory import import_directory, load_directory_file
+from engine.directory import load_directory_file
 from engine.scripting import ScriptEngine
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
@@ -74,8 +74,7 @@ def new_engine(folder: Path) -> Engine:
     sa = make_engine(f"sqlite:///{folder / 'bench.sqlite3'}")
     upgrade(sa)
     eng = Engine(sa, forms_dir=DATA / "forms", clock=Clock())
-    with eng.Session() as s, s.begin():
-        import_directory(s, load_directory_file(DATA / "users.yaml"))
+    eng.import_users(load_directory_file(DATA / "users.yaml"))
     eng.deploy_paths([DATA / "approval.bpmn"], "owen")
     return eng
 

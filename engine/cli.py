@@ -49,10 +49,8 @@ def cmd_db_upgrade(args) -> Any:
 
 
 def cmd_users_import(args) -> Any:
-    from .directory import import_directory, load_directory_file
-    eng = _engine()
-    with eng.Session() as s, s.begin():
-        groups, users = import_directory(s, load_directory_file(Path(args.file)))
+    from .directory import load_directory_file
+    groups, users = _engine().import_users(load_directory_file(Path(args.file)))
     return {"groups": groups, "users": users, "message": f"imported {groups} groups and {users} users"}
 
 

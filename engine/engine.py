@@ -21,7 +21,7 @@ from .audit import SYSTEM_CHAIN
 from .checks import Batch
 from .clock import Clock, as_utc, system_clock
 from .db import is_postgres, make_engine, make_sessionmaker
-from .directory import SYSTEM_USER, groups_of
+from .directory import SYSTEM_USER, groups_of, import_directory
 from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
 from .models import Group, HumanTask, ProcessDefinition, ProcessInstance
 from .projection import task_properties
@@ -86,6 +86,11 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
 
     def _groups(self, session: Session, user: str) -> set[str]:
         return groups_of(session, user)
+
+    # -- directory ----------------------------------------------------------------------------
+    def import_users(self, document: dict[str, Any]) -> tuple[int, int]:
+        """Create or update groups and users (see engine.directory); returns (groups, users)."""
+        return self._unit(SYSTEM_USER, lambda unit: import_directory(unit.session, document))
 
     # -- deploy -------------------------------------------------------------------------------
     def deploy_paths(self, paths: list[Path], user: str = SYSTEM_USER) -> list[DefinitionView]:

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from engine import Engine
 from engine.db import make_engine, upgrade
-from engine.directory import import_directory, load_directory_file
+from engine.directory import load_directory_file
 from tests.pg import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,8 +123,7 @@ def build_engine(url: str, clock, users_file: Path, forms_dir: Path = FORMS) -> 
     sa_engine = make_engine(url)
     upgrade(sa_engine)
     engine = Engine(sa_engine, forms_dir=forms_dir, clock=clock)
-    with engine.Session() as s, s.begin():
-        import_directory(s, load_directory_file(users_file))
+    engine.import_users(load_directory_file(users_file))
     return engine
 
 

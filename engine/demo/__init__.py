@@ -15,9 +15,6 @@ def load_demo(engine) -> int:
         return 0
     started = 0
     for name in PROCEDURES:
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError:
-            continue
+        module = importlib.import_module(f"{__name__}.{name}")
         started += module.seed(engine, engine.now()) or 0
     return started
