@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from .clock import as_utc
@@ -21,18 +21,23 @@ def instance_chain(instance_id: int) -> str:
     return f"instance:{instance_id}"
 
 
-def canonical(event: AuditEvent) -> str:
-    """The row's content as canonical JSON: what its hash covers."""
-    return json.dumps({
-        "chain": event.chain, "seq": event.seq, "instance_id": event.instance_id,
-        "definition_id": event.definition_id, "process_id": event.process_id, "task_guid": event.task_guid,
-        "bpmn_id": event.bpmn_id, "kind": event.kind, "actor": event.actor,
-        "at": as_utc(event.at).isoformat(timespec="microseconds"), "data": event.data,
-    }, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+HASHED = ("chain", "seq", "instance_id", "definition_id", "process_id", "task_guid", "bpmn_id", "kind", "actor",
+          "at", "data")
 
 
-def compute_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256((prev_hash + canonical(event)).encode("utf-8")).hexdigest()
+def canonical(fields: dict[str, Any]) -> str:
+    """An event's content as canonical JSON: what its hash covers."""
+    content = {k: fields[k] for k in HASHED}
+    content["at"] = as_utc(fields["at"]).isoformat(timespec="microseconds")
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def compute_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical(fields)).encode("utf-8")).hexdigest()
+
+
+def _fields(event: AuditEvent) -> dict[str, Any]:
+    return {k: getattr(event, k) for k in HASHED}
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
@@ -41,11 +46,12 @@ def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class AuditLog:
-    """Writes events into the caller's session; the caller's unit of work commits them."""
+    """Collects a unit of work's events; `write` inserts them in the caller's transaction."""
 
     def __init__(self, session: Session):
         self.session = session
         self._heads: dict[str, tuple[int, str]] = {}
+        self._pending: list[dict[str, Any]] = []
 
     def seed(self, chain: str, seq: int, last_hash: str | None) -> None:
         """Tell the log a chain's head when the caller already knows it (saves a query)."""
@@ -61,15 +67,22 @@ class AuditLog:
 
     def append(self, *, kind: str, actor: str, at: datetime, chain: str, instance_id: int | None = None,
                definition_id: int | None = None, process_id: str | None = None, task_guid: str | None = None,
-               bpmn_id: str | None = None, data: dict[str, Any] | None = None) -> AuditEvent:
+               bpmn_id: str | None = None, data: dict[str, Any] | None = None) -> tuple[int, str]:
+        """Queue one event at the head of its chain; returns its (seq, hash)."""
         seq, prev = self._head(chain)
-        event = AuditEvent(chain=chain, seq=seq + 1, instance_id=instance_id, definition_id=definition_id,
-                           process_id=process_id, task_guid=task_guid, bpmn_id=bpmn_id, kind=kind, actor=actor,
-                           at=as_utc(at), data=_jsonable(data or {}), prev_hash=prev)
-        event.hash = compute_hash(prev, event)
-        self.session.add(event)
-        self._heads[chain] = (event.seq, event.hash)
-        return event
+        row = dict(chain=chain, seq=seq + 1, instance_id=instance_id, definition_id=definition_id,
+                   process_id=process_id, task_guid=task_guid, bpmn_id=bpmn_id, kind=kind, actor=actor,
+                   at=as_utc(at), data=_jsonable(data or {}), prev_hash=prev)
+        row["hash"] = compute_hash(prev, row)
+        self._pending.append(row)
+        self._heads[chain] = (row["seq"], row["hash"])
+        return row["seq"], row["hash"]
+
+    def write(self) -> None:
+        """Insert the queued events (one statement); the unit of work commits them with the state."""
+        if self._pending:
+            self.session.execute(insert(AuditEvent), self._pending)
+            self._pending = []
 
 
 @dataclass(frozen=True)
@@ -93,7 +106,7 @@ def verify_chain(events: list[AuditEvent]) -> BrokenLink | None:
             return BrokenLink(event.chain, event.seq, event.id, f"expected seq {expected_seq} (a row is missing)")
         if event.prev_hash != prev:
             return BrokenLink(event.chain, event.seq, event.id, "prev_hash does not match the previous row")
-        if compute_hash(prev, event) != event.hash:
+        if compute_hash(prev, _fields(event)) != event.hash:
             return BrokenLink(event.chain, event.seq, event.id, "content does not match its hash (row edited)")
         prev, expected_seq = event.hash, expected_seq + 1
     return None

@@ -74,7 +74,9 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
                 unit = Unit(session, now or self.now(), actor, self.specs, self.locking)
                 try:
                     with session.begin():
-                        return fn(unit)
+                        result = fn(unit)
+                        unit.audit.write()
+                        return result
                 except (StaleDataError, IntegrityError) as exc:
                     if attempt == RETRIES - 1:
                         raise Conflict("someone else changed this instance at the same time; try again",

@@ -102,7 +102,7 @@ class Unit:
         """Append to the instance's audit chain; its head lives on the locked instance row."""
         chain = instance_chain(instance.id)
         self.audit.seed(chain, instance.audit_seq or 0, instance.audit_hash)
-        event = self.audit.append(kind=kind, actor=actor or self.actor, at=self.now, chain=chain,
-                                  instance_id=instance.id, definition_id=instance.definition_id,
-                                  process_id=instance.process_id, task_guid=task_guid, bpmn_id=bpmn_id, data=data)
-        instance.audit_seq, instance.audit_hash = event.seq, event.hash
+        instance.audit_seq, instance.audit_hash = self.audit.append(
+            kind=kind, actor=actor or self.actor, at=self.now, chain=chain, instance_id=instance.id,
+            definition_id=instance.definition_id, process_id=instance.process_id, task_guid=task_guid,
+            bpmn_id=bpmn_id, data=data)
