@@ -26,14 +26,13 @@ from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
 from .models import Group, HumanTask, ProcessDefinition, ProcessInstance
 from .projection import task_properties
 from .queries import Queries
-from .specs import SourceFile, SpecCache, dependencies_for, executable_processes, file_kind, latest_definitions
+from .specs import SourceFile, SpecCache, dependencies_for, executable_processes, latest_definitions
 from .specs import decision_ids, new_definition, start_event
 from .tasks import TaskVerbs
 from .unit import Unit
 from .versioning import VersionVerbs
 from .assignment import refusal, start_lane
 from .views import DefinitionView, InstanceView
-from .xmlsafe import parse_xml
 
 DEFAULT_FORMS_DIR = Path(os.environ.get("APPROVALS_FORMS_DIR") or Path(__file__).resolve().parent.parent / "forms")
 RETRIES = 3

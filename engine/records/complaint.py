@@ -9,15 +9,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import (Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, insert, select,
-                        update)
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, select)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..clock import as_utc
 from ..errors import EngineError
 from ..models import Base
 from ..operators import OperatorContext, operator
+from .numbering import next_value
 
 KINDS = ("consultation", "query", "complaint")
 SEVERITIES = ("general", "major")
@@ -94,32 +93,6 @@ class ComplaintRound(Base):
     ended_at: Mapped[datetime | None]
 
 
-class ComplaintCounter(Base):
-    """The last complaint number handed out, one row per (prefix, year); never decremented."""
-
-    __tablename__ = "complaint_counter"
-
-    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    value: Mapped[int] = mapped_column(Integer)
-
-
-def next_complaint_value(session: Session, kind: str, year: int) -> int:
-    """Increment the (kind, year) counter in the current transaction (row lock), insert it if new."""
-    table = ComplaintCounter.__table__
-    bump = (update(table).where(table.c.kind == kind, table.c.year == year)
-            .values(value=table.c.value + 1).returning(table.c.value))
-    value = session.execute(bump).scalar()
-    if value is not None:
-        return value
-    try:
-        with session.begin_nested():
-            session.execute(insert(table).values(kind=kind, year=year, value=1))
-        return 1
-    except IntegrityError:
-        return session.execute(bump).scalar_one()
-
-
 def _when(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
@@ -159,7 +132,7 @@ def register_complaint(ctx: OperatorContext, customer: str, channel: str, receiv
     if kind == "complaint" and severity not in SEVERITIES:
         raise EngineError(f"a complaint needs a severity, got {severity!r}")
     year = ctx.now.astimezone(CHINA_TZ).year
-    number = f"{NUMBER_PREFIX}-{year}-{next_complaint_value(ctx.session, NUMBER_PREFIX, year):04d}"
+    number = f"{NUMBER_PREFIX}-{year}-{next_value(ctx.session, NUMBER_PREFIX, year):04d}"
     row = Complaint(number=number, instance_id=ctx.instance_id, customer=customer, contact=contact or "",
                     channel=channel, received_at=_when(received_at), kind=kind,
                     severity=severity if kind == "complaint" else None, content=content,

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, select
-from sqlalchemy.dialects import postgresql, sqlite
+from .numbering import next_value
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..errors import EngineError
@@ -56,30 +56,10 @@ class ProductionOrder(Base):
     instance_id: Mapped[int | None] = mapped_column(Integer)
 
 
-class ContractCounter(Base):
-    """The last number handed out per (kind, year); bumped atomically inside the transaction."""
-
-    __tablename__ = "contract_counter"
-
-    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    value: Mapped[int] = mapped_column(Integer)
-
-
-def _bump(session: Session, kind: str, year: int) -> int:
-    """value + 1 for (kind, year), creating the row at 1; one statement, so concurrent units never share."""
-    table = ContractCounter.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = (dialect.insert(table).values(kind=kind, year=year, value=1)
-            .on_conflict_do_update(index_elements=["kind", "year"], set_={"value": table.c.value + 1})
-            .returning(table.c.value))
-    return int(session.execute(stmt).scalar_one())
-
-
 def next_number(session: Session, prefix: str, model: type[Contract] | type[ProductionOrder], now: datetime) -> str:
     """The next free number `PREFIX-YYYY-NNNN`; numbers typed in by hand are skipped, never reused."""
     for _ in range(1000):
-        number = f"{prefix}-{now.year}-{_bump(session, prefix, now.year):04d}"
+        number = f"{prefix}-{now.year}-{next_value(session, prefix, now.year):04d}"
         if session.scalars(select(model.id).where(model.number == number)).first() is None:
             return number
     raise EngineError(f"no free {prefix} number left in {now.year}")

@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..clock import as_utc
 from ..errors import EngineError
 from ..models import Base
 from ..operators import OperatorContext, operator
+from .numbering import next_value
 
 TOUR_TYPES = ("key", "group", "ordinary", "temporary")
 TOUR_STATUSES = ("applied", "returned", "approved", "refused", "expired", "done", "not_held", "withdrawn")
@@ -62,36 +62,6 @@ class Tour(Base):
     approved_at: Mapped[datetime | None]
     arrived_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
-
-
-class TourPermitCounter(Base):
-    """The last permit number handed out, one row per (prefix, year); never decremented."""
-
-    __tablename__ = "tour_permit_counter"
-
-    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    value: Mapped[int] = mapped_column(Integer)
-
-
-def next_permit_value(session: Session, kind: str, year: int) -> int:
-    """Increment the (kind, year) counter inside the current transaction and return the new value.
-
-    The UPDATE takes the row lock, so concurrent transactions serialise on it; the first number of a
-    year is inserted in a savepoint, and a concurrent insert of the same row falls back to the UPDATE.
-    """
-    table = TourPermitCounter.__table__
-    bump = (update(table).where(table.c.kind == kind, table.c.year == year)
-            .values(value=table.c.value + 1).returning(table.c.value))
-    value = session.execute(bump).scalar()
-    if value is not None:
-        return value
-    try:
-        with session.begin_nested():
-            session.execute(insert(table).values(kind=kind, year=year, value=1))
-        return 1
-    except IntegrityError:
-        return session.execute(bump).scalar_one()
 
 
 def _when(value: Any) -> datetime:
@@ -208,7 +178,7 @@ def issue_tour_permit(ctx: OperatorContext, tour_id: int) -> dict[str, Any]:
     tour = _tour(ctx, tour_id)
     if tour.permit_no is None:
         year = ctx.now.astimezone(CHINA_TZ).year
-        value = next_permit_value(ctx.session, PERMIT_PREFIX, year)
+        value = next_value(ctx.session, PERMIT_PREFIX, year)
         tour.permit_no = f"{PERMIT_PREFIX}-{year}-{value:04d}"
         tour.approved_at = ctx.now
     _touch(ctx, tour, "approved", "")

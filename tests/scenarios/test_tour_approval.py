@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from engine import NotAllowed
 from engine.clock import parse_iso
-from engine.records.complaint import next_complaint_value
-from engine.records.tour import Tour, TourPermitCounter, next_permit_value
+from engine.records.numbering import RecordCounter, next_value
+from engine.records.tour import Tour
 from tests.conftest import WORKFLOWS
 
 PROCESS = "tour_approval"
@@ -245,7 +245,7 @@ def test_permit_numbers_are_unique_and_reach_the_gatekeeper(eng, clock):
     assert all(re.fullmatch(r"CG-2026-\d{4}", n) for n in numbers)
     assert numbers == ["CG-2026-0002", "CG-2026-0001"]
     with eng.session() as s:
-        assert s.scalars(select(TourPermitCounter.value)).one() == 2
+        assert s.scalars(select(RecordCounter.value).where(RecordCounter.kind == "CG")).one() == 2
 
     gate = task_for(eng, "maliang", first, "gate")
     assert gate.lane == "gatekeeper" and gate.candidate_groups == ("gatekeeper",)
@@ -270,22 +270,21 @@ def test_tour_recorded_as_done_by_the_host(eng, clock):
     assert "顺利" in row.notes and row.closed_at is not None
 
 
-@pytest.mark.parametrize("bump", [next_permit_value, next_complaint_value], ids=["permit", "complaint"])
-def test_number_counters_serialise_concurrent_transactions(engine, bump):
+def test_number_counters_serialise_concurrent_transactions(engine):
     """Two transactions asking for the first number of a year at once get 1 and 2, never the same."""
     results, errors = [], []
 
     def other():
         try:
             with engine.Session() as s, s.begin():
-                results.append(bump(s, "XX", 2026))
+                results.append(next_value(s, "XX", 2026))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
     thread = threading.Thread(target=other)
     with engine.Session() as s:
         with s.begin():
-            results.append(bump(s, "XX", 2026))
+            results.append(next_value(s, "XX", 2026))
             thread.start()
             thread.join(0.5)
             assert thread.is_alive()  # waits for this transaction's row

@@ -57,7 +57,7 @@ def upgrade() -> None:
     op.create_index("ix_tour_tour_type", "tour", ["tour_type"])
     op.create_index("ix_tour_status", "tour", ["status"])
     op.create_table(
-        "tour_permit_counter",
+        "record_counter",
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("value", sa.Integer(), nullable=False),
@@ -123,24 +123,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("complaint_id", "round", name="uq_complaint_round"),
     )
     op.create_index("ix_complaint_round_complaint_id", "complaint_round", ["complaint_id"])
-    op.create_table(
-        "complaint_counter",
-        sa.Column("kind", sa.String(length=10), nullable=False),
-        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("value", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("kind", "year"),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("complaint_counter")
     op.drop_index("ix_complaint_round_complaint_id", table_name="complaint_round")
     op.drop_table("complaint_round")
     op.drop_index("ix_complaint_status", table_name="complaint")
     op.drop_index("ix_complaint_kind", table_name="complaint")
     op.drop_index("ix_complaint_instance_id", table_name="complaint")
     op.drop_table("complaint")
-    op.drop_table("tour_permit_counter")
+    op.drop_table("record_counter")
     op.drop_index("ix_tour_status", table_name="tour")
     op.drop_index("ix_tour_tour_type", table_name="tour")
     op.drop_index("ix_tour_instance_id", table_name="tour")

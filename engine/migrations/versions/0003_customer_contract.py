@@ -104,17 +104,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("number", name="uq_production_order_number"),
     )
     op.create_index("ix_production_order_contract_id", "production_order", ["contract_id"])
-    op.create_table(
-        "contract_counter",
-        sa.Column("kind", sa.String(length=10), nullable=False),
-        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("value", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("kind", "year"),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("contract_counter")
     op.drop_index("ix_production_order_contract_id", table_name="production_order")
     op.drop_table("production_order")
     op.drop_index("ix_contract_amendment_contract_id", table_name="contract_amendment")
