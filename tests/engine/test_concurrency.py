@@ -92,3 +92,26 @@ def test_different_tasks_of_one_instance_are_both_applied(small, clock):
     kinds = [e.kind for e in small.audit_trail(inst.id)]
     assert "completed" in kinds and kinds.count("claimed") == 2  # implicit claim by bob, explicit by gina
     assert small.verify_audit(inst.id)[1] == []
+
+
+def test_two_workers_never_fire_the_same_timer_twice(small, clock):
+    """Workers on several machines: each due instance is run by exactly one of them."""
+    instances = [small.start("small_approval", "alice", {"customer": f"客户{i}", "amount": 5}) for i in range(4)]
+    clock.advance(days=3, seconds=1)
+    barrier = threading.Barrier(2)
+    fired: list[int] = []
+
+    def worker():
+        barrier.wait()
+        fired.append(small.fire_due_timers())
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(fired) == 4
+    for inst in instances:
+        timer_events = [e for e in small.audit_trail(inst.id) if e.kind == "timer_fired"]
+        assert len(timer_events) == 1
+        assert [t.bpmn_id for t in small.open_tasks(inst.id)].count("escalated") == 1
