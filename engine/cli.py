@@ -86,14 +86,35 @@ def cmd_complete(args) -> Any:
     return {"instance": inst, "message": f"completed task {args.task}; instance {inst.id} is {inst.status}"}
 
 
+def _smtp_settings():
+    """SMTP_HOST (and SMTP_PORT, MAIL_FROM, BASE_URL) switch mail delivery on."""
+    import os
+
+    from .mail import SmtpSettings
+    host = os.environ.get("SMTP_HOST")
+    if not host:
+        return None
+    return SmtpSettings(host, int(os.environ.get("SMTP_PORT", "25")),
+                        os.environ.get("MAIL_FROM", "approvals@localhost"), os.environ.get("BASE_URL", ""))
+
+
+def _work_once(eng) -> tuple[int, int]:
+    """Fire due timers, then send queued mail when SMTP is configured."""
+    fired = eng.fire_due_timers()
+    settings = _smtp_settings()
+    sent = eng.deliver_mail(settings) if settings else 0
+    return fired, sent
+
+
 def cmd_worker(args) -> Any:
     eng = _engine()
-    total = 0
+    fired_total = sent_total = 0
     while True:
-        fired = eng.fire_due_timers()
-        total += fired
+        fired, sent = _work_once(eng)
+        fired_total, sent_total = fired_total + fired, sent_total + sent
         if args.once:
-            return {"fired": total, "message": f"fired timers of {total} instance(s)"}
+            return {"fired": fired_total, "sent": sent_total,
+                    "message": f"fired timers of {fired_total} instance(s), sent {sent_total} mail(s)"}
         time.sleep(args.interval)
 
 
@@ -111,14 +132,14 @@ def cmd_demo_load(args) -> Any:
 
 
 def _timer_thread(interval: float) -> None:
-    """Fire due timers in the background of the web server, so one process is enough to run."""
+    """Fire due timers and send mail in the background of the web server: one process is enough."""
     import threading
 
     def loop() -> None:
         eng = _engine()
         while True:
             try:
-                eng.fire_due_timers()
+                _work_once(eng)
             except Exception as exc:  # noqa: BLE001 - keep the loop alive, say what happened
                 print(f"timer worker: {exc.__class__.__name__}: {exc}", file=sys.stderr)
             time.sleep(interval)

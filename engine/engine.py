@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from . import forms as formlib
-from . import runner, serialization
+from . import mail, runner, serialization
 from .audit import SYSTEM_CHAIN
 from .checks import Batch
 from .clock import Clock, as_utc, system_clock
@@ -74,7 +74,7 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
                 try:
                     with session.begin():
                         result = fn(unit)
-                        unit.audit.write()
+                        unit.write_pending()
                         return result
                 except (StaleDataError, IntegrityError) as exc:
                     if attempt == RETRIES - 1:
@@ -300,6 +300,10 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
             unit.save(instance, workflow, result)
             return InstanceView.of(instance)
         return self._unit(user, work)
+
+    def deliver_mail(self, settings: mail.SmtpSettings) -> int:
+        """Send queued mail through the SMTP server; returns how many messages went out."""
+        return self._unit("engine", lambda unit: mail.deliver(unit.session, settings, unit.now))
 
     def fire_due_timers(self, now: datetime | None = None, limit: int = 100) -> int:
         """Run every instance whose earliest timer is due; returns how many instances ran."""

@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import projection, serialization
+from . import mail, projection, serialization
 from .compaction import compact
 from .audit import AuditLog, instance_chain
 from .errors import NotFound
@@ -33,11 +33,18 @@ class Unit:
     locking: bool
     audit: AuditLog = field(init=False)
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[dict[str, Any]] = field(default_factory=list)      # mail to queue with this unit
     open_before: dict[int, set[str]] = field(default_factory=dict)  # instance id -> READY guids at load
     known_rows: dict[str, Any] = field(default_factory=dict)        # task guid -> HumanTask loaded here
 
     def __post_init__(self):
         self.audit = AuditLog(self.session)
+
+    def write_pending(self) -> None:
+        """Insert what was collected during the unit (audit events, mail), just before the commit."""
+        self.audit.write()
+        mail.write(self.session, self.outbox)
+        self.outbox = []
 
     def lock_instance(self, instance_id: int) -> ProcessInstance:
         """The instance row, locked on PostgreSQL; SQLite relies on the version column."""
@@ -83,8 +90,10 @@ class Unit:
             instance.ended_at = self.now
         self.touch(instance)
         with self.session.no_autoflush:  # one flush at commit: the instance row is updated once
-            projection.sync(self.session, instance, snap.ready, self.now, completed,
-                            self.open_before.get(instance.id), self.known_rows)
+            opened = projection.sync(self.session, instance, snap.ready, self.now, completed,
+                                     self.open_before.get(instance.id), self.known_rows)
+        for row in opened:
+            self.outbox += mail.task_opened(row, self.now)
         for step in run.steps if run else ():
             self.record(instance, step.kind, task_guid=step.task_guid, bpmn_id=step.bpmn_id,
                         data={"name": step.name, **step.data}, actor="engine")
@@ -92,6 +101,7 @@ class Unit:
             self.record(instance, "error", bpmn_id=run.error_element, data={"error": error}, actor="engine")
         for note in self.notifications:
             self.record(instance, "notified", data=note, actor="engine")
+            self.outbox.append(mail.message(note["to"], note["subject"], note.get("body", ""), self.now, instance.id))
         self.notifications.clear()
         if instance.status in ("completed", "cancelled") and previous != instance.status:
             self.record(instance, f"instance_{instance.status}", actor="engine")
