@@ -63,13 +63,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                    vendor)
     engine_access.init_app(app)
     i18n.init_app(app)
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     auth.init_app(app)
     errors.init_app(app)
     present.init_app(app)
     security.init_app(app)
     for module in (auth, inbox, tasks, processes, instances, audit, vendor):
         app.register_blueprint(module.bp)
+    from . import models  # process owners' models area (web/models*.py)
+    app.register_blueprint(models.bp)
+    from . import api  # JSON API: credentials on every request and no cookies, so no CSRF token
+    csrf.exempt(api.bp)
+    app.register_blueprint(api.bp)
     return app
 
 

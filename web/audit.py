@@ -18,7 +18,7 @@ from engine.views import AuditView
 
 from .engine_access import get_engine
 from .guards import refuse
-from .paging import from_probe, page_arg
+from .paging import Page, counted, last_page, page_arg
 from .present import EVENT_KINDS, process_names
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -87,10 +87,13 @@ def search():
     size = current_app.config["AUDIT_PAGE_SIZE"]
     number = page_arg(request.args.get("page"))
     searched = bool(filters.args() or request.args.get("searched")) and not errors
-    events: list[AuditView] = []
+    page = Page([], 1, size, 0, False)
     if searched:
-        events = engine.search_audit(**filters.query(), limit=size + 1, offset=(number - 1) * size)
-    page = from_probe(events, number, size)
+        # The count first: a page number past the end shows the last page, and the pager says "page X of Y".
+        total = engine.count_audit(**filters.query())
+        number = min(number, last_page(total, size))
+        events = engine.search_audit(**filters.query(), limit=size, offset=(number - 1) * size)
+        page = counted(events, number, size, total)
     chains = {}
     for instance_id in sorted({e.instance_id for e in page.items if e.instance_id}):
         _count, broken = engine.verify_audit(instance_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
@@ -39,11 +39,30 @@ def _load_user(username: str) -> WebUser | None:
     return WebUser(view.username, view.name, view.groups)
 
 
+def _load_api_user(req) -> WebUser | None:
+    """HTTP Basic credentials, for /api/ only (pages use the session); throttled like the sign-in form."""
+    if not req.path.startswith("/api/") or req.authorization is None or req.authorization.type != "basic":
+        return None
+    username, password = req.authorization.username or "", req.authorization.password or ""
+    key = LoginThrottle.key(username, req.remote_addr)
+    wait = throttle().retry_after(key)
+    if wait:
+        g.api_retry_after = wait
+        return None
+    user = get_engine().authenticate(username, password) if username and password else None
+    if user is None:
+        g.api_retry_after = throttle().failed(key) or None
+        return None
+    throttle().succeeded(key)
+    return WebUser(user.username, user.name, user.groups)
+
+
 def init_app(app: Flask) -> None:
     manager = LoginManager(app)
     manager.user_loader(_load_user)
     manager.login_view = "auth.login"
     manager.session_protection = "basic"
+    manager.request_loader(_load_api_user)
     app.extensions["approvals.login_throttle"] = LoginThrottle(
         free=app.config["LOGIN_FREE_FAILURES"], base=app.config["LOGIN_LOCK_SECONDS"],
         cap=app.config["LOGIN_LOCK_MAX_SECONDS"], **({"clock": app.config["LOGIN_CLOCK"]}
@@ -60,8 +79,8 @@ def throttle() -> LoginThrottle:
 
 @bp.before_app_request
 def _require_user():
-    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
-        return None
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated or request.blueprint == "api":
+        return None  # the API answers 401 itself
     return current_app.login_manager.unauthorized()
 
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine import Conflict, EngineError, FormInvalid, NotAllowed, NotFound, ScriptFailed, SpecInvalid
+
+from .refusals import TASK_STATE_REASONS, error_message
 
 log = logging.getLogger(__name__)
 
@@ -61,17 +63,33 @@ def error_page(code: int, detail: str = "", technical: str = "", **context):
                            technical=technical, submitted=submitted, **context), code
 
 
+def _json_error(code: int, error: str, message: str, **extra):
+    """An API error: the engine's code, its reason code and holder, per-field messages for forms."""
+    body = {"error": error, "message": message, **{k: v for k, v in extra.items() if v is not None}}
+    body.setdefault("reason", None)
+    response = jsonify(body)
+    response.status_code = code
+    return response
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def _engine_error(exc: EngineError):
         code = http_status(exc)
         if code >= 500:
             log.error("engine error on %s: %s", request.path, exc)
+        if request.blueprint == "api":
+            return _json_error(code, exc.code, exc.message, reason=exc.reason, holder=exc.holder,
+                               fields=exc.by_field() if isinstance(exc, FormInvalid) else None)
         stale = _stale_task() if isinstance(exc, Conflict) else None
         if getattr(exc, "for_people", False):
             return error_page(code, exc.message, stale=stale)
         # The engine words its errors in English for logs and operators: shown folded, below the explanation.
-        return error_page(code, technical=exc.message, stale=stale)
+        # Its reason code says the same in the user's language (unless the stale task's state says it already).
+        detail = error_message(exc) or ""
+        if stale is not None and exc.reason in TASK_STATE_REASONS:
+            detail = ""
+        return error_page(code, detail, technical=exc.message, stale=stale)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
@@ -82,6 +100,8 @@ def init_app(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
+        if request.blueprint == "api":
+            return _json_error(exc.code, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
         return error_page(exc.code)
 
     @app.errorhandler(500)

@@ -21,14 +21,6 @@ def refuse(message: str) -> NotAllowed:
     return exc
 
 
-def offered_to_me(task: TaskView) -> bool:
-    """True when the task is assigned to me, or unassigned and offered to me or a group of mine."""
-    me = current_user.username
-    if task.assignee:
-        return task.assignee == me
-    return me in task.candidate_users or any(g in current_user.groups for g in task.candidate_groups)
-
-
 def involved(task: TaskView) -> bool:
     """True when I hold, held, completed or could take this task."""
     me = current_user.username

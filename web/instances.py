@@ -8,7 +8,7 @@ from flask_login import current_user
 from . import history
 from .engine_access import get_engine
 from .guards import SEE_ALL_GROUPS, get_instance_or_404, may_cancel, may_see_instance, refuse, require_actor
-from .paging import page_arg, paginate
+from .paging import from_probe, page_arg
 from .present import process_names
 from .records import record_of
 
@@ -23,9 +23,13 @@ def index():
     process = request.args.get("process") or None
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
     mine = not sees_all or request.args.get("scope") != "all"
-    rows = engine.instances(process_id=process, status=status,
-                            started_by=current_user.username if mine else None, limit=1000)
-    page = paginate(rows, page_arg(request.args.get("page")), current_app.config["INBOX_PAGE_SIZE"])
+    size, number = current_app.config["INBOX_PAGE_SIZE"], page_arg(request.args.get("page"))
+    # One page from the database (and one row more, which only says that a next page exists).
+    rows = engine.instances(process_id=process, status=status, started_by=current_user.username if mine else None,
+                            limit=size + 1, offset=(number - 1) * size)
+    if not rows and number > 1:  # past the end (the list got shorter): back to the first page
+        return redirect(url_for("instances.index", **{**request.args.to_dict(), "page": 1}))
+    page = from_probe(rows, number, size)
     return render_template("instances/index.html", page=page, sees_all=sees_all, mine=mine, process=process,
                            status=status, statuses=STATUSES, processes=process_names())
 

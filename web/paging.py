@@ -29,11 +29,14 @@ class Page:
         return None if self.total is None else max(1, -(-self.total // self.size))
 
 
+def last_page(total: int, size: int) -> int:
+    return max(1, -(-total // size))
+
+
 def paginate(items: Sequence[Any], number: int, size: int) -> Page:
     """A page of an in-memory list (a number past the end shows the last page)."""
     total = len(items)
-    last = max(1, -(-total // size))
-    number = min(number, last)
+    number = min(number, last_page(total, size))
     start = (number - 1) * size
     return Page(list(items[start:start + size]), number, size, total, start + size < total)
 
@@ -41,3 +44,8 @@ def paginate(items: Sequence[Any], number: int, size: int) -> Page:
 def from_probe(items: Sequence[Any], number: int, size: int) -> Page:
     """A page fetched with size + 1 rows: the extra row only says a next page exists."""
     return Page(list(items[:size]), number, size, None, len(items) > size)
+
+
+def counted(items: Sequence[Any], number: int, size: int, total: int) -> Page:
+    """A page fetched with limit and offset when the total is known (so the pager says "page X of Y")."""
+    return Page(list(items[:size]), number, size, total, number * size < total)

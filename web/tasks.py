@@ -8,10 +8,10 @@ from flask_login import current_user
 from engine import Conflict, FormInvalid, NotAllowed
 from engine.views import TaskView
 
-from . import history, instructions, messages, taskforms
+from . import history, instructions, messages, refusals, taskforms
 from .engine_access import get_engine
 from .errors import http_status
-from .guards import get_task_or_404, next_task_for_me, offered_to_me
+from .guards import get_task_or_404, next_task_for_me
 from .present import person
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -33,7 +33,12 @@ def _page(task: TaskView, state: taskforms.FormState | None = None, status: int 
         fresh = taskforms.state(form)
         state = fresh if fresh.decision else taskforms.state(form, data)
     is_open = task.status == "open"
-    may_act = is_open and not current_user.is_auditor and offered_to_me(task)
+    # The engine's own rule (candidate, holder, no self-approval, task still waiting), asked before drawing
+    # the form, so nobody fills in a form that would be refused.
+    if current_user.is_auditor:
+        may_act, reason = False, ("auditor" if is_open else task.status)
+    else:
+        may_act, reason = engine.may_act(task.id, me)
     members = []
     if may_act and task.candidate_groups:
         members = [(u, n) for u, n in engine.group_members(task.id) if u not in (me, instance.started_by)]
@@ -43,6 +48,7 @@ def _page(task: TaskView, state: taskforms.FormState | None = None, status: int 
         "instructions": instructions.render(engine.task_documentation(task.id), data),
         "decisions": history.decisions(entries, before_guid=task.task_guid),
         "may_act": may_act,
+        "why_not": "" if may_act else refusals.why_not(reason, task),
         "may_claim": may_act and task.assignee is None,
         "may_release": is_open and task.assignee == me and bool(task.candidate_groups),
         "members": members,
@@ -65,7 +71,7 @@ def complete(task_id: int):
     # Kept for the 409 page, so what was typed is shown rather than silently lost.
     g.submitted, g.stale_task_id = taskforms.typed_pairs(state), task_id
     if task.status != "open":
-        raise Conflict(f"task {task_id} is already {task.status}")
+        raise Conflict(f"task {task_id} is already {task.status}", task.status, task.completed_by)
     try:
         taskforms.refuse_parse_errors(form, parsed)
         engine.complete(task_id, me, parsed.data)
@@ -73,9 +79,11 @@ def complete(task_id: int):
         state.errors = {**messages.from_invalid(exc), **state.errors}
         return _page(task, state, http_status(exc))
     except NotAllowed:
-        now = engine.task(task_id)
-        if now.status != "open" or (now.assignee and now.assignee != me):
-            raise Conflict(f"task {task_id} was taken away") from None  # it was mine when I opened it
+        now = engine.task(task_id)  # it was offered to me when I opened it: was it taken away since?
+        if now.status != "open":
+            raise Conflict(f"task {task_id} is already {now.status}", now.status, now.completed_by) from None
+        if now.assignee and now.assignee != me:
+            raise Conflict(f"task {task_id} was taken by {now.assignee}", "claimed", now.assignee) from None
         raise
     flash(_("Done: %(title)s", title=task.title), "success")
     return redirect(next_task_for_me(task.instance_id) or url_for("inbox.index"))

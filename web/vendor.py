@@ -7,8 +7,11 @@ from flask import Blueprint, current_app, send_from_directory
 from werkzeug.exceptions import NotFound
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
-# Only what the instance page loads: the viewer bundle and its two style sheets.
-ALLOWED = {"bpmn-navigated-viewer.production.min.js", "assets/diagram-js.css", "assets/bpmn-js.css"}
+# Only what the pages load: the viewer bundle and its two style sheets; for the models editor also the
+# modeler bundle and the palette's icon font.
+ALLOWED = {"bpmn-navigated-viewer.production.min.js", "assets/diagram-js.css", "assets/bpmn-js.css",
+           "bpmn-modeler.production.min.js", "assets/bpmn-font/css/bpmn.css",
+           "assets/bpmn-font/font/bpmn.woff2", "assets/bpmn-font/font/bpmn.woff"}
 
 
 @bp.get("/bpmn-js/<path:filename>")

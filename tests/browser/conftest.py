@@ -36,6 +36,7 @@ class LiveServer:
 
     def __init__(self, app):
         from werkzeug.serving import make_server
+        self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, name="live-server", daemon=True)
@@ -76,9 +77,11 @@ def artifacts() -> Path:
 
 
 def serve_scenario(scenario, tmp_path: Path, bpmn_files=(), forms_dirs=()):
-    """A seeded SQLite file, an engine on the real clock and the app with CSRF on, as in production."""
+    """A seeded SQLite file, an engine on the scenario's clock (else the real one) and the app with CSRF on,
+    as in production."""
     forms = forms_folder(tmp_path / "forms", [*scenario.forms_dirs, *forms_dirs])
-    engine = build_engine(f"sqlite:///{tmp_path / 'browser.sqlite3'}", None, scenario.users_file, forms)
+    clock = getattr(scenario, "clock", lambda: None)()
+    engine = build_engine(f"sqlite:///{tmp_path / 'browser.sqlite3'}", clock, scenario.users_file, forms)
     engine.deploy_paths([*scenario.bpmn_files, *bpmn_files], "system")
     app = create_app({"ENGINE": engine, "SECRET_KEY": os.urandom(16).hex(), "WTF_CSRF_ENABLED": True})
     return engine, LiveServer(app)

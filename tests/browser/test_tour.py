@@ -6,6 +6,7 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -46,17 +47,20 @@ def apply(page: Page, scenario: Scenario, base: str) -> int:
     return int(page.url.rsplit("/", 1)[1])
 
 
-def approve(page: Page, step: Step, artifacts: Path, first: bool) -> None:
+def approve(page: Page, step: Step, shot: Callable[[Page, str], None], first: bool) -> None:
     page.click("header nav >> text=组内待认领" if step.queue == "group" else "header nav >> text=我的待办")
     item = page.locator(".task-item", has_text=step.task_title)
     expect(item).to_have_count(1)
     if first:
-        page.screenshot(path=str(artifacts / "inbox.png"), full_page=True)
+        shot(page, "inbox")
     if step.claim_first:
         item.locator("button", has_text="认领").click()
     else:
         item.locator("a.task-title").click()
     expect(page.locator("h1")).to_have_text(step.task_title)
+    expect(page.locator("#why-not")).to_have_count(0)  # the engine's may_act: this user may act
+    if step.expect:
+        expect(page.locator("main")).to_contain_text(re.compile(step.expect))
     if step.fill:
         step.fill(page)
     if first:
@@ -67,13 +71,19 @@ def approve(page: Page, step: Step, artifacts: Path, first: bool) -> None:
             text_box.press("Enter")
             page.wait_for_timeout(300)
             assert page.url == url
-        page.screenshot(path=str(artifacts / "task.png"), full_page=True)
-    page.click(f"button[name=decision][value={step.decision}]")
+        shot(page, "task")
+    if step.decision is None:
+        page.click(".task-form button[type=submit].primary")
+    else:
+        page.click(f"button[name=decision][value={step.decision}]")
     expect(page.locator(".flash-success")).to_be_visible()
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_request_from_application_to_audit(browser, bpmn_js, scenario, tmp_path, artifacts):
+    def shot(page: Page, what: str) -> None:  # test-artifacts/<scenario>-<page>.png
+        page.screenshot(path=str(artifacts / f"{scenario.name}-{what}.png"), full_page=True)
+
     engine, server = serve_scenario(scenario, tmp_path)
     with server:
         base = server.url
@@ -87,7 +97,7 @@ def test_request_from_application_to_audit(browser, bpmn_js, scenario, tmp_path,
 
         for number, step in enumerate(scenario.steps):
             approver = sign_in(browser, base, scenario, step.user)
-            approve(approver, step, artifacts, first=number == 0)
+            approve(approver, step, shot, first=number == 0)
             approver.context.close()
 
         applicant.reload()
@@ -96,16 +106,25 @@ def test_request_from_application_to_audit(browser, bpmn_js, scenario, tmp_path,
         for step in scenario.steps:
             name = engine.user(step.user).name
             expect(timeline).to_contain_text(name)
-        for decision in {step.decision for step in scenario.steps}:
+        for decision in {step.decision for step in scenario.steps} - {None}:
             expected = sum(step.decision == decision for step in scenario.steps)
             expect(timeline.locator(f".badge.decision-{decision}")).to_have_count(expected)
+        data = engine.data(instance_id)
+        for label, pattern in scenario.record:  # the business record: the permit number, say
+            value = applicant.locator("#record dt", has_text=label).locator("xpath=following-sibling::dd[1]")
+            expect(value).to_have_text(re.compile(f"^{pattern}$"))
+            assert value.inner_text() in json.dumps(data, ensure_ascii=False)  # the number the engine issued
         if scenario.has_layout:
             expect(applicant.locator("#diagram")).to_have_attribute("data-state", "ready")
             assert applicant.locator("#diagram .djs-shape.path-done").count() >= len(scenario.steps)
+            if scenario.current_task:
+                expect(applicant.locator("#diagram .djs-shape.current-task")).to_have_count(1)
+                current = applicant.locator(f"#diagram [data-element-id={scenario.current_task}].current-task")
+                expect(current).to_have_count(1)
         else:
             expect(applicant.locator("#diagram")).to_have_attribute("data-state", "no-layout")
             expect(applicant.locator("#diagram .diagram-message")).to_be_visible()
-        applicant.screenshot(path=str(artifacts / "instance.png"), full_page=True)
+        shot(applicant, "instance")
         assert problems == [], problems
 
         auditor = sign_in(browser, base, scenario, scenario.auditor)
@@ -114,9 +133,13 @@ def test_request_from_application_to_audit(browser, bpmn_js, scenario, tmp_path,
         auditor.fill("#a-instance", str(instance_id))
         auditor.click("button:has-text('查询')")
         rows = auditor.locator("#audit-results tbody tr")
-        expect(rows).to_have_count(len(engine.audit_trail(instance_id)))
+        trail = engine.audit_trail(instance_id)
+        expect(rows).to_have_count(min(len(trail), server.app.config["AUDIT_PAGE_SIZE"]))
+        expect(auditor.locator("#audit-count")).to_contain_text(str(len(trail)))
+        for step in scenario.steps:  # each step's completion is among the events, under its user name
+            expect(rows.filter(has_text=step.user).filter(has_text="已完成")).not_to_have_count(0)
         expect(auditor.locator("#audit-results .badge.ok").first).to_be_visible()
-        auditor.screenshot(path=str(artifacts / "audit.png"), full_page=True)
+        shot(auditor, "audit")
         with auditor.expect_download() as csv_download:
             auditor.click("#export-csv")
         table = list(csv.DictReader(io.StringIO(Path(csv_download.value.path()).read_text(encoding="utf-8-sig"))))

@@ -1,0 +1,91 @@
+"""The JSON API: Basic auth, the verbs, JSON errors with reason codes, and its OpenAPI document."""
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tests.web.conftest import make_app
+
+
+def auth(user: str, password: str | None = None) -> dict[str, str]:
+    token = base64.b64encode(f"{user}:{password or 'pw-' + user}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+@pytest.fixture
+def api(web_engine):
+    # CSRF stays on: the API must work without a token because it takes no cookies.
+    return make_app(web_engine, WTF_CSRF_ENABLED=True).test_client()
+
+
+def start(api, user="alice"):
+    return api.post("/api/v1/processes/small_approval/instances", headers=auth(user),
+                    json={"data": {"customer": "宏达公司", "amount": 500}})
+
+
+def test_needs_credentials_and_sets_no_cookie(api):
+    response = api.get("/api/v1/tasks")
+    assert response.status_code == 401 and response.json["error"] == "unauthorized"
+    assert response.headers["WWW-Authenticate"].startswith("Basic")
+    assert api.get("/api/v1/tasks", headers=auth("bob", "wrong")).status_code == 401
+    ok = api.get("/api/v1/me", headers=auth("bob"))
+    assert ok.status_code == 200 and ok.json["groups"] == ["cs_manager"]
+    assert "Set-Cookie" not in ok.headers
+
+
+def test_repeated_failures_are_slowed_down(api):
+    codes = [api.get("/api/v1/me", headers=auth("bob", "wrong")).status_code for _ in range(7)]
+    assert codes[:5] == [401] * 5 and codes[-1] == 429
+    assert api.get("/api/v1/me", headers=auth("bob")).status_code == 429  # locked for a while
+
+
+def test_start_list_and_complete(api):
+    created = start(api)
+    assert created.status_code == 201 and created.json["status"] == "running"
+    assert created.headers["Location"].endswith(f"/api/v1/instances/{created.json['id']}")
+    [task] = api.get("/api/v1/tasks?scope=queue", headers=auth("bob")).json
+    detail = api.get(f"/api/v1/tasks/{task['id']}", headers=auth("bob")).json
+    assert detail["may_act"] is True and "decision" in detail["form"]["schema"]["properties"]
+    done = api.post(f"/api/v1/tasks/{task['id']}/complete", headers=auth("bob"),
+                    json={"data": {"decision": "approve"}})
+    assert done.status_code == 200 and done.json["id"] == created.json["id"]
+    trail = api.get(f"/api/v1/instances/{created.json['id']}/audit", headers=auth("alice")).json
+    assert trail["verified"] is True
+    assert [e["kind"] for e in trail["events"] if e["kind"] == "completed"] == ["completed"]
+
+
+def test_errors_are_json_with_reason_codes(api):
+    instance_id = start(api).json["id"]
+    [task] = api.get("/api/v1/tasks", headers=auth("bob")).json
+    bad = api.post(f"/api/v1/tasks/{task['id']}/complete", headers=auth("bob"), json={"data": {"decision": "?"}})
+    assert bad.status_code == 422 and bad.json["fields"] == {"decision": "is not one of the allowed choices"}
+    assert api.post(f"/api/v1/tasks/{task['id']}/claim", headers=auth("bob")).status_code == 200
+    taken = api.post(f"/api/v1/tasks/{task['id']}/complete", headers=auth("carol"), json={"data": {"decision": "approve"}})
+    assert taken.status_code == 403 and (taken.json["reason"], taken.json["holder"]) == ("assigned_to", "bob")
+    api.post(f"/api/v1/tasks/{task['id']}/complete", headers=auth("bob"), json={"data": {"decision": "approve"}})
+    again = api.post(f"/api/v1/tasks/{task['id']}/complete", headers=auth("bob"), json={"data": {"decision": "approve"}})
+    assert again.status_code == 409 and again.json["reason"] == "completed"
+    assert api.get("/api/v1/tasks/99999", headers=auth("bob")).status_code == 404
+    assert api.get(f"/api/v1/instances/{instance_id}", headers=auth("mallory")).status_code == 403
+    assert api.post("/api/v1/processes/small_approval/instances", headers=auth("alice"),
+                    data="[1]", content_type="application/json").status_code == 400
+
+
+def test_auditors_read_but_never_act(api):
+    instance_id = start(api).json["id"]
+    assert api.get(f"/api/v1/instances/{instance_id}", headers=auth("audrey")).status_code == 200
+    assert api.post(f"/api/v1/instances/{instance_id}/cancel", headers=auth("audrey")).status_code == 403
+
+
+def test_openapi_document_lists_every_route(api, app):
+    spec = api.get("/api/v1/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    documented = {"/api/v1" + p for p in spec["paths"]}
+    routes = {str(r.rule).replace("<int:", "{").replace("<", "{").replace(">", "}")
+              for r in app.url_map.iter_rules() if str(r.rule).startswith("/api/v1/")} - {"/api/v1/openapi.json"}
+    expanded = set()
+    for route in routes:
+        verbs = ("complete", "claim", "release", "delegate") if "{verb}" in route else (None,)
+        expanded |= {route.replace("{verb}", v) if v else route for v in verbs}
+    assert expanded == documented

@@ -1,0 +1,136 @@
+"""JSON API under /api/v1 for scripts and integrations: HTTP Basic auth, the engine's verbs, OpenAPI.
+
+No cookies: every request carries its credentials, so the API needs no CSRF token. The same
+read-side guards as the pages decide what a user may see; the engine re-checks every action.
+"""
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask_login import current_user
+
+from .engine_access import get_engine
+from .guards import get_instance_or_404, get_task_or_404, require_actor
+from .openapi import document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _json(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {k: _json(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, (list, tuple)):
+        return [_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        abort(400, description="the request body must be a JSON object")
+    return body
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(document(request.host_url.rstrip("/") + bp.url_prefix))
+
+
+@bp.get("/me")
+def me():
+    return jsonify(username=current_user.username, name=current_user.name, groups=list(current_user.groups))
+
+
+@bp.get("/processes")
+def processes():
+    return jsonify(_json(get_engine().startable_processes(current_user.username)))
+
+
+@bp.post("/processes/<process_id>/instances")
+def start(process_id: str):
+    require_actor()
+    instance = get_engine().start(process_id, current_user.username, _body().get("data") or {})
+    response = jsonify(_json(instance))
+    response.status_code, response.headers["Location"] = 201, url_for("api.instance", instance_id=instance.id)
+    return response
+
+
+@bp.get("/tasks")
+def tasks():
+    engine, me = get_engine(), current_user.username
+    scope = request.args.get("scope", "all")
+    found = {"all": engine.tasks, "inbox": engine.inbox, "queue": engine.group_queue,
+             "completed": engine.completed_tasks}.get(scope)
+    if found is None:
+        abort(400, description="scope must be all, inbox, queue or completed")
+    return jsonify(_json(found(me)))
+
+
+@bp.get("/tasks/<int:task_id>")
+def task(task_id: int):
+    engine = get_engine()
+    view = get_task_or_404(task_id)
+    form = engine.forms.form(view.form, view.ui_form)
+    may, reason = engine.may_act(task_id, current_user.username)
+    return jsonify(task=_json(view), form={"schema": form.schema, "ui": form.ui}, may_act=may, reason=reason)
+
+
+@bp.post("/tasks/<int:task_id>/<verb>")
+def act(task_id: int, verb: str):
+    engine, me, body = get_engine(), current_user.username, _body()
+    get_task_or_404(task_id, act=True)
+    reason = str(body.get("reason") or "")
+    if verb == "complete":
+        return jsonify(_json(engine.complete(task_id, me, body.get("data") or {})))
+    if verb == "claim":
+        return jsonify(_json(engine.claim(task_id, me, reason)))
+    if verb == "release":
+        return jsonify(_json(engine.unclaim(task_id, me, reason)))
+    if verb == "delegate":
+        return jsonify(_json(engine.delegate(task_id, me, str(body.get("to") or ""), reason)))
+    abort(404)
+
+
+@bp.get("/instances/<int:instance_id>")
+def instance(instance_id: int):
+    view = get_instance_or_404(instance_id)
+    return jsonify(instance=_json(view), open_tasks=_json(get_engine().open_tasks(instance_id)))
+
+
+@bp.get("/instances/<int:instance_id>/audit")
+def instance_audit(instance_id: int):
+    get_instance_or_404(instance_id)
+    _chains, broken = get_engine().verify_audit(instance_id)
+    return jsonify(events=_json(get_engine().audit_trail(instance_id)), verified=not broken,
+                   broken=[str(b) for b in broken])
+
+
+@bp.post("/instances/<int:instance_id>/cancel")
+def cancel(instance_id: int):
+    require_actor()
+    get_instance_or_404(instance_id)
+    return jsonify(_json(get_engine().cancel(instance_id, current_user.username, str(_body().get("reason") or ""))))
+
+
+@bp.before_request
+def _authenticated():
+    if request.endpoint == "api.openapi":
+        return None
+    if not current_user.is_authenticated:
+        response = jsonify(error="unauthorized", message="HTTP Basic credentials required")
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Basic realm="approvals"'
+        if g.get("api_retry_after"):
+            response.status_code = 429
+            response.headers["Retry-After"] = str(g.api_retry_after)
+        return response
+    return None

@@ -1,0 +1,57 @@
+"""The OpenAPI 3.1 description of /api/v1 (served at /api/v1/openapi.json)."""
+from __future__ import annotations
+
+from typing import Any
+
+_ERROR = {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_ERRORS = {str(code): {**_ERROR, "description": text} for code, text in (
+    (401, "no or wrong credentials"), (403, "not allowed (reason code in `reason`)"), (404, "not found"),
+    (409, "conflict: completed, claimed or changed by someone else"), (422, "invalid form data, per field"))}
+
+
+def _op(summary: str, body: bool = False, status: str = "200") -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": {status: {"description": "ok"}, **_ERRORS}}
+    if body:
+        op["requestBody"] = {"required": False, "content": {"application/json": {"schema": {"type": "object"}}}}
+    return op
+
+
+def _id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def document(server: str) -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Approvals API", "version": "1"},
+        "servers": [{"url": server}],
+        "security": [{"basic": []}],
+        "components": {
+            "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
+            "schemas": {"Error": {"type": "object", "required": ["error", "message"], "properties": {
+                "error": {"type": "string"}, "reason": {"type": ["string", "null"]},
+                "holder": {"type": ["string", "null"]}, "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}},
+        },
+        "paths": {
+            "/me": {"get": _op("the signed-in user and their groups")},
+            "/processes": {"get": _op("processes the user may start")},
+            "/processes/{process_id}/instances": {"post": {
+                **_op("start the newest version; body: data = the start form", body=True, status="201"),
+                "parameters": [{"name": "process_id", "in": "path", "required": True, "schema": {"type": "string"}}]}},
+            "/tasks": {"get": {**_op("tasks: scope=all|inbox|queue|completed"), "parameters": [
+                {"name": "scope", "in": "query", "schema": {"enum": ["all", "inbox", "queue", "completed"]}}]}},
+            "/tasks/{task_id}": {"get": {**_op("a task, its form (JSON Schema + UI schema), may_act"),
+                                         "parameters": [_id("task_id")]}},
+            **{f"/tasks/{{task_id}}/{verb}": {"post": {**_op(text, body=True), "parameters": [_id("task_id")]}}
+               for verb, text in (("complete", "complete with {data: form}"),
+                                  ("claim", "claim ({reason})"), ("release", "release ({reason})"),
+                                  ("delegate", "delegate ({to: username, reason})"))},
+            "/instances/{instance_id}": {"get": {**_op("an instance and its open tasks"),
+                                                 "parameters": [_id("instance_id")]}},
+            "/instances/{instance_id}/audit": {"get": {**_op("the audit trail and whether its chain verifies"),
+                                                       "parameters": [_id("instance_id")]}},
+            "/instances/{instance_id}/cancel": {"post": {**_op("cancel ({reason})", body=True),
+                                                         "parameters": [_id("instance_id")]}},
+        },
+    }

@@ -1,0 +1,84 @@
+"""Why something was refused, in the user's language, from the engine's stable reason codes.
+
+The engine words its errors in English for logs and operators and adds `reason` (a code that never
+changes) and `holder` (the username involved). People read the sentences below; the English text is
+kept only as a technical detail.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine import EngineError
+from engine.views import TaskView
+
+from .present import person, when
+
+
+def _self_approval(holder: str | None) -> str:
+    if holder in (None, current_user.username):
+        return _("You started this request, so you may not approve it yourself.")
+    return _("%(name)s started this request and may not approve it.", name=person(holder))
+
+
+def _named(with_name: Callable[[str], str], without: Callable[[], str]) -> Callable[[str | None], str]:
+    """A message naming the user involved, or a plainer one when the engine named nobody."""
+    return lambda holder: with_name(person(holder)) if holder else without()
+
+
+# reason code -> message(holder). Codes of Conflict and of NotAllowed never overlap.
+REASONS: dict[str, Callable[[str | None], str]] = {
+    # Conflict: the task or the request changed before the action arrived
+    "completed": _named(lambda name: _("This task was already completed by %(name)s.", name=name),
+                        lambda: _("This task was already completed.")),
+    "cancelled": lambda _h: _("This task is no longer needed: the request moved on or was cancelled."),
+    "claimed": _named(lambda name: _("%(name)s has already taken this task.", name=name),
+                      lambda: _("Someone else has already taken this task.")),
+    "not_waiting": lambda _h: _("This task is not waiting for input at the moment."),
+    "concurrent": lambda _h: _("Someone else changed this request at the same moment. "
+                               "Nothing was saved; please try again."),
+    "instance_ended": lambda _h: _("This request has already ended."),
+    "not_in_error": lambda _h: _("This request is not stopped by an error, so there is nothing to retry."),
+    "not_releasable": lambda _h: _("This task was given to you personally and cannot be given back to a group."),
+    "unsafe_migration": lambda _h: _("This request cannot be moved to the new version safely; "
+                                     "it stays on its current version."),
+    # NotAllowed: the user may not do this
+    "assigned_to": _named(lambda name: _("This task is held by %(name)s.", name=name),
+                          lambda: _("This task is held by someone else.")),
+    "not_candidate": lambda _h: _("This task is not offered to you or to any of your groups."),
+    "self_approval": _self_approval,
+    "not_owner": lambda _h: _("Only process owners may do this."),
+    "cannot_start": lambda _h: _("You may not start this procedure."),
+    "not_initiator": lambda _h: _("Only the person who started this request, or a process owner, may cancel it."),
+    "not_holder": _named(lambda name: _("This task is held by %(name)s, not by you.", name=name),
+                         lambda: _("You do not hold this task.")),
+    "not_in_group": _named(lambda name: _("%(name)s is not in the group this task belongs to.", name=name),
+                           lambda: _("That colleague is not in the group this task belongs to.")),
+}
+
+# Reasons the error page already explains with the task's current state (who completed or holds it).
+TASK_STATE_REASONS = ("completed", "cancelled", "claimed")
+
+
+def reason_message(reason: str | None, holder: str | None = None) -> str | None:
+    """The sentence for a reason code, or None for a code this UI does not know."""
+    message = REASONS.get(reason or "")
+    return message(holder) if message else None
+
+
+def error_message(exc: EngineError) -> str | None:
+    return reason_message(getattr(exc, "reason", None), getattr(exc, "holder", None))
+
+
+def why_not(reason: str | None, task: TaskView) -> str:
+    """Why the task page shows no form: the engine's may_act reason, told with the task's own facts."""
+    if reason == "completed":
+        return _("Completed by %(name)s on %(when)s.", name=person(task.completed_by), when=when(task.completed_at))
+    if reason == "cancelled":
+        return _("This task is no longer needed.")
+    if reason == "auditor":
+        return _("Auditors can view but not act.")
+    holder = task.assignee if reason == "assigned_to" else current_user.username
+    return reason_message(reason, holder) or _("This task is not yours to complete.")
