@@ -69,6 +69,32 @@ class Queries:
     def group_queue(self, user: str) -> list[TaskView]:
         return self._tasks(group_queue_query(user))
 
+    def task_counts(self, user: str) -> dict[str, int]:
+        """How many tasks wait in the user's inbox and group queue (for the navigation), counted in SQL."""
+        with self.session() as s:
+            return {name: s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+                    for name, stmt in (("mine", inbox_query(user)), ("group", group_queue_query(user)))}
+
+    def instance_titles(self, instance_ids) -> dict[int, str]:
+        """Instance id -> title, for lists that show many tasks at once (one query)."""
+        ids = list(instance_ids)
+        if not ids:
+            return {}
+        with self.session() as s:
+            return dict(s.execute(select(ProcessInstance.id, ProcessInstance.title)
+                                  .where(ProcessInstance.id.in_(ids))).all())
+
+    def count_instances(self, process_id: str | None = None, status: str | None = None,
+                        started_by: str | None = None) -> int:
+        """How many instances `instances` would list without its limit."""
+        stmt = select(func.count(ProcessInstance.id))
+        for column, value in ((ProcessInstance.process_id, process_id), (ProcessInstance.status, status),
+                              (ProcessInstance.started_by, started_by)):
+            if value:
+                stmt = stmt.where(column == value)
+        with self.session() as s:
+            return s.scalar(stmt) or 0
+
     def completed_tasks(self, user: str, limit: int = 200) -> list[TaskView]:
         stmt = (select(HumanTask).where(HumanTask.completed_by == user).options(selectinload(HumanTask.candidates))
                 .order_by(HumanTask.completed_at.desc()).limit(limit))

@@ -57,7 +57,7 @@ def index():
     else:
         tasks = sorted(tasks, key=_sort_key(sort))
     page = paginate(tasks, page_arg(request.args.get("page")), current_app.config["INBOX_PAGE_SIZE"])
-    titles = {i: engine.instance(i).title for i in {t.instance_id for t in page.items}}
+    titles = engine.instance_titles({t.instance_id for t in page.items})
     return render_template("inbox/index.html", tab=tab, sort=sort, process=process, processes=processes,
                            page=page, titles=titles, now=engine.now(), due_state=due_state)
 
@@ -69,7 +69,7 @@ def _nav_counts():
     engine = get_engine()
     me = current_user.username
     try:
-        return {"nav_counts": {"mine": len(engine.inbox(me)), "group": len(engine.group_queue(me))}}
+        return {"nav_counts": engine.task_counts(me)}
     except Exception:  # noqa: BLE001 - counts are decoration: an error page must still render without them
         log.exception("navigation counts failed")
         return {}

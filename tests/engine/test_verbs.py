@@ -137,3 +137,14 @@ def test_task_data_and_documentation(small):
     [task] = small.tasks("bob")
     assert small.task_data(task.id)["customer"] == "华星电子"
     assert small.task_documentation(task.id) == "审批 {{ customer }} 的申请，金额 {{ amount }}。"
+
+
+def test_counts_and_titles_in_sql(small):
+    first = small.start("small_approval", "alice", {"customer": "甲", "amount": 5})
+    second = small.start("small_approval", "alice", {"customer": "乙", "amount": 5})
+    [task, _] = small.tasks("bob")
+    small.claim(task.id, "bob")
+    assert small.task_counts("bob") == {"mine": 1, "group": 1}
+    assert small.task_counts("carol") == {"mine": 0, "group": 1}
+    assert small.instance_titles([first.id, second.id]) == {first.id: "小额审批 - 甲", second.id: "小额审批 - 乙"}
+    assert small.count_instances("small_approval") == 2 and small.count_instances(status="completed") == 0
