@@ -13,7 +13,7 @@ from .present import process_names
 from .records import record_of
 
 bp = Blueprint("instances", __name__, url_prefix="/requests")
-STATUSES = ("running", "waiting", "error", "completed", "cancelled")
+STATUSES = ("running", "error", "completed", "cancelled")
 
 
 @bp.get("/")
