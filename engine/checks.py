@@ -57,32 +57,33 @@ class Batch:
         return self.problems
 
     # -- structure -------------------------------------------------------------------------------
-    def _problem(self, source, element, reason):
+    def _problem(self, source, element, reason, code):
         if element is None:
-            self.problems.append(SpecProblem(source.filename, None, reason))
+            self.problems.append(SpecProblem(source.filename, None, reason, code=code))
             return
         self.problems.append(SpecProblem(source.filename, element.get("id"), reason,
-                                         line=element.sourceline, name=element.get("name")))
+                                         line=element.sourceline, name=element.get("name"), code=code))
 
     def _check_schema(self, source, root, kind):
         try:
             if kind == "bpmn":
                 VALIDATOR.validate(root, source.filename)
             elif not decision_ids(root):
-                self._problem(source, None, "no decision in this DMN file")
+                self._problem(source, None, "no decision in this DMN file", "no_decision")
         except ValidationException as exc:
             self.problems.append(SpecProblem(source.filename, None, f"not valid BPMN: {exc}",
-                                             line=getattr(exc, "line_number", None)))
+                                             line=getattr(exc, "line_number", None), code="schema"))
 
     def _check_bpmn(self, source, root):
         processes = executable_processes(root)
         if len(processes) != 1:
-            self._problem(source, None, f"expected one executable process, found {len(processes)}")
+            self._problem(source, None, f"expected one executable process, found {len(processes)}",
+                          "process_count")
             return
         for lane in root.iter(f"{_B}lane"):
             name = lane.get("name") or ""
             if name not in self.known_groups and name not in INITIATOR_LANES:
-                self._problem(source, lane, f"lane {name!r} is not a known group")
+                self._problem(source, lane, f"lane {name!r} is not a known group", "unknown_lane")
         for element in root.iter():
             if not isinstance(element.tag, str):
                 continue
@@ -94,11 +95,11 @@ class Batch:
         for call in root.iter(f"{_B}callActivity"):
             target = call.get("calledElement")
             if target not in batch_processes and target not in self.deployed_processes:
-                self._problem(source, call, f"calls unknown process {target!r}")
+                self._problem(source, call, f"calls unknown process {target!r}", "unknown_call")
         operators = known_operators()
         for op in root.iter(f"{_S}serviceTaskOperator"):
             if op.get("id") not in operators:
-                self._problem(source, _owner(op), f"unknown service operator {op.get('id')!r}")
+                self._problem(source, _owner(op), f"unknown service operator {op.get('id')!r}", "unknown_operator")
 
     def _check_forms(self, source, element):
         if element.tag != f"{_S}property":
@@ -108,18 +109,19 @@ class Batch:
         owner, filename = _owner(element), element.get("value") or ""
         path = self.forms_dir / filename
         if not filename or "/" in filename or "\\" in filename or not path.is_file():
-            self._problem(source, owner, f"form file {filename!r} not found in forms/")
+            self._problem(source, owner, f"form file {filename!r} not found in forms/", "form")
             return
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
         except ValueError as exc:
-            self._problem(source, owner, f"form file {filename!r} is not valid JSON: {exc}")
+            self._problem(source, owner, f"form file {filename!r} is not valid JSON: {exc}", "form")
             return
         if element.get("name") == "formJsonSchemaFilename":
             try:
                 Draft202012Validator.check_schema(document)
             except SchemaError as exc:
-                self._problem(source, owner, f"form file {filename!r} is not a valid JSON Schema: {exc.message}")
+                self._problem(source, owner, f"form file {filename!r} is not a valid JSON Schema: {exc.message}",
+                              "form")
 
     def _check_expressions(self, source, element):
         tag = etree.QName(element).localname
@@ -139,7 +141,7 @@ class Batch:
     def _check_code(self, source, element, text, mode) -> bool:
         reason = check_source(text, mode)
         if reason:
-            self._problem(source, _owner(element), f"expression refused: {reason}: {text[:80]!r}")
+            self._problem(source, _owner(element), f"expression refused: {reason}: {text[:80]!r}", "expression")
         return reason is None
 
     def _check_timer_literal(self, source, element, tag, text):
@@ -157,7 +159,7 @@ class Batch:
             else:
                 TimerEventDefinition.parse_iso_recurring_interval(value)
         except Exception:  # noqa: BLE001 - SpiffWorkflow raises bare Exception here
-            self._problem(source, _owner(element), f"timer value {text!r} is not valid ISO 8601 ({tag})")
+            self._problem(source, _owner(element), f"timer value {text!r} is not valid ISO 8601 ({tag})", "timer")
 
     def _check_gateway(self, source, root, gateway):
         flows = [f for f in root.iter(f"{_B}sequenceFlow") if f.get("sourceRef") == gateway.get("id")]
@@ -169,7 +171,7 @@ class Batch:
                                 for c in flow)
             if not has_condition and flow.get("id") != default:
                 self._problem(source, gateway,
-                              f"outgoing flow {flow.get('id')!r} has no condition and is not the default")
+                              f"outgoing flow {flow.get('id')!r} has no condition and is not the default", "gateway")
 
     # -- SpiffWorkflow --------------------------------------------------------------------------
     def _check_spiff_parse(self):

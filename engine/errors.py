@@ -73,6 +73,10 @@ class SpecProblem:
     reason: str
     line: int | None = None
     name: str | None = None
+    # a stable code for callers that explain problems in other words: doctype, malformed, schema,
+    # process_count, no_decision, unknown_lane, unknown_call, unknown_operator, form, expression,
+    # timer, gateway, parse
+    code: str = "parse"
 
     def __str__(self) -> str:
         where = self.file

@@ -1,7 +1,7 @@
 """Versions while instances run: preview a deployment in plain words, move instances to a new version."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from datetime import datetime
 
@@ -57,12 +57,24 @@ class VersionStats:
 
 @dataclass(frozen=True)
 class MigrationCheck:
+    """Whether one instance can move; `code` says why in a stable word: can_move, task_removed,
+    subprocess_missing, subprocess_task_removed or conflict; `names` are the tasks concerned."""
+
     instance_id: int
     from_version: int
     to_version: int
     can_move: bool
     reason: str
     moved: bool = False
+    code: str = "can_move"
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    code: str
+    names: tuple[str, ...]
+    text: str
 
 
 class VersionVerbs:
@@ -197,12 +209,15 @@ class VersionVerbs:
             spec, subprocess_specs = unit.specs.get(s, target.id, deps)
             registry = serialization.registry()
             top_diff, sub_diffs = diff_workflow(registry, workflow, spec, subprocess_specs)
-            reason = _refusal(workflow, top_diff, sub_diffs)
-            check = MigrationCheck(instance_id, instance.definition_version, target.version, reason is None,
-                                   reason or "can move: every task in progress exists in the new version")
-            if dry_run or reason:
+            refused = _refusal(workflow, top_diff, sub_diffs)
+            check = MigrationCheck(
+                instance_id, instance.definition_version, target.version, refused is None,
+                refused.text if refused else "can move: every task in progress exists in the new version",
+                code=refused.code if refused else "can_move", names=refused.names if refused else ())
+            if dry_run or refused:
                 if not dry_run:
-                    unit.record(instance, "migration_refused", data={"to_version": target.version, "reason": reason})
+                    unit.record(instance, "migration_refused", data={"to_version": target.version,
+                                                                     "reason": refused.text})
                 return check
             migrate_workflow(top_diff, workflow, spec)
             for sp_id, sp_diff in sub_diffs.items():
@@ -213,11 +228,11 @@ class VersionVerbs:
                                                      "to_version": target.version})
             instance.definition_id, instance.definition_version, instance.dependency_ids = target.id, target.version, deps
             unit.save(instance, workflow, runner.run(workflow, unit.now))
-            return MigrationCheck(check.instance_id, check.from_version, check.to_version, True, check.reason, True)
+            return replace(check, moved=True)
         try:
             return self._unit(user, work)
         except Conflict as exc:
-            return MigrationCheck(instance_id, 0, 0, False, str(exc))
+            return MigrationCheck(instance_id, 0, 0, False, str(exc), code="conflict")
 
     def upgrade_in_place(self, unit, instance, workflow):
         """Move a failed instance to the newest version before a retry (refused when unsafe)."""
@@ -226,9 +241,10 @@ class VersionVerbs:
         deps = dependencies_for(s, newest, unit.specs)
         spec, subprocess_specs = unit.specs.get(s, newest.id, deps)
         top_diff, sub_diffs = diff_workflow(serialization.registry(), workflow, spec, subprocess_specs)
-        reason = _refusal(workflow, top_diff, sub_diffs)
-        if reason:
-            raise Conflict(f"instance {instance.id} cannot move to version {newest.version}: {reason}", "unsafe_migration")
+        refused = _refusal(workflow, top_diff, sub_diffs)
+        if refused:
+            raise Conflict(f"instance {instance.id} cannot move to version {newest.version}: {refused.text}",
+                           "unsafe_migration")
         migrate_workflow(top_diff, workflow, spec, reset_mask=TaskState.READY | TaskState.WAITING | TaskState.ERROR)
         workflow.subprocess_specs = subprocess_specs
         unit.record(instance, "migrated", data={"from_version": instance.definition_version,
@@ -237,19 +253,21 @@ class VersionVerbs:
         return workflow
 
 
-def _refusal(workflow, top_diff, sub_diffs) -> str | None:
+def _refusal(workflow, top_diff, sub_diffs) -> _Refusal | None:
     """Why moving is unsafe, or None: a task in progress would vanish, or a running subprocess lost its spec."""
     live_removed = [t for t in top_diff.removed if t.has_state(LIVE)]
     if live_removed:
-        names = ", ".join(sorted({t.task_spec.bpmn_name or t.task_spec.bpmn_id or t.task_spec.name
-                                  for t in live_removed}))
-        return f"in progress at {names}, which the new version removes"
+        names = tuple(sorted({t.task_spec.bpmn_name or t.task_spec.bpmn_id or t.task_spec.name
+                              for t in live_removed}))
+        return _Refusal("task_removed", names, f"in progress at {', '.join(names)}, which the new version removes")
     for sp_id, sp_diff in sub_diffs.items():
         sub = workflow.subprocesses[sp_id]
         if sp_diff is None and not sub.is_completed():
-            return f"the running subprocess {sub.spec.name} is missing from the new version"
+            return _Refusal("subprocess_missing", (sub.spec.name,),
+                            f"the running subprocess {sub.spec.name} is missing from the new version")
         if sp_diff is not None and any(t.has_state(LIVE) for t in sp_diff.removed):
-            return f"in progress inside {sub.spec.name} at a task the new version removes"
+            return _Refusal("subprocess_task_removed", (sub.spec.name,),
+                            f"in progress inside {sub.spec.name} at a task the new version removes")
     return None
 
 

@@ -16,12 +16,13 @@ def parse_xml(data: bytes, filename: str) -> tuple[etree._Element | None, list[S
     entity-expansion ("billion laughs") payloads arrive.
     """
     if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        return None, [SpecProblem(filename, None, "a DOCTYPE or ENTITY declaration is not allowed (XXE / entity expansion)")]
+        return None, [SpecProblem(filename, None, "a DOCTYPE or ENTITY declaration is not allowed (XXE / entity expansion)",
+                                  code="doctype")]
     try:
         root = etree.fromstring(data, etree.XMLParser(**_PARSER_OPTIONS))
     except etree.XMLSyntaxError as exc:
-        return None, [SpecProblem(filename, None, f"malformed XML: {exc.msg}", line=exc.lineno)]
+        return None, [SpecProblem(filename, None, f"malformed XML: {exc.msg}", line=exc.lineno, code="malformed")]
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
-        return None, [SpecProblem(filename, None, "a DOCTYPE is not allowed")]
+        return None, [SpecProblem(filename, None, "a DOCTYPE is not allowed", code="doctype")]
     return root, []

@@ -24,7 +24,7 @@ class MigrationLine:
 
 def _lines(process_id: str, checks: list[MigrationCheck]) -> list[MigrationLine]:
     instances = {i.id: i for i in get_engine().instances(process_id=process_id, limit=10000)}
-    return [MigrationLine(c, instances.get(c.instance_id), migration_reason(c.can_move, c.reason)) for c in checks]
+    return [MigrationLine(c, instances.get(c.instance_id), migration_reason(c)) for c in checks]
 
 
 def _page(process_id: str, moved: list[MigrationLine] | None = None, refused: list[MigrationLine] | None = None):

@@ -6,7 +6,6 @@ as a detail where it says more (a new path's ends, an added task's lane).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -33,21 +32,21 @@ OTHER = ("other", _l("Other changes"))
 # Kinds whose plain sentence leaves out what the engine's own sentence says (type, lane, a path's ends).
 DETAILED = {"added", "removed", "flow_added", "flow_removed", "flow_rerouted", "script_changed"}
 
-# What kind of problem a check reason describes; the first pattern that matches wins.
-PROBLEM_KINDS = (
-    (re.compile(r"DOCTYPE|ENTITY"), _l("Forbidden DOCTYPE or entity declaration (XXE, entity expansion)")),
-    (re.compile(r"^malformed XML"), _l("The file is not well-formed XML")),
-    (re.compile(r"^not valid BPMN"), _l("Not valid BPMN 2.0")),
-    (re.compile(r"^lane .* is not a known group"), _l("A lane is not a known group")),
-    (re.compile(r"^form file"), _l("A form file is missing or invalid")),
-    (re.compile(r"^expression refused"), _l("An expression or script is not allowed")),
-    (re.compile(r"has no condition and is not the default"), _l("A gateway path has no condition and is not the default")),
-    (re.compile(r"^timer value"), _l("A timer value is not valid ISO 8601")),
-    (re.compile(r"^calls unknown process"), _l("Calls a process that is not deployed")),
-    (re.compile(r"^unknown service operator"), _l("Unknown service operator")),
-    (re.compile(r"^expected one executable process"), _l("A file must hold exactly one executable process")),
-    (re.compile(r"^no decision"), _l("The DMN file holds no decision")),
-)
+# What kind of problem the engine's check found, by its stable code.
+PROBLEM_KINDS = {
+    "doctype": _l("Forbidden DOCTYPE or entity declaration (XXE, entity expansion)"),
+    "malformed": _l("The file is not well-formed XML"),
+    "schema": _l("Not valid BPMN 2.0"),
+    "unknown_lane": _l("A lane is not a known group"),
+    "form": _l("A form file is missing or invalid"),
+    "expression": _l("An expression or script is not allowed"),
+    "gateway": _l("A gateway path has no condition and is not the default"),
+    "timer": _l("A timer value is not valid ISO 8601"),
+    "unknown_call": _l("Calls a process that is not deployed"),
+    "unknown_operator": _l("Unknown service operator"),
+    "process_count": _l("A file must hold exactly one executable process"),
+    "no_decision": _l("The DMN file holds no decision"),
+}
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,8 @@ class ChangeLine:
 def problem_lines(problems: list[SpecProblem]) -> list[ProblemLine]:
     out = []
     for problem in problems:
-        kind = next((str(label) for pattern, label in PROBLEM_KINDS if pattern.search(problem.reason)),
-                    _("The engine cannot run this file"))
+        label = PROBLEM_KINDS.get(problem.code)
+        kind = str(label) if label else _("The engine cannot run this file")
         out.append(ProblemLine(kind, problem))
     return out
 
@@ -128,18 +127,13 @@ def affected_waiting(preview: FilePreview) -> int:
     return sum(preview.waiting_at.get(eid, 0) for eid in {c.element_id for c in preview.changes})
 
 
-_IN_PROGRESS = re.compile(r"^in progress at (?P<names>.+), which the new version removes$")
-_SUBPROCESS_GONE = re.compile(r"^the running subprocess (?P<name>.+) is missing from the new version$")
-
-
-def migration_reason(can_move: bool, reason: str) -> str:
-    """Why a request can or cannot move to the newest version."""
-    if can_move:
+def migration_reason(check) -> str:
+    """Why a request can or cannot move to the newest version, from the engine's code."""
+    names = "、".join(check.names)
+    if check.code == "can_move":
         return _("Can move: every task in progress exists in the new version.")
-    match = _IN_PROGRESS.match(reason)
-    if match:
-        return _("In progress at %(names)s, which the new version removes.", names=match["names"])
-    match = _SUBPROCESS_GONE.match(reason)
-    if match:
-        return _("The running subprocess %(name)s is missing from the new version.", name=match["name"])
-    return reason
+    if check.code == "task_removed":
+        return _("In progress at %(names)s, which the new version removes.", names=names)
+    if check.code == "subprocess_missing":
+        return _("The running subprocess %(name)s is missing from the new version.", name=names)
+    return check.reason

@@ -17,7 +17,7 @@ def test_malformed_xml_is_refused_and_nothing_deployed(small):
     with pytest.raises(SpecInvalid) as err:
         small.deploy([_source("broken.bpmn", "<bpmn:definitions><oops")], "owen")
     assert err.value.problems[0].file == "broken.bpmn"
-    assert "malformed" in err.value.problems[0].reason
+    assert "malformed" in err.value.problems[0].reason and err.value.problems[0].code == "malformed"
     assert small.definitions() == before
 
 
@@ -28,7 +28,7 @@ def test_one_bad_file_refuses_the_whole_batch(small):
         small.deploy([_source("approval.bpmn", good), _source("bad.bpmn", bad)], "owen")
     [problem] = err.value.problems
     assert (problem.file, problem.element) == ("bad.bpmn", "lane_manager")
-    assert "no_such_group" in problem.reason
+    assert "no_such_group" in problem.reason and problem.code == "unknown_lane"
     assert [d.version for d in small.definitions()] == [1]
 
 

@@ -68,6 +68,7 @@ def test_dry_run_then_migration_through_the_new_task(small):
     small.deploy([version(with_archive_step())], "owen")
     [check] = small.migrate("small_approval", "owen", dry_run=True)
     assert (check.instance_id, check.from_version, check.to_version, check.can_move, check.moved) == (inst.id, 1, 2, True, False)
+    assert check.code == "can_move"
     assert small.instance(inst.id).definition_version == 1
     [done] = small.migrate("small_approval", "owen", dry_run=False)
     assert done.moved and small.instance(inst.id).definition_version == 2
@@ -90,6 +91,7 @@ def test_migration_refused_when_the_waiting_task_is_removed(small):
     small.deploy([version(removed)], "owen")
     [check] = small.migrate("small_approval", "owen", dry_run=True)
     assert not check.can_move and "经理审批" in check.reason
+    assert (check.code, check.names) == ("task_removed", ("经理审批",))
     [refused] = small.migrate("small_approval", "owen", dry_run=False)
     assert not refused.moved and small.instance(inst.id).definition_version == 1
     assert [e.kind for e in small.audit_trail(inst.id)][-1] == "migration_refused"
