@@ -26,8 +26,8 @@ from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
 from .models import Group, HumanTask, ProcessDefinition, ProcessInstance
 from .projection import task_properties
 from .queries import Queries
-from .specs import SourceFile, SpecCache, dependencies_for, executable_processes, latest_definitions
-from .specs import decision_ids, new_definition, start_event
+from .specs import SourceFile, SpecCache, dependencies_for, latest_definitions
+from .specs import new_definition, source_identity, start_event
 from .tasks import TaskVerbs
 from .unit import Unit
 from .versioning import VersionVerbs
@@ -99,34 +99,35 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
 
     def deploy(self, sources: list[SourceFile], user: str = SYSTEM_USER) -> list[DefinitionView]:
         """Check every file, then deploy all of them as new versions, or none."""
-        def work(unit: Unit) -> list[DefinitionView]:
-            s = unit.session
-            if user != SYSTEM_USER and "process_owner" not in self._groups(s, user):
-                raise NotAllowed(f"{user} may not deploy (needs group process_owner)", "not_owner")
-            latest = latest_definitions(s)
-            batch = Batch(sources, set(s.scalars(select(Group.id))), self.forms.forms_dir,
-                          {p: d.xml for p, d in latest.items() if d.kind == "bpmn"},
-                          {p: d.xml for p, d in latest.items() if d.kind == "dmn"})
-            problems = batch.check()
-            if problems:
-                raise SpecInvalid(problems)
-            deployed = []
-            # DMN first, then called processes before their callers (a batch is small: sort by calls).
-            ordered = sorted(batch.parsed, key=lambda item: (item[2] != "dmn", _calls_count(item[1])))
-            for source, root, kind in ordered:
-                if kind == "dmn":
-                    pid, name = decision_ids(root)[0], root.get("name") or decision_ids(root)[0]
-                else:
-                    process = executable_processes(root)[0]
-                    pid, name = process.get("id"), process.get("name") or process.get("id")
-                row = new_definition(s, pid, kind, name, source, user, unit.now)
-                if row is not None:
-                    unit.audit.append(kind="deployed", actor=user, at=unit.now, chain=SYSTEM_CHAIN,
-                                      definition_id=row.id, process_id=pid,
-                                      data={"version": row.version, "sha256": row.sha256, "file": row.filename})
-                    deployed.append(DefinitionView.of(row))
-            return deployed
-        return self._unit(user, work)
+        return self._unit(user, lambda unit: self._deploy(unit, sources, user))
+
+    def _checked_batch(self, s: Session, sources: list[SourceFile]):
+        """The checked batch and the newest deployed definitions; SpecInvalid lists every problem."""
+        latest = latest_definitions(s)
+        batch = Batch(sources, set(s.scalars(select(Group.id))), self.forms.forms_dir,
+                      {p: d.xml for p, d in latest.items() if d.kind == "bpmn"},
+                      {p: d.xml for p, d in latest.items() if d.kind == "dmn"})
+        problems = batch.check()
+        if problems:
+            raise SpecInvalid(problems)
+        return batch, latest
+
+    def _deploy(self, unit: Unit, sources: list[SourceFile], user: str) -> list[DefinitionView]:
+        s = unit.session
+        self._require_owner(s, user)
+        batch, _latest = self._checked_batch(s, sources)
+        deployed = []
+        # DMN first, then called processes before their callers (a batch is small: sort by calls).
+        ordered = sorted(batch.parsed, key=lambda item: (item[2] != "dmn", _calls_count(item[1])))
+        for source, root, kind in ordered:
+            pid, name = source_identity(root)
+            row = new_definition(s, pid, kind, name, source, user, unit.now)
+            if row is not None:
+                unit.audit.append(kind="deployed", actor=user, at=unit.now, chain=SYSTEM_CHAIN,
+                                  definition_id=row.id, process_id=pid,
+                                  data={"version": row.version, "sha256": row.sha256, "file": row.filename})
+                deployed.append(DefinitionView.of(row))
+        return deployed
 
     # -- start --------------------------------------------------------------------------------
     def _newest(self, s: Session, process_id: str):

@@ -207,6 +207,13 @@ class Queries:
         with self.session() as s:
             return [DefinitionView.of(d) for d in s.scalars(stmt)]
 
+    def definition(self, definition_id: int) -> DefinitionView:
+        with self.session() as s:
+            row = s.get(ProcessDefinition, definition_id)
+            if row is None:
+                raise NotFound(f"definition {definition_id} does not exist")
+            return DefinitionView.of(row)
+
     def definition_xml(self, definition_id: int) -> str:
         with self.session() as s:
             row = s.get(ProcessDefinition, definition_id)

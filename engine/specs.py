@@ -50,6 +50,25 @@ def decision_ids(root: etree._Element) -> list[str]:
     return [d.get("id") for d in root.iter() if isinstance(d.tag, str) and etree.QName(d).localname == "decision"]
 
 
+def source_identity(root: etree._Element) -> tuple[str | None, str | None]:
+    """(process or decision id, its name) that a parsed BPMN or DMN file declares."""
+    if file_kind(root) == "dmn":
+        ids = decision_ids(root)
+        return (ids[0], root.get("name") or ids[0]) if ids else (None, None)
+    processes = executable_processes(root)
+    if not processes:
+        return None, None
+    return processes[0].get("id"), processes[0].get("name") or processes[0].get("id")
+
+
+def identify(source: SourceFile) -> tuple[str | None, list]:
+    """The id a file declares, or the reasons it cannot even be read safely (for uploads)."""
+    root, problems = parse_xml(source.data, source.filename)
+    if root is None:
+        return None, problems
+    return source_identity(root)[0], []
+
+
 def called_processes(root: etree._Element) -> set[str]:
     return {c.get("calledElement") for c in root.iter(f"{{{BPMN_NS}}}callActivity") if c.get("calledElement")}
 

@@ -12,10 +12,9 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import runner, serialization
 from .changes import Change, describe_changes
-from .checks import Batch
 from .directory import SYSTEM_USER
 from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
-from .models import Group, HumanTask, ProcessDefinition, ProcessDraft, ProcessInstance
+from .models import HumanTask, ProcessDefinition, ProcessDraft, ProcessInstance
 from .specs import SourceFile, dependencies_for, executable_processes, latest_definitions
 from .views import DefinitionView
 from .xmlsafe import parse_xml
@@ -105,6 +104,25 @@ class VersionVerbs:
             return _draft_view(draft)
         return self._unit(user, work)
 
+    def draft(self, draft_id: int) -> DraftView:
+        with self.session() as s:
+            draft = s.get(ProcessDraft, draft_id)
+            if draft is None:
+                raise NotFound(f"draft {draft_id} does not exist")
+            return _draft_view(draft)
+
+    def deploy_draft(self, draft_id: int, user: str) -> list[DefinitionView]:
+        """Check and deploy a draft and remove it, in one transaction (nothing happens on any problem)."""
+        def work(unit) -> list[DefinitionView]:
+            draft = unit.session.get(ProcessDraft, draft_id)
+            if draft is None:
+                raise NotFound(f"draft {draft_id} does not exist")
+            deployed = self._deploy(unit, [SourceFile(draft.filename, draft.xml.encode("utf-8"))], user)
+            if deployed:
+                unit.session.delete(draft)
+            return deployed
+        return self._unit(user, work)
+
     def drafts(self, process_id: str | None = None) -> list[DraftView]:
         stmt = select(ProcessDraft).order_by(ProcessDraft.saved_at.desc())
         if process_id:
@@ -148,13 +166,7 @@ class VersionVerbs:
         """Check the files and describe, per file, the change against the newest deployed version."""
         with self.session() as s:
             self._require_owner(s, user)
-            latest = latest_definitions(s)
-            batch = Batch(sources, set(s.scalars(select(Group.id))), self.forms.forms_dir,
-                          {p: d.xml for p, d in latest.items() if d.kind == "bpmn"},
-                          {p: d.xml for p, d in latest.items() if d.kind == "dmn"})
-            problems = batch.check()
-            if problems:
-                raise SpecInvalid(problems)
+            batch, latest = self._checked_batch(s, sources)
             previews = []
             for source, root, kind in batch.parsed:
                 if kind != "bpmn":

@@ -18,10 +18,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine import NotFound
 from engine.errors import SpecProblem
-from engine.specs import decision_ids, executable_processes, file_kind
+from engine.specs import SourceFile, identify
 from engine.versioning import DraftView, VersionStats
 from engine.views import DefinitionView
-from engine.xmlsafe import parse_xml
 
 from .engine_access import get_engine
 from .errors import error_page
@@ -116,17 +115,11 @@ def collect(process_id: str | None = None) -> list[ProcessModels]:
 def get_draft(draft_id: int) -> DraftView:
     """The draft (404 when it was deployed, discarded or never existed); owners only."""
     require_owner()
-    for draft in get_engine().drafts():
-        if draft.id == draft_id:
-            return draft
-    raise NotFound(f"draft {draft_id} does not exist")
+    return get_engine().draft(draft_id)
 
 
 def get_definition(definition_id: int) -> DefinitionView:
-    for definition in get_engine().definitions():
-        if definition.id == definition_id:
-            return definition
-    raise NotFound(f"definition {definition_id} does not exist")
+    return get_engine().definition(definition_id)
 
 
 def newest_definition(process_id: str) -> DefinitionView:
@@ -159,16 +152,12 @@ def download(definition_id: int):
                      download_name=f"{definition.process_id}.v{definition.version}{suffix}")
 
 
-def identify(data: bytes, filename: str) -> tuple[str | None, list[SpecProblem]]:
+def uploaded_id(data: bytes, filename: str) -> tuple[str | None, list[SpecProblem]]:
     """The process (or decision) id a file declares, or why it cannot even be read safely."""
-    root, problems = parse_xml(data, filename)
-    if root is None:
+    found, problems = identify(SourceFile(filename, data))
+    if problems:
         return None, problems
-    if file_kind(root) == "dmn":
-        ids = decision_ids(root)
-    else:
-        ids = [p.get("id") for p in executable_processes(root)]
-    return (ids[0] if ids and ids[0] else Path(filename).stem), []
+    return found or Path(filename).stem, []
 
 
 @bp.post("/upload")
@@ -189,7 +178,7 @@ def upload():
     if not data.strip():
         flash(_("The file is empty."), "error")
         return redirect(url_for("models.index"))
-    process_id, problems = identify(data, filename)
+    process_id, problems = uploaded_id(data, filename)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine import NotFound, SpecInvalid
+from engine import SpecInvalid
 from engine.errors import SpecProblem
 from engine.specs import SourceFile
 from engine.versioning import DraftView, FilePreview
@@ -60,16 +60,12 @@ def deploy(draft_id: int):
     draft = get_draft(draft_id)
     engine = get_engine()
     try:
-        deployed = engine.deploy([_source(draft)], current_user.username)
+        deployed = engine.deploy_draft(draft_id, current_user.username)  # the draft goes in the same step
     except SpecInvalid as exc:
         return render_check(draft, draft.filename, problems=exc.problems, status=422)
     if not deployed:
         flash(_("Nothing was deployed: the draft is identical to the newest version."), "info")
         return redirect(url_for("models.check", draft_id=draft_id))
-    try:
-        engine.discard_draft(draft_id, current_user.username)
-    except NotFound:  # discarded meanwhile in another tab: the version is deployed all the same
-        pass
     definition = deployed[0]
     flash(_("Version %(version)d of %(name)s is deployed. New requests use it; running requests stay on "
             "their version until moved.", version=definition.version, name=definition.name), "success")

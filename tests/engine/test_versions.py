@@ -120,3 +120,17 @@ def test_version_stats_count_running_and_finished(small):
     small.deploy([version(with_archive_step())], "owen")
     stats = {s.definition.version: (s.running, s.finished) for s in small.version_stats("small_approval")}
     assert stats == {1: (1, 1), 2: (0, 0)}
+
+
+def test_deploy_draft_deploys_and_removes_it_in_one_step(small):
+    draft = small.save_draft("small_approval", "approval.bpmn", with_archive_step(), "owen", base_version=1)
+    assert small.draft(draft.id).base_version == 1
+    [v2] = small.deploy_draft(draft.id, "owen")
+    assert v2.version == 2 and small.definition(v2.id).sha256 == v2.sha256
+    assert small.drafts() == []
+    bad = small.save_draft("small_approval", "approval.bpmn", BASE.replace('name="cs_manager"', 'name="nobody"'),
+                           "owen")
+    from engine import SpecInvalid
+    with pytest.raises(SpecInvalid):
+        small.deploy_draft(bad.id, "owen")
+    assert [d.id for d in small.drafts()] == [bad.id]  # kept: nothing happened
