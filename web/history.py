@@ -63,7 +63,7 @@ def _details(data: dict[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
-def entry(event: AuditView, forms: dict[str | None, FormView], titles: dict[str, str]) -> Entry:
+def entry(event: AuditView, forms: dict[str | None, FormView], titles: dict[str, str], full: bool = True) -> Entry:
     data = event.data or {}
     if event.kind in ("completed", "started"):
         form = forms.get(event.bpmn_id if event.kind == "completed" else None)
@@ -76,14 +76,17 @@ def entry(event: AuditView, forms: dict[str | None, FormView], titles: dict[str,
             item.decision_value = str(decision)
             item.pairs = [p for p in item.pairs if spec is None or p[0] != spec.title]
         return item
-    return Entry(event, titles.get(event.bpmn_id or "", "") or str(data.get("name") or ""), _details(data))
+    # An automatic step's raw result is for auditors and process owners; others see that it ran.
+    details = _details(data) if full or event.kind != "step_completed" else []
+    return Entry(event, titles.get(event.bpmn_id or "", "") or str(data.get("name") or ""), details)
 
 
-def timeline(engine: Engine, instance: InstanceView, tasks: list[TaskView] | None = None) -> list[Entry]:
+def timeline(engine: Engine, instance: InstanceView, tasks: list[TaskView] | None = None,
+             full: bool = True) -> list[Entry]:
     tasks = engine.instance_tasks(instance.id) if tasks is None else tasks
     forms = forms_of(engine, instance, tasks)
     titles = {t.bpmn_id: t.title for t in tasks}
-    return [entry(e, forms, titles) for e in engine.audit_trail(instance.id)]
+    return [entry(e, forms, titles, full) for e in engine.audit_trail(instance.id)]
 
 
 def decisions(entries: list[Entry], before_guid: str | None = None) -> list[Entry]:

@@ -41,7 +41,7 @@ def show(instance_id: int):
     tasks = engine.instance_tasks(instance_id)
     if not may_see_instance(instance, tasks):
         raise refuse(_("You may not open this request."))
-    entries = history.timeline(engine, instance, tasks)
+    entries = history.timeline(engine, instance, tasks, full=current_user.in_group(*SEE_ALL_GROUPS))
     open_tasks = [t for t in tasks if t.status == "open"]
     verified = None
     if current_user.in_group(*SEE_ALL_GROUPS):

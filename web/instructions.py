@@ -1,7 +1,10 @@
 """A task's instructions: its BPMN documentation rendered as a sandboxed Jinja2 template over the task data."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Mapping
+
+from flask_babel import format_datetime
 
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
@@ -11,12 +14,22 @@ from markupsafe import Markup, escape
 _SANDBOX = SandboxedEnvironment(autoescape=True)
 
 
+def _readable(value: Any) -> Any:
+    """ISO 8601 date-times (as the data keeps them) in the reader's locale and time zone."""
+    if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and "T" in value:
+        try:
+            return format_datetime(datetime.fromisoformat(value), "medium")
+        except ValueError:
+            return value
+    return value
+
+
 def render(documentation: str, data: Mapping[str, Any]) -> Markup:
     """The instructions as safe HTML; a template that fails shows as its plain text."""
     if not documentation:
         return Markup("")
     try:
-        return Markup(_SANDBOX.from_string(documentation).render(dict(data)))
+        return Markup(_SANDBOX.from_string(documentation).render({k: _readable(v) for k, v in data.items()}))
     except (TemplateError, TypeError, ValueError, ArithmeticError):
         # SecurityError is a TemplateError: a refused template is shown, never run.
         return escape(documentation)

@@ -137,3 +137,13 @@ def test_vendor_route_serves_only_listed_files(client, app, tmp_path):
     assert client.get("/vendor/bpmn-js/bpmn-viewer.development.js").status_code == 404
     assert client.get("/vendor/bpmn-js/../package.json").status_code == 404
     assert client.get("/vendor/bpmn-js/assets/bpmn-js.css").status_code == 404  # allowed, but missing here
+
+
+def test_automatic_step_results_are_shown_to_auditors_only(web_engine, clock):
+    """Applicants see that an automatic step ran; auditors also see what it produced."""
+    from web import history
+    from engine.views import AuditView
+    event = AuditView(1, "instance:1", 2, 1, 1, "small_approval", "g", "prepare", "step_completed", "engine",
+                      clock.now, {"name": "计算级别", "permit": {"permit_no": "CG-2026-0001"}})
+    assert history.entry(event, {}, {}, full=False).pairs == []
+    assert [label for label, _ in history.entry(event, {}, {}, full=True).pairs] == ["permit"]

@@ -20,3 +20,10 @@ def test_broken_template_is_shown_as_escaped_text():
     assert str(render("{% if %}<i>", {})) == "{% if %}&lt;i&gt;"
     assert str(render("", {"a": 1})) == ""
     assert str(render("{{ missing }}!", {})) == "!"
+
+
+def test_dates_in_the_data_read_in_the_users_locale(app):
+    with app.test_request_context():
+        html = str(render("参观时间：{{ tour_start }}；人数 {{ visitors }}",
+                          {"tour_start": "2026-11-27T09:00:00+08:00", "visitors": 6}))
+    assert "2026-11-27T" not in html and "2026" in html and "9:00" in html and "人数 6" in html
