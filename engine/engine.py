@@ -41,8 +41,11 @@ RETRIES = 3
 class Engine(TaskVerbs, VersionVerbs, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers; read the inbox and the history."""
 
-    def __init__(self, sa_engine, forms_dir: Path | None = None, clock: Clock | None = None):
+    def __init__(self, sa_engine, forms_dir: Path | None = None, clock: Clock | None = None,
+                 mail: bool | None = None):
         self.sa_engine = sa_engine
+        # Queue mail only where it will be sent (SMTP_HOST set, or asked for): otherwise it is pure cost.
+        self.mail = bool(os.environ.get("SMTP_HOST")) if mail is None else mail
         self.Session = make_sessionmaker(sa_engine)
         self.forms = formlib.FormStore(forms_dir or DEFAULT_FORMS_DIR)
         self.clock = clock or system_clock
@@ -70,7 +73,7 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
         """Run `fn` in one transaction; a concurrent writer's loss is retried, then reported as Conflict."""
         for attempt in range(RETRIES):
             with self.Session() as session:
-                unit = Unit(session, now or self.now(), actor, self.specs, self.locking)
+                unit = Unit(session, now or self.now(), actor, self.specs, self.locking, self.mail)
                 try:
                     with session.begin():
                         result = fn(unit)

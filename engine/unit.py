@@ -31,6 +31,7 @@ class Unit:
     actor: str
     specs: SpecCache
     locking: bool
+    mail_enabled: bool = False
     audit: AuditLog = field(init=False)
     notifications: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)      # mail to queue with this unit
@@ -92,8 +93,9 @@ class Unit:
         with self.session.no_autoflush:  # one flush at commit: the instance row is updated once
             opened = projection.sync(self.session, instance, snap.ready, self.now, completed,
                                      self.open_before.get(instance.id), self.known_rows)
-        for row in opened:
-            self.outbox += mail.task_opened(row, self.now)
+        if self.mail_enabled:
+            for row in opened:
+                self.outbox += mail.task_opened(row, self.now)
         for step in run.steps if run else ():
             self.record(instance, step.kind, task_guid=step.task_guid, bpmn_id=step.bpmn_id,
                         data={"name": step.name, **step.data}, actor="engine")
@@ -101,7 +103,9 @@ class Unit:
             self.record(instance, "error", bpmn_id=run.error_element, data={"error": error}, actor="engine")
         for note in self.notifications:
             self.record(instance, "notified", data=note, actor="engine")
-            self.outbox.append(mail.message(note["to"], note["subject"], note.get("body", ""), self.now, instance.id))
+            if self.mail_enabled:
+                self.outbox.append(mail.message(note["to"], note["subject"], note.get("body", ""), self.now,
+                                                instance.id))
         self.notifications.clear()
         if instance.status in ("completed", "cancelled") and previous != instance.status:
             self.record(instance, f"instance_{instance.status}", actor="engine")

@@ -54,6 +54,7 @@ def _received(box) -> list[tuple[str, str, str]]:
 
 
 def _with_emails(small):
+    small.mail = True
     small.import_users({"users": [
         {"username": u, "name": u, "email": f"{u}@example.com", "groups": g}
         for u, g in (("bob", ["cs_manager"]), ("carol", ["cs_manager"]), ("gina", ["gm"]))]})
@@ -109,3 +110,13 @@ def test_worker_command_sends_mail(tmp_path, smtp_server):
     result = run("worker", "--once")
     assert result["sent"] == 1  # bob and carol have no address: only gina's task is mailed
     assert [(to, s) for to, s, _ in _received(box)] == [("gina@example.com", "新待办：总经理审批")]
+
+
+def test_without_smtp_nothing_is_queued(small):
+    from sqlalchemy import func, select
+
+    from engine.models import OutboxMessage
+    assert small.mail is False
+    small.start("small_approval", "alice", {"customer": "甲", "amount": 5})
+    with small.session() as s:
+        assert s.scalar(select(func.count(OutboxMessage.id))) == 0
