@@ -13,7 +13,8 @@ from typing import Any
 from .errors import EngineError
 
 
-def _engine():
+def engine_from_env():
+    """The Engine for DATABASE_URL (or the default SQLite file)."""
     from .engine import Engine
     return Engine.from_url()
 
@@ -50,7 +51,7 @@ def cmd_db_upgrade(args) -> Any:
 
 def cmd_users_import(args) -> Any:
     from .directory import load_directory_file
-    groups, users = _engine().import_users(load_directory_file(Path(args.file)))
+    groups, users = engine_from_env().import_users(load_directory_file(Path(args.file)))
     return {"groups": groups, "users": users, "message": f"imported {groups} groups and {users} users"}
 
 
@@ -64,25 +65,25 @@ def cmd_deploy(args) -> Any:
             paths.append(path)
         else:
             raise EngineError(f"{path}: no such file or folder")
-    deployed = _engine().deploy_paths(paths, args.as_user)
+    deployed = engine_from_env().deploy_paths(paths, args.as_user)
     return {"deployed": deployed, "message": "\n".join(
         f"deployed {d.process_id} version {d.version} ({d.filename})" for d in deployed) or "nothing changed"}
 
 
 def cmd_start(args) -> Any:
-    inst = _engine().start(args.process, args.as_user, _data(args.data))
+    inst = engine_from_env().start(args.process, args.as_user, _data(args.data))
     return {"instance": inst, "message": f"started instance {inst.id} ({inst.status})"}
 
 
 def cmd_tasks(args) -> Any:
-    tasks = _engine().tasks(args.as_user)
+    tasks = engine_from_env().tasks(args.as_user)
     lines = [f"{t.id}\t{t.process_id}\t{t.title}\t{t.assignee or 'group:' + ','.join(t.candidate_groups)}"
              f"\t{t.due_at.isoformat() if t.due_at else ''}" for t in tasks]
     return {"tasks": tasks, "message": "\n".join(lines) or "no tasks"}
 
 
 def cmd_complete(args) -> Any:
-    inst = _engine().complete(args.task, args.as_user, _data(args.data))
+    inst = engine_from_env().complete(args.task, args.as_user, _data(args.data))
     return {"instance": inst, "message": f"completed task {args.task}; instance {inst.id} is {inst.status}"}
 
 
@@ -98,7 +99,7 @@ def _smtp_settings():
                         os.environ.get("MAIL_FROM", "approvals@localhost"), os.environ.get("BASE_URL", ""))
 
 
-def _work_once(eng) -> tuple[int, int]:
+def work_once(eng) -> tuple[int, int]:
     """Fire due timers, then send queued mail when SMTP is configured."""
     fired = eng.fire_due_timers()
     settings = _smtp_settings()
@@ -107,10 +108,10 @@ def _work_once(eng) -> tuple[int, int]:
 
 
 def cmd_worker(args) -> Any:
-    eng = _engine()
+    eng = engine_from_env()
     fired_total = sent_total = 0
     while True:
-        fired, sent = _work_once(eng)
+        fired, sent = work_once(eng)
         fired_total, sent_total = fired_total + fired, sent_total + sent
         if args.once:
             return {"fired": fired_total, "sent": sent_total,
@@ -119,7 +120,7 @@ def cmd_worker(args) -> Any:
 
 
 def cmd_audit_verify(args) -> Any:
-    chains, broken = _engine().verify_audit(args.instance)
+    chains, broken = engine_from_env().verify_audit(args.instance)
     if broken:
         raise EngineError(str(broken[0]))
     return {"chains": chains, "broken": [], "message": f"{chains} chain(s) verified"}
@@ -127,39 +128,12 @@ def cmd_audit_verify(args) -> Any:
 
 def cmd_demo_load(args) -> Any:
     from .demo import load_demo
-    started = load_demo(_engine())
+    started = load_demo(engine_from_env())
     return {"started": started, "message": f"demo: {started} instance(s) in flight"}
 
 
-def _timer_thread(interval: float) -> None:
-    """Fire due timers and send mail in the background of the web server: one process is enough."""
-    import threading
-
-    def loop() -> None:
-        eng = _engine()
-        while True:
-            try:
-                _work_once(eng)
-            except Exception as exc:  # noqa: BLE001 - keep the loop alive, say what happened
-                print(f"timer worker: {exc.__class__.__name__}: {exc}", file=sys.stderr)
-            time.sleep(interval)
-
-    threading.Thread(target=loop, name="timer-worker", daemon=True).start()
-
-
-def cmd_serve(args) -> Any:
-    from web import create_app
-    app = create_app()
-    if args.timers:
-        _timer_thread(args.interval)
-    print(f"Approvals is running at http://{args.host}:{args.port}/")
-    print("Demo sign-ins (password demo123): liuyang (客服, applicant), zhangwei (客服经理), lina (客户经理), "
-          "wangqiang (总经理), sunli (业务员), wujun (业务主管), zhengkai (主管领导), huangyan (审计), luoming (流程管理员)")
-    app.run(host=args.host, port=args.port)
-    return None
-
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> tuple[argparse.ArgumentParser, Any]:
+    """The parser and its sub-command set (the web package adds `serve` to it)."""
     parser = argparse.ArgumentParser(prog="approvals", description="Company procedures as BPMN, with audit.")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -206,18 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_command", required=True)
     demo.add_parser("load", help="start demo instances in every procedure").set_defaults(fn=cmd_demo_load)
 
-    sv = sub.add_parser("serve", help="run the web server")
-    sv.add_argument("--host", default="127.0.0.1")
-    sv.add_argument("--port", type=int, default=5000)
-    sv.add_argument("--no-timers", dest="timers", action="store_false",
-                    help="do not fire timers in this process (run `approvals worker` instead)")
-    sv.add_argument("--interval", type=float, default=30.0, help="seconds between timer checks")
-    sv.set_defaults(fn=cmd_serve)
-    return parser
+    return parser, sub
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
+    args = (parser or build_parser()[0]).parse_args(argv)
     try:
         result = args.fn(args)
     except EngineError as exc:

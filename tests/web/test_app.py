@@ -65,3 +65,14 @@ def test_a_request_through_the_web_on_both_databases(database_url, clock, forms_
 def test_module_entry_point_exists():
     import web.__main__ as entry
     assert callable(entry.main) and os.path.basename(entry.__file__) == "__main__.py"
+
+
+def test_approvals_command_has_serve_and_the_engine_commands():
+    """The console script is the web's: the engine's commands plus `serve` (the engine knows no Flask)."""
+    from web.cli import main
+    import pytest
+    with pytest.raises(SystemExit) as help_exit:
+        main(["serve", "--help"])
+    assert help_exit.value.code == 0
+    with pytest.raises(SystemExit):
+        main(["nonsense"])
