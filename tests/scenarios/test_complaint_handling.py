@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from uuid import UUID
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from engine import NotAllowed
 from engine.clock import parse_iso
 from engine.records.complaint import Complaint, ComplaintRound
+from tests.scenarios.walk import do, task_data, task_for
 from tests.conftest import WORKFLOWS
 
 PROCESS = "complaint_handling"
@@ -22,10 +22,6 @@ def eng(engine):
     return engine
 
 
-def task_data(engine, task) -> dict:
-    """The data a task sees (works around Engine.task_data reading an expired HumanTask row)."""
-    with engine.session() as s:
-        return dict(engine._workflow(s, task.instance_id).get_task_from_id(UUID(task.task_guid)).data)
 
 
 def registration(clock, kind="complaint", severity="general", **extra):
@@ -38,14 +34,8 @@ def registration(clock, kind="complaint", severity="general", **extra):
     return data
 
 
-def task_for(engine, user, inst, bpmn_id):
-    found = [t for t in engine.tasks(user) if t.instance_id == inst.id and t.bpmn_id == bpmn_id]
-    assert found, f"{user} has no {bpmn_id} task; open: {[t.bpmn_id for t in engine.open_tasks(inst.id)]}"
-    return found[0]
 
 
-def do(engine, user, inst, bpmn_id, data):
-    return engine.complete(task_for(engine, user, inst, bpmn_id).id, user, data)
 
 
 def open_ids(engine, inst):

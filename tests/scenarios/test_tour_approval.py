@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 import threading
 from datetime import timedelta
-from uuid import UUID
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from engine import NotAllowed
 from engine.clock import parse_iso
 from engine.records.numbering import RecordCounter, next_value
 from engine.records.tour import Tour
+from tests.scenarios.walk import do, task_data, task_for
 from tests.conftest import WORKFLOWS
 
 PROCESS = "tour_approval"
@@ -24,12 +24,6 @@ def eng(engine):
     return engine
 
 
-def task_data(engine, task) -> dict:
-    """The data a task sees, and its documentation template. Works around Engine.task_data and
-    Engine.task_documentation reading a HumanTask row after their session has expired it."""
-    with engine.session() as s:
-        spiff_task = engine._workflow(s, task.instance_id).get_task_from_id(UUID(task.task_guid))
-        return {**spiff_task.data, "__doc__": spiff_task.task_spec.documentation or ""}
 
 
 def application(clock, tour_type="key", hours_ahead=96.0, **extra):
@@ -41,14 +35,8 @@ def application(clock, tour_type="key", hours_ahead=96.0, **extra):
     return data
 
 
-def task_for(engine, user, inst, bpmn_id):
-    found = [t for t in engine.tasks(user) if t.instance_id == inst.id and t.bpmn_id == bpmn_id]
-    assert found, f"{user} has no {bpmn_id} task; open: {[t.bpmn_id for t in engine.open_tasks(inst.id)]}"
-    return found[0]
 
 
-def do(engine, user, inst, bpmn_id, data):
-    return engine.complete(task_for(engine, user, inst, bpmn_id).id, user, data)
 
 
 def open_ids(engine, inst):
