@@ -23,7 +23,7 @@ from .clock import Clock, as_utc, system_clock
 from .db import is_postgres, make_engine, make_sessionmaker
 from .directory import SYSTEM_USER, groups_of, import_directory
 from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
-from .models import Group, HumanTask, ProcessDefinition, ProcessInstance
+from .models import Group, HumanTask, ProcessInstance
 from .projection import task_properties
 from .queries import Queries
 from .specs import SourceFile, SpecCache, dependencies_for, latest_definitions
@@ -186,12 +186,6 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
             return InstanceView.of(instance)
         return self._unit(user, work)
 
-    def _latest(self, s: Session, process_id: str) -> ProcessDefinition:
-        definition = latest_definitions(s, "bpmn").get(process_id)
-        if definition is None:
-            raise NotFound(f"no deployed process {process_id!r}")
-        return definition
-
     # -- complete -----------------------------------------------------------------------------
     def complete(self, task_id: int, user: str, data: dict[str, Any] | None = None) -> InstanceView:
         """Complete an open task with the form's data; claims it first when it is unclaimed."""
@@ -290,8 +284,7 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
         def work(unit: Unit) -> InstanceView:
             s = unit.session
             instance = unit.lock_instance(instance_id)
-            if user != SYSTEM_USER and "process_owner" not in self._groups(s, user):
-                raise NotAllowed(f"{user} may not retry instances (needs group process_owner)", "not_owner")
+            self._require_owner(s, user)
             if instance.status != "error":
                 raise Conflict(f"instance {instance_id} is not in error", "not_in_error")
             workflow = unit.load(instance)
