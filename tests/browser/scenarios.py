@@ -154,7 +154,7 @@ TOUR = Scenario(
     password=lambda user: "demo123",
     clock=lambda: TickingClock(TOUR_NOW),
     current_task="done",
-    record=(("许可证编号", PERMIT),),  # the record panel's label for permit.permit_no
+    record=(("许可编号", PERMIT),),  # the record panel's label for permit.permit_no
 )
 
 SCENARIOS = (SMALL, TOUR)
