@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,7 +23,7 @@ from .clock import Clock, as_utc, system_clock
 from .db import is_postgres, make_engine, make_sessionmaker
 from .directory import SYSTEM_USER, groups_of, import_directory
 from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
-from .models import Group, HumanTask, ProcessInstance
+from .models import Group, HumanTask, Membership, ProcessInstance, User
 from .projection import task_properties
 from .queries import Queries
 from .specs import SourceFile, SpecCache, dependencies_for, latest_definitions
@@ -89,7 +89,11 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
         raise AssertionError("unreachable")
 
     def _groups(self, session: Session, user: str) -> set[str]:
-        return groups_of(session, user)
+        """The user's groups, read once per transaction."""
+        known = session.info.setdefault("groups", {})
+        if user not in known:
+            known[user] = groups_of(session, user)
+        return known[user]
 
     # -- directory ----------------------------------------------------------------------------
     def import_users(self, document: dict[str, Any]) -> tuple[int, int]:
@@ -190,7 +194,7 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
     def complete(self, task_id: int, user: str, data: dict[str, Any] | None = None) -> InstanceView:
         """Complete an open task with the form's data; claims it first when it is unclaimed."""
         def work(unit: Unit) -> InstanceView:
-            row, instance, workflow, task = self._open_task(unit, task_id)
+            row, instance, workflow, task = self._open_task(unit, task_id, user)
             self._check_may_act(unit, row, instance, task, user)
             form = self.forms.form(row.form, row.ui_form)
             clean = formlib.validate(form, data or {})
@@ -209,7 +213,7 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
             return InstanceView.of(instance)
         return self._unit(user, work)
 
-    def _open_task(self, unit: Unit, task_id: int):
+    def _open_task(self, unit: Unit, task_id: int, user: str | None = None):
         """The open task row, its locked instance, the loaded workflow and the READY spiff task."""
         by_id = select(HumanTask).where(HumanTask.id == task_id).options(joinedload(HumanTask.candidates))
         if self.locking:
@@ -221,11 +225,18 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
             instance = unit.lock_instance(instance_id)
             row = unit.session.scalars(by_id).unique().one()
         else:
-            # SQLite: writers are serialised by the database and the instance's version column
-            row = unit.session.scalars(by_id).unique().first()
-            if row is None:
+            # SQLite: writers are serialised by the database and the instance's version column;
+            # the task, its candidates, its instance and the acting user's groups come in one query
+            groups = (select(func.group_concat(Membership.group_id, "\n")).join(User)
+                      .where(User.username == (user or "")).scalar_subquery())
+            found = unit.session.execute(
+                by_id.add_columns(ProcessInstance, groups)
+                .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)).unique().first()
+            if found is None:
                 raise NotFound(f"task {task_id} does not exist")
-            instance = unit.lock_instance(row.instance_id)
+            row, instance, joined = found
+            if user:
+                unit.session.info.setdefault("groups", {})[user] = set(joined.split("\n")) if joined else set()
         unit.known_rows[row.task_guid] = row
         if row.status != "open":
             who = f" by {row.completed_by}" if row.completed_by else ""
