@@ -6,12 +6,11 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from .assignment import candidates_for
-from .clock import parse_iso
 from .models import HumanTask, ProcessInstance, TaskCandidate
+from .runner import is_timer, timer_due
 
 
 def task_properties(task_spec) -> dict[str, Any]:
@@ -29,17 +28,9 @@ def due_at(task) -> datetime | None:
     parent = task.parent
     if parent is None:
         return None
-    times = []
-    for sibling in parent.children:
-        if sibling is task or sibling.state != TaskState.WAITING:
-            continue
-        definition = getattr(sibling.task_spec, "event_definition", None)
-        value = sibling._get_internal_data("event_value")
-        if isinstance(definition, TimerEventDefinition) and isinstance(value, str):
-            try:
-                times.append(parse_iso(value))
-            except ValueError:
-                continue
+    times = [timer_due(s) for s in parent.children
+             if s is not task and s.state == TaskState.WAITING and is_timer(s)]
+    times = [t for t in times if t is not None]
     return min(times) if times else None
 
 

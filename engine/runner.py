@@ -39,7 +39,7 @@ class RunResult:
     error_element: str | None = None
 
 
-def _is_timer(task) -> bool:
+def is_timer(task) -> bool:
     return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
 
 
@@ -48,7 +48,7 @@ def _recorder(steps: list[StepRecord]):
         spec = task.task_spec
         if spec.bpmn_id is None or spec.manual:
             return
-        if _is_timer(task):
+        if is_timer(task):
             steps.append(StepRecord("timer_fired", str(task.id), spec.bpmn_id, spec.bpmn_name))
         elif type(spec).__name__ in _RECORDED:
             data = {}
@@ -94,14 +94,15 @@ def snapshot(workflow: BpmnWorkflow) -> Snapshot:
                 snap.ready.append(task)
         elif task.state == TaskState.ERROR:
             snap.errors += 1
-        elif _is_timer(task):
-            due = _due(task)
+        elif is_timer(task):
+            due = timer_due(task)
             if due is not None and (snap.next_timer_at is None or due < snap.next_timer_at):
                 snap.next_timer_at = due
     return snap
 
 
-def _due(task) -> datetime | None:
+def timer_due(task) -> datetime | None:
+    """When a waiting timer task fires (None when it has no single due time yet)."""
     value = task.task_spec.event_definition.details(task).value
     if not isinstance(value, str):
         return None
