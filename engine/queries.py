@@ -69,6 +69,30 @@ class Queries:
     def group_queue(self, user: str) -> list[TaskView]:
         return self._tasks(group_queue_query(user))
 
+    def task_page(self, user: str, tab: str = "mine", process_id: str | None = None, sort: str = "due",
+                  limit: int = 20, offset: int = 0) -> tuple[list[TaskView], int, list[str]]:
+        """One page of the inbox in SQL: (tasks, how many match, the processes this tab holds).
+
+        tab: mine (assigned to me), group (my groups' unclaimed), done (completed by me); sort: due (tasks
+        with a deadline first, nearest first) or created; done is always newest first.
+        """
+        base = {"mine": inbox_query(user), "group": group_queue_query(user),
+                "done": select(HumanTask).where(HumanTask.completed_by == user)}[tab]
+        filtered = base.where(HumanTask.process_id == process_id) if process_id else base
+        if tab == "done":
+            order = (HumanTask.completed_at.desc(), HumanTask.id.desc())
+        elif sort == "created":
+            order = (HumanTask.created_at, HumanTask.id)
+        else:
+            order = (HumanTask.due_at.is_(None), func.coalesce(HumanTask.due_at, HumanTask.created_at),
+                     HumanTask.created_at, HumanTask.id)
+        with self.session() as s:
+            processes = sorted(s.scalars(select(base.subquery().c.process_id).distinct()))
+            total = s.scalar(select(func.count()).select_from(filtered.subquery())) or 0
+            rows = s.scalars(filtered.options(selectinload(HumanTask.candidates)).order_by(*order)
+                             .limit(limit).offset(offset))
+            return [TaskView.of(r) for r in rows], total, processes
+
     def task_counts(self, user: str) -> dict[str, int]:
         """How many tasks wait in the user's inbox and group queue (for the navigation), counted in SQL."""
         with self.session() as s:

@@ -10,7 +10,7 @@ from flask_login import current_user
 from engine.views import TaskView
 
 from .engine_access import get_engine
-from .paging import page_arg, paginate
+from .paging import counted, last_page, page_arg
 from .present import process_name
 
 bp = Blueprint("inbox", __name__)
@@ -18,13 +18,6 @@ log = logging.getLogger(__name__)
 TABS = ("mine", "group", "done")
 SORTS = ("due", "created")
 DUE_SOON = timedelta(hours=24)
-
-
-def _sort_key(sort: str):
-    if sort == "created":
-        return lambda t: (t.created_at, t.id)
-    # Tasks with a deadline first, the nearest first; the rest oldest first.
-    return lambda t: (t.due_at is None, t.due_at or t.created_at, t.created_at, t.id)
 
 
 def due_state(task: TaskView, now: datetime) -> str:
@@ -48,15 +41,14 @@ def index():
     tab = request.args.get("tab") if request.args.get("tab") in TABS else "mine"
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "due"
     process = request.args.get("process") or ""
-    tasks = {"mine": engine.inbox, "group": engine.group_queue, "done": engine.completed_tasks}[tab](me)
-    processes = sorted({t.process_id for t in tasks}, key=process_name)
-    if process:
-        tasks = [t for t in tasks if t.process_id == process]
-    if tab == "done":
-        tasks = sorted(tasks, key=lambda t: (t.completed_at is not None, t.completed_at), reverse=True)
-    else:
-        tasks = sorted(tasks, key=_sort_key(sort))
-    page = paginate(tasks, page_arg(request.args.get("page")), current_app.config["INBOX_PAGE_SIZE"])
+    size, number = current_app.config["INBOX_PAGE_SIZE"], page_arg(request.args.get("page"))
+    # One page from the database; a page number past the end shows the last page.
+    tasks, total, processes = engine.task_page(me, tab, process or None, sort, size, (number - 1) * size)
+    if not tasks and number > 1 and total:
+        number = last_page(total, size)
+        tasks, total, processes = engine.task_page(me, tab, process or None, sort, size, (number - 1) * size)
+    processes = sorted(processes, key=process_name)
+    page = counted(tasks, number, size, total)
     titles = engine.instance_titles({t.instance_id for t in page.items})
     return render_template("inbox/index.html", tab=tab, sort=sort, process=process, processes=processes,
                            page=page, titles=titles, now=engine.now(), due_state=due_state)

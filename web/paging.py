@@ -33,14 +33,6 @@ def last_page(total: int, size: int) -> int:
     return max(1, -(-total // size))
 
 
-def paginate(items: Sequence[Any], number: int, size: int) -> Page:
-    """A page of an in-memory list (a number past the end shows the last page)."""
-    total = len(items)
-    number = min(number, last_page(total, size))
-    start = (number - 1) * size
-    return Page(list(items[start:start + size]), number, size, total, start + size < total)
-
-
 def from_probe(items: Sequence[Any], number: int, size: int) -> Page:
     """A page fetched with size + 1 rows: the extra row only says a next page exists."""
     return Page(list(items[:size]), number, size, None, len(items) > size)

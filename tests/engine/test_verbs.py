@@ -148,3 +148,18 @@ def test_counts_and_titles_in_sql(small):
     assert small.task_counts("carol") == {"mine": 0, "group": 1}
     assert small.instance_titles([first.id, second.id]) == {first.id: "小额审批 - 甲", second.id: "小额审批 - 乙"}
     assert small.count_instances("small_approval") == 2 and small.count_instances(status="completed") == 0
+
+
+def test_task_page_filters_sorts_and_pages_in_sql(small, clock):
+    ids = []
+    for i in range(5):
+        ids.append(small.start("small_approval", "alice", {"customer": f"客户{i}", "amount": 5}).id)
+        clock.advance(minutes=1)
+    tasks, total, processes = small.task_page("bob", "group", sort="created", limit=2, offset=2)
+    assert total == 5 and processes == ["small_approval"]
+    assert [t.instance_id for t in tasks] == ids[2:4]
+    due_first, _, _ = small.task_page("bob", "group", sort="due", limit=5)
+    assert [t.due_at for t in due_first] == sorted(t.due_at for t in due_first)
+    small.complete(tasks[0].id, "bob", {"decision": "approve"})
+    assert small.task_page("bob", "done")[1] == 1 and small.task_page("bob", "group")[1] == 4
+    assert small.task_page("bob", "group", process_id="other")[:2] == ([], 0)
