@@ -100,6 +100,16 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
         """Create or update groups and users (see engine.directory); returns (groups, users)."""
         return self._unit(SYSTEM_USER, lambda unit: import_directory(unit.session, document))
 
+    def import_customers(self, customers: list[tuple[str, str | None]]) -> int:
+        """Add customers (name, grade) to the register when unknown; returns how many were given."""
+        from .records.customer import ensure_customer
+
+        def work(unit: Unit) -> int:
+            for name, grade in customers:
+                ensure_customer(unit.session, name, unit.now, grade)
+            return len(customers)
+        return self._unit(SYSTEM_USER, work)
+
     # -- deploy -------------------------------------------------------------------------------
     def deploy_paths(self, paths: list[Path], user: str = SYSTEM_USER) -> list[DefinitionView]:
         return self.deploy([SourceFile.from_path(Path(p)) for p in paths], user)

@@ -24,7 +24,7 @@ def due_state(task: TaskView, now: datetime) -> str:
     """'overdue', 'soon' (within a day), 'due' or '' for the badge next to a task."""
     if task.status != "open" or task.due_at is None:
         return ""
-    if task.due_at <= now:
+    if task.is_overdue(now):
         return "overdue"
     return "soon" if task.due_at - now <= DUE_SOON else "due"
 

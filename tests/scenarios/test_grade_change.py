@@ -13,7 +13,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 from sqlalchemy import select
 
-from engine.records.customer import Customer, CustomerBlacklist, CustomerGradeHistory, add_months, ensure_customer
+from engine.records.customer import Customer, CustomerBlacklist, CustomerGradeHistory, add_months
 from tests.conftest import WORKFLOWS
 
 UTC = timezone.utc
@@ -26,8 +26,7 @@ def grade(engine):
 
 
 def seed(engine, name: str, grade: str | None) -> None:
-    with engine.Session() as s, s.begin():
-        ensure_customer(s, name, engine.now(), grade)
+    engine.import_customers([(name, grade)])
 
 
 def propose(engine, user="sunli", **fields):
