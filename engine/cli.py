@@ -2,33 +2,20 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import EngineError
+from .views import to_jsonable
 
 
 def engine_from_env():
     """The Engine for DATABASE_URL (or the default SQLite file)."""
     from .engine import Engine
     return Engine.from_url()
-
-
-def _jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
-        return {k: _jsonable(v) for k, v in dataclasses.asdict(value).items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
 
 
 def _data(text: str | None) -> dict[str, Any]:
@@ -204,7 +191,7 @@ def main(argv: list[str] | None = None, parser: argparse.ArgumentParser | None =
     if result is None:
         return 0
     if args.json:
-        print(json.dumps({"ok": True, **{k: _jsonable(v) for k, v in result.items() if k != "message"}},
+        print(json.dumps({"ok": True, **{k: to_jsonable(v) for k, v in result.items() if k != "message"}},
                          ensure_ascii=False))
     else:
         print(result["message"])

@@ -1,6 +1,7 @@
 """Plain dataclasses the engine hands out; no SpiffWorkflow or SQLAlchemy object crosses the API."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -110,3 +111,16 @@ class UserView:
     email: str | None
     active: bool
     groups: tuple[str, ...]
+
+
+def to_jsonable(value: Any) -> Any:
+    """Views (and lists or dicts of them) as JSON-ready values: dataclasses to dicts, datetimes to ISO."""
+    if dataclasses.is_dataclass(value):
+        return {k: to_jsonable(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

@@ -5,30 +5,18 @@ read-side guards as the pages decide what a user may see; the engine re-checks e
 """
 from __future__ import annotations
 
-import dataclasses
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request, url_for
 from flask_login import current_user
+
+from engine.views import to_jsonable
 
 from .engine_access import get_engine
 from .guards import get_instance_or_404, get_task_or_404, require_actor
 from .openapi import document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def _json(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
-        return {k: _json(v) for k, v in dataclasses.asdict(value).items()}
-    if isinstance(value, (list, tuple)):
-        return [_json(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _json(v) for k, v in value.items()}
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
 
 
 def _body() -> dict[str, Any]:
@@ -52,14 +40,14 @@ def me():
 
 @bp.get("/processes")
 def processes():
-    return jsonify(_json(get_engine().startable_processes(current_user.username)))
+    return jsonify(to_jsonable(get_engine().startable_processes(current_user.username)))
 
 
 @bp.post("/processes/<process_id>/instances")
 def start(process_id: str):
     require_actor()
     instance = get_engine().start(process_id, current_user.username, _body().get("data") or {})
-    response = jsonify(_json(instance))
+    response = jsonify(to_jsonable(instance))
     response.status_code, response.headers["Location"] = 201, url_for("api.instance", instance_id=instance.id)
     return response
 
@@ -72,7 +60,7 @@ def tasks():
              "completed": engine.completed_tasks}.get(scope)
     if found is None:
         abort(400, description="scope must be all, inbox, queue or completed")
-    return jsonify(_json(found(me)))
+    return jsonify(to_jsonable(found(me)))
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -81,7 +69,7 @@ def task(task_id: int):
     view = get_task_or_404(task_id)
     form = engine.forms.form(view.form, view.ui_form)
     may, reason = engine.may_act(task_id, current_user.username)
-    return jsonify(task=_json(view), form={"schema": form.schema, "ui": form.ui}, may_act=may, reason=reason)
+    return jsonify(task=to_jsonable(view), form={"schema": form.schema, "ui": form.ui}, may_act=may, reason=reason)
 
 
 @bp.post("/tasks/<int:task_id>/<verb>")
@@ -90,27 +78,27 @@ def act(task_id: int, verb: str):
     get_task_or_404(task_id, act=True)
     reason = str(body.get("reason") or "")
     if verb == "complete":
-        return jsonify(_json(engine.complete(task_id, me, body.get("data") or {})))
+        return jsonify(to_jsonable(engine.complete(task_id, me, body.get("data") or {})))
     if verb == "claim":
-        return jsonify(_json(engine.claim(task_id, me, reason)))
+        return jsonify(to_jsonable(engine.claim(task_id, me, reason)))
     if verb == "release":
-        return jsonify(_json(engine.unclaim(task_id, me, reason)))
+        return jsonify(to_jsonable(engine.unclaim(task_id, me, reason)))
     if verb == "delegate":
-        return jsonify(_json(engine.delegate(task_id, me, str(body.get("to") or ""), reason)))
+        return jsonify(to_jsonable(engine.delegate(task_id, me, str(body.get("to") or ""), reason)))
     abort(404)
 
 
 @bp.get("/instances/<int:instance_id>")
 def instance(instance_id: int):
     view = get_instance_or_404(instance_id)
-    return jsonify(instance=_json(view), open_tasks=_json(get_engine().open_tasks(instance_id)))
+    return jsonify(instance=to_jsonable(view), open_tasks=to_jsonable(get_engine().open_tasks(instance_id)))
 
 
 @bp.get("/instances/<int:instance_id>/audit")
 def instance_audit(instance_id: int):
     get_instance_or_404(instance_id)
     _chains, broken = get_engine().verify_audit(instance_id)
-    return jsonify(events=_json(get_engine().audit_trail(instance_id)), verified=not broken,
+    return jsonify(events=to_jsonable(get_engine().audit_trail(instance_id)), verified=not broken,
                    broken=[str(b) for b in broken])
 
 
@@ -118,7 +106,8 @@ def instance_audit(instance_id: int):
 def cancel(instance_id: int):
     require_actor()
     get_instance_or_404(instance_id)
-    return jsonify(_json(get_engine().cancel(instance_id, current_user.username, str(_body().get("reason") or ""))))
+    reason = str(_body().get("reason") or "")
+    return jsonify(to_jsonable(get_engine().cancel(instance_id, current_user.username, reason)))
 
 
 @bp.before_request

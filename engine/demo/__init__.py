@@ -18,3 +18,10 @@ def load_demo(engine) -> int:
         module = importlib.import_module(f"{__name__}.{name}")
         started += module.seed(engine, engine.now()) or 0
     return started
+
+
+def complete(engine, instance_id: int, user: str, bpmn_id: str | None, data: dict) -> None:
+    """Complete the user's open task of an instance (the one with `bpmn_id`, when given)."""
+    task = next(t for t in engine.tasks(user)
+                if t.instance_id == instance_id and (bpmn_id is None or t.bpmn_id == bpmn_id))
+    engine.complete(task.id, user, data)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from . import complete
+
 PROCESS = "complaint_handling"
 BPMN = Path(__file__).resolve().parent.parent.parent / "workflows" / "complaint_handling.bpmn"
 
@@ -26,15 +28,13 @@ def seed(engine, clock_now: datetime) -> int:
         clock_now - timedelta(hours=1), "泉州服饰有限公司", "complaint",
         "检测报告数据错误，导致整批货物被海关退回", channel="visit", severity="major",
         product="报告 QZ-0932", demand="赔偿损失并出具更正报告"))
-    task = next(t for t in engine.tasks("zhengkai") if t.instance_id == major.id and t.bpmn_id == "investigate")
-    engine.complete(task.id, "zhengkai", {"investigation": "核对原始记录，发现录入错误",
+    complete(engine, major.id, "zhengkai", "investigate", {"investigation": "核对原始记录，发现录入错误",
                                           "cause": "报告录入未经复核", "responsible_dept": "technical"})
     engine.start(PROCESS, "chenjing", _registration(clock_now, "厦门面料贸易公司", "query",
                                                     "查询第205号样品的检测进度", channel="phone"))
     quality = engine.start(PROCESS, "liuyang", _registration(
         clock_now - timedelta(hours=3), "莆田鞋业有限公司", "complaint", "到货面料有色差，与确认样不符",
         severity="general", product="订单 PT-2026-031", demand="退换色差面料"))
-    task = next(t for t in engine.tasks("zhengkai") if t.instance_id == quality.id and t.bpmn_id == "investigate")
-    engine.complete(task.id, "zhengkai", {"investigation": "比对留样，色差超出允许范围",
+    complete(engine, quality.id, "zhengkai", "investigate", {"investigation": "比对留样，色差超出允许范围",
                                           "cause": "出厂检验未对照确认样", "responsible_dept": "quality"})
     return 4

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from . import complete
+
 WORKFLOWS = Path(__file__).resolve().parent.parent.parent / "workflows"
 CHECKS = dict.fromkeys(("req_in_contract", "quality_terms_match", "capability_and_risk", "implied_needs",
                         "differences_settled", "can_meet"), True)
@@ -19,10 +21,6 @@ def _review(now: datetime, customer: str, kind: str, **extra) -> dict:
     return data
 
 
-def _complete(engine, instance_id: int, user: str, bpmn_id: str, data: dict) -> None:
-    task = next(t for t in engine.tasks(user) if t.instance_id == instance_id and t.bpmn_id == bpmn_id)
-    engine.complete(task.id, user, data)
-
 
 def seed(engine, clock_now: datetime) -> int:
     """Start four instances (demo users from users.yaml); returns how many were started."""
@@ -34,18 +32,18 @@ def seed(engine, clock_now: datetime) -> int:
         clock_now, "福州纺织集团", "routine", countersigners=["group:production", "group:finance"]))
     stock = engine.start("contract_review", "zhoujie", _review(
         clock_now, "厦门面料贸易公司", "stock", products="素色领带 SD-05", quantity=800, price=24000))
-    _complete(engine, stock.id, "zhoujie", "sign_note_sales", {"delivery_note_number": "CK-2026-0318", "signed": True})
+    complete(engine, stock.id, "zhoujie", "sign_note_sales", {"delivery_note_number": "CK-2026-0318", "signed": True})
 
     signed = engine.start("contract_review", "sunli", _review(
         clock_now, "泉州服饰有限公司", "routine", countersigners=["group:production", "group:quality"]))
-    _complete(engine, signed.id, "fenggang", "countersign", {"decision": "approve", **CHECKS})
-    _complete(engine, signed.id, "xuhui", "countersign", {"decision": "approve", **CHECKS})
-    _complete(engine, signed.id, "sunli", "sign_contract", {
+    complete(engine, signed.id, "fenggang", "countersign", {"decision": "approve", **CHECKS})
+    complete(engine, signed.id, "xuhui", "countersign", {"decision": "approve", **CHECKS})
+    complete(engine, signed.id, "sunli", "sign_contract", {
         "signed_on": clock_now.date().isoformat(), "dispatch_to": ["group:production", "group:technical"]})
     number = engine.data(signed.id)["contract_no"]
     amendment = engine.start("contract_amendment", "sunli", {
         "contract_no": number, "requested_by": "customer", "change": "数量由5000条增至6000条",
         "reason": "客户年底促销追加订单", "new_quantity": 6000})
-    _complete(engine, amendment.id, "wujun", "sign_company", {"decision": "approve",
+    complete(engine, amendment.id, "wujun", "sign_company", {"decision": "approve",
                                                               "signed_on": clock_now.date().isoformat()})
     return 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from . import complete
 
 PROCESS = "grade_change"
 WORKFLOWS = Path(__file__).resolve().parent.parent.parent / "workflows"
@@ -34,8 +35,7 @@ def seed(engine, clock_now: datetime) -> int:
     listed = engine.start(PROCESS, "sunli", _proposal(
         "宁德布业有限公司", "blacklist", 800_000, default_record="some",
         reason="恶意拖欠货款并在行业内散布不实言论，造成重大损失和声誉损害", evidence="催款函、律师函及对账单"))
-    task = next(t for t in engine.tasks("zhaomin") if t.instance_id == listed.id)
-    engine.complete(task.id, "zhaomin", {"decision": "approve", "verification": "经核实，欠款及不实言论属实",
+    complete(engine, listed.id, "zhaomin", None, {"decision": "approve", "verification": "经核实，欠款及不实言论属实",
                                          "validity_months": 6})
     engine.start(PROCESS, "zhoujie", _proposal(
         "莆田鞋业有限公司", "blacklist", 600_000, default_record="some",

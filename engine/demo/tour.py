@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from . import complete
+
 PROCESS = "tour_approval"
 BPMN = Path(__file__).resolve().parent.parent.parent / "workflows" / "tour_approval.bpmn"
 
@@ -18,10 +20,6 @@ def _application(now: datetime, tour_type: str, days: float, customer: str, **ex
     return data
 
 
-def _complete(engine, instance_id: int, user: str, bpmn_id: str, data: dict) -> None:
-    task = next(t for t in engine.tasks(user) if t.instance_id == instance_id and t.bpmn_id == bpmn_id)
-    engine.complete(task.id, user, data)
-
 
 def seed(engine, clock_now: datetime) -> int:
     """Start three tours in flight (demo users from users.yaml); returns how many were started."""
@@ -32,16 +30,16 @@ def seed(engine, clock_now: datetime) -> int:
         photo_reason="拍摄新生产线，用于双方联合推广"))
     group = engine.start(PROCESS, "chenjing", _application(clock_now, "group", 7, "省服装行业协会", visitors=25,
                                                            areas=["showroom", "lab"]))
-    _complete(engine, group.id, "zhangwei", "cs_review", {
+    complete(engine, group.id, "zhangwei", "cs_review", {
         "decision": "approve", "tour_content": "面料检测流程介绍", "tour_scope": "产品展厅、质检实验室",
         "tour_route": "展厅→质检实验室→会议室"})
     ordinary = engine.start(PROCESS, "liuyang", _application(clock_now, "ordinary", 2, "厦门面料贸易公司",
                                                              visitors=3, areas=["showroom"]))
-    _complete(engine, ordinary.id, "lina", "am_approve", {"decision": "approve", "comment": "老客户，同意"})
+    complete(engine, ordinary.id, "lina", "am_approve", {"decision": "approve", "comment": "老客户，同意"})
     engine.start(PROCESS, "chenjing", _application(clock_now, "temporary", 0.5, "莆田鞋业有限公司", visitors=2,
                                                    areas=["showroom"], purpose="临时来访，了解新面料"))
     visited = engine.start(PROCESS, "liuyang", _application(clock_now, "ordinary", 1.5, "漳州织造厂", visitors=4,
                                                             areas=["showroom"]))
-    _complete(engine, visited.id, "lina", "am_approve", {"decision": "approve"})
-    _complete(engine, visited.id, "maliang", "gate", {"arrived": True, "badges_issued": 4})
+    complete(engine, visited.id, "lina", "am_approve", {"decision": "approve"})
+    complete(engine, visited.id, "maliang", "gate", {"arrived": True, "badges_issued": 4})
     return 5
