@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -17,6 +18,7 @@ from .errors import ScriptFailed
 # SpiffWorkflow logs every step at INFO; that costs ~45% per step when a handler is attached.
 logging.getLogger("spiff").setLevel(logging.WARNING)
 
+_INSTANT = timedelta(microseconds=1)
 _RECORDED = ("ScriptTask", "ServiceTask", "BusinessRuleTask", "EndEvent", "CallActivity",
              "IntermediateThrowEvent", "SendTask")
 
@@ -40,7 +42,11 @@ class RunResult:
 
 
 def is_timer(task) -> bool:
-    return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+    """A timer event, or an event-based gateway (a multiple event) that waits on a timer."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        return any(isinstance(d, TimerEventDefinition) for d in definition.event_definitions)
+    return isinstance(definition, TimerEventDefinition)
 
 
 def _recorder(steps: list[StepRecord]):
@@ -62,18 +68,22 @@ def _recorder(steps: list[StepRecord]):
 def run(workflow: BpmnWorkflow, now: datetime) -> RunResult:
     """Fire due timers, then run engine steps; a failing script becomes `error`, never an exception."""
     result = RunResult()
-    with frozen_at(now):
-        try:
-            workflow.refresh_timers()  # do_engine_steps refreshes timers only at its end
+    try:
+        # do_engine_steps refreshes timers only at its end, so refresh first. SpiffWorkflow fires a
+        # timer only when `due < now`; the inbox and the records count a task as overdue at its due
+        # instant, so the refresh looks one microsecond later and the timer fires at that instant too.
+        with frozen_at(now + _INSTANT):
+            workflow.refresh_timers()
+        with frozen_at(now):
             workflow.do_engine_steps(did_complete_task=_recorder(result.steps))
-        except SpiffWorkflowException as exc:
-            spec = getattr(exc, "task_spec", None)
-            result.error_element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
-            detail = str(exc)
-            notes = getattr(exc, "notes", None) or getattr(exc, "__notes__", None) or []
-            if notes:
-                detail += " (" + "; ".join(str(n) for n in notes) + ")"
-            result.error = str(ScriptFailed(detail, result.error_element))
+    except SpiffWorkflowException as exc:
+        spec = getattr(exc, "task_spec", None)
+        result.error_element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+        detail = str(exc)
+        notes = getattr(exc, "notes", None) or getattr(exc, "__notes__", None) or []
+        if notes:
+            detail += " (" + "; ".join(str(n) for n in notes) + ")"
+        result.error = str(ScriptFailed(detail, result.error_element))
     return result
 
 
@@ -102,8 +112,13 @@ def snapshot(workflow: BpmnWorkflow) -> Snapshot:
 
 
 def timer_due(task) -> datetime | None:
-    """When a waiting timer task fires (None when it has no single due time yet)."""
-    value = task.task_spec.event_definition.details(task).value
+    """When a waiting timer task fires next (None when it has no due time yet).
+
+    SpiffWorkflow keeps the evaluated due time in the task's `event_value`: an ISO string for date and
+    duration timers (also inside an event-based gateway), {"next": ISO, ...} for cycles."""
+    value = task.internal_data.get("event_value")
+    if isinstance(value, dict):
+        value = value.get("next")
     if not isinstance(value, str):
         return None
     try:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, defer
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskMixin
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from . import hooks
 from .models import ProcessDefinition
 from .xmlsafe import parse_xml
 
@@ -141,6 +142,7 @@ class SpecCache:
         parser = build_parser([(d.kind, d.filename, d.xml) for d in rows.values()])
         spec = parser.get_spec(main.process_id)
         subprocess_specs = parser.get_subprocess_specs(main.process_id)
+        hooks.prepare(spec, subprocess_specs)
         with self._lock:
             self._specs[key] = (spec, subprocess_specs)
         return spec, subprocess_specs

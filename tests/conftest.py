@@ -14,6 +14,7 @@ from engine import Engine
 from engine.db import make_engine, upgrade
 from engine.directory import load_directory_file
 from tests.pg import PostgresServer
+from tests.restart import RestartingEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
@@ -127,11 +128,16 @@ def build_engine(url: str, clock, users_file: Path, forms_dir: Path = FORMS) -> 
     return engine
 
 
-@pytest.fixture
-def engine(database_url, clock):
-    """An Engine on a fresh database with the demo organisation imported (procedure scenarios)."""
-    eng = build_engine(database_url, clock, DEMO_USERS)
-    yield eng
+@pytest.fixture(params=["sqlite", "postgresql", "sqlite-restarting"])
+def engine(request, clock):
+    """An Engine on a fresh database with the demo organisation imported (procedure scenarios).
+
+    Every scenario runs three times: on SQLite, on PostgreSQL, and on SQLite with a new Engine for
+    every call (as after a server restart or on a second worker), so no step may rely on memory.
+    """
+    url = request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
+    eng = build_engine(url, clock, DEMO_USERS)
+    yield RestartingEngine(eng.sa_engine, forms_dir=FORMS, clock=clock) if request.param.endswith("restarting") else eng
     eng.sa_engine.dispose()
 
 
