@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -22,6 +23,43 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 INITIATOR_LANES = {"initiator"}
 _B = f"{{{BPMN_NS}}}"
 _S = f"{{{SPIFF_NS}}}"
+MAX_REASON = 200  # every problem is one line of at most this many characters
+
+# BPMN elements SpiffWorkflow 3.2 parses silently into something else, or parses but never runs (each was
+# tried end to end through Engine.deploy/start/complete): refused with what to draw instead. Transactions
+# (with cancel events) do run and are accepted.
+_NOT_RUN = "compensation is not supported: model the undo step as ordinary flow"
+_NO_DATA_STORE = "data stores are not supported: keep data in task data or call a service operator"
+UNSUPPORTED = {
+    # a throw is taken as a none event and the instance ends there; the catch is never reached
+    "linkEventDefinition": "link events are not supported: draw the sequence flow instead",
+    # evaluated once on arrival and never again: a false condition waits forever
+    "conditionalEventDefinition": "conditional events are not supported: the condition is never re-evaluated; "
+                                  "use a gateway or a timer",
+    # throws are taken as none events, handlers never run, boundary ones break the parser
+    "compensateEventDefinition": _NOT_RUN,
+    # starting one fails inside SpiffWorkflow (TypeError)
+    "adHocSubProcess": "ad-hoc subprocesses are not supported: use a subprocess with explicit flow",
+    # no data store implementation is registered; a lone reference is drawn but ignored
+    "dataStore": _NO_DATA_STORE,
+    "dataStoreReference": _NO_DATA_STORE,
+    "complexGateway": "complex gateways are not supported: use an exclusive, inclusive or parallel gateway",
+}
+
+# ISO 8601, for timers. A number is digits with an optional decimal fraction (SpiffWorkflow reads "PT1.5H").
+_NUM = r"\d+(?:[.,]\d+)?"
+_DURATION = (rf"P(?=[\dT])(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}W)?(?:{_NUM}D)?"
+             rf"(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?")
+_DATETIME = r"\d{4}-\d\d-\d\d(?:[T ]\d\d(?::\d\d(?::\d\d(?:[.,]\d+)?)?)?(?:Z|[+-]\d\d(?::?\d\d)?)?)?"
+DURATION_RE = re.compile(_DURATION)
+# a whole timer text that is an ISO value written without quotes: "P3D", "R6/P1D", "2026-12-01T09:00:00Z"
+UNQUOTED_ISO_RE = re.compile(rf"(?:R\d*/)?(?:{_DURATION}|{_DATETIME})(?:/(?:{_DURATION}|{_DATETIME}))?")
+# a Python name that is an ISO token: how "R6/P1D" or "R / PT1H" compile (names divided by names)
+ISO_NAME_RE = re.compile(rf"R\d*|{_DURATION}")
+TIMER_TAGS = ("timeDuration", "timeDate", "timeCycle")
+TIMER_EXAMPLES = {"timeDuration": 'an ISO 8601 duration such as "P3D" or "PT2H"',
+                  "timeDate": 'an ISO 8601 date-time such as "2026-12-01T09:00:00+08:00"',
+                  "timeCycle": 'an ISO 8601 repeating interval such as "R3/PT1H"'}
 
 
 class Batch:
@@ -52,12 +90,14 @@ class Batch:
         for source, root, kind in self.parsed:
             if kind == "bpmn":
                 self._check_bpmn(source, root)
+        self._check_recursion()
         if not self.problems:
             self._check_spiff_parse()
         return self.problems
 
     # -- structure -------------------------------------------------------------------------------
     def _problem(self, source, element, reason, code):
+        reason = one_line(reason)
         if element is None:
             self.problems.append(SpecProblem(source.filename, None, reason, code=code))
             return
@@ -71,19 +111,21 @@ class Batch:
             elif not decision_ids(root):
                 self._problem(source, None, "no decision in this DMN file", "no_decision")
         except ValidationException as exc:
-            self.problems.append(SpecProblem(source.filename, None, f"not valid BPMN: {exc}",
-                                             line=getattr(exc, "line_number", None), code="schema"))
+            self.problems.append(SpecProblem(source.filename, None, one_line(f"not valid BPMN: {_short_names(exc)}"),
+                                             line=getattr(exc, "line_number", None) or None, code="schema"))
 
     def _check_bpmn(self, source, root):
         processes = executable_processes(root)
-        if len(processes) != 1:
-            self._problem(source, None, f"expected one executable process, found {len(processes)}",
-                          "process_count")
+        if not processes:  # a collaboration deploys each of its executable pools
+            self._problem(source, None, "no executable process in this file", "process_count")
             return
         for lane in root.iter(f"{_B}lane"):
             name = lane.get("name") or ""
-            if name not in self.known_groups and name not in INITIATOR_LANES:
+            if not name.strip():
+                self._problem(source, lane, "lane has no name: name it after a group", "unnamed_lane")
+            elif name not in self.known_groups and name not in INITIATOR_LANES:
                 self._problem(source, lane, f"lane {name!r} is not a known group", "unknown_lane")
+        self._check_unsupported(source, root)
         for element in root.iter():
             if not isinstance(element.tag, str):
                 continue
@@ -134,32 +176,59 @@ class Batch:
             self._check_code(source, element, text, "exec")
         elif element.tag == f"{_S}parameter" and element.get("value"):
             self._check_code(source, element, element.get("value"), "eval")
-        elif tag in ("timeDuration", "timeDate", "timeCycle"):
-            if self._check_code(source, element, text, "eval"):
-                self._check_timer_literal(source, element, tag, text)
+        elif tag in TIMER_TAGS and etree.QName(element).namespace == BPMN_NS:
+            self._check_timer(source, element, tag, text)
+        elif element.tag == f"{_B}timerEventDefinition" \
+                and not any(etree.QName(c).localname in TIMER_TAGS for c in element if isinstance(c.tag, str)):
+            self._problem(source, _owner(element), "timer has no value", "timer")
 
     def _check_code(self, source, element, text, mode) -> bool:
         reason = check_source(text, mode)
         if reason:
-            self._problem(source, _owner(element), f"expression refused: {reason}: {text[:80]!r}", "expression")
+            self._problem(source, _owner(element), f"expression refused: {reason}: {_excerpt(text)}", "expression")
         return reason is None
 
-    def _check_timer_literal(self, source, element, tag, text):
-        try:
-            value = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            return  # computed from data; checked when it runs
-        try:
-            if not isinstance(value, str):
-                raise ValueError("not a string")
-            if tag == "timeDuration":
-                TimerEventDefinition.parse_iso_duration(value)
-            elif tag == "timeDate":
-                TimerEventDefinition.get_datetime(value)
-            else:
-                TimerEventDefinition.parse_iso_recurring_interval(value)
-        except Exception:  # noqa: BLE001 - SpiffWorkflow raises bare Exception here
-            self._problem(source, _owner(element), f"timer value {text!r} is not valid ISO 8601 ({tag})", "timer")
+    def _check_timer(self, source, element, tag, text):
+        """A timer's value: present, quoted when it is an ISO literal, sandboxed, and of its type's kind."""
+        owner = _owner(element)
+        if not text:
+            self._problem(source, owner, "timer has no value", "timer")
+        elif looks_like_unquoted_iso(text):
+            self._problem(source, owner, f'quote the timer value: "{text}"', "timer")
+        elif self._check_code(source, element, text, "eval"):
+            try:
+                value = ast.literal_eval(text)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                return  # computed from data; checked when it runs
+            if not timer_value_ok(tag, value):
+                self._problem(source, owner, f"{tag} needs {TIMER_EXAMPLES[tag]}, not {_excerpt(value, 40)}",
+                              "timer")
+
+    def _check_unsupported(self, source, root):
+        """Elements SpiffWorkflow does not run end to end, refused before it parses them."""
+        for element in root.iter():
+            if not isinstance(element.tag, str) or etree.QName(element).namespace != BPMN_NS:
+                continue
+            reason = UNSUPPORTED.get(etree.QName(element).localname)
+            if reason is None and element.get("isForCompensation") == "true":
+                reason = _NOT_RUN
+            if reason is not None:
+                self._problem(source, _owner(element), reason, "unsupported")
+
+    # -- calls ---------------------------------------------------------------------------------
+    def _check_recursion(self):
+        """A call activity from which its own process can be reached again: recursion without end."""
+        graph = _CallGraph(self.parsed, self.deployed_processes)
+        for source, root, kind in self.parsed:
+            if kind != "bpmn":
+                continue
+            for process in root.iter(f"{_B}process"):
+                for call in process.iter(f"{_B}callActivity"):
+                    path = graph.path(call.get("calledElement"), process.get("id"))
+                    if path is not None:
+                        chain = " -> ".join([process.get("id"), *path])
+                        self._problem(source, call, f"recursive call {chain}: a process may not call itself, "
+                                                    "directly or through other processes", "recursive_call")
 
     def _check_gateway(self, source, root, gateway):
         flows = [f for f in root.iter(f"{_B}sequenceFlow") if f.get("sourceRef") == gateway.get("id")]
@@ -174,29 +243,41 @@ class Batch:
                               f"outgoing flow {flow.get('id')!r} has no condition and is not the default", "gateway")
 
     # -- SpiffWorkflow --------------------------------------------------------------------------
+    def _spiff_problem(self, filename, exc, fallback_id=None):
+        """A SpiffWorkflow parser failure as one line naming the element it failed on."""
+        element = getattr(exc, "id", None) or fallback_id
+        name = getattr(exc, "name", None) or None
+        line = getattr(exc, "line_number", None) or None
+        self.problems.append(SpecProblem(getattr(exc, "file_name", None) or filename, element, spiff_reason(exc),
+                                         line=line if isinstance(line, int) else None, name=name, code="parse"))
+
     def _check_spiff_parse(self):
         parser = SpiffBpmnParser()
         batch_ids = set()
+        filename = ""
         try:
             for _source, root, kind in self.parsed:
                 if kind == "dmn":
+                    filename = _source.filename
                     parser.add_dmn_xml(root, filename=_source.filename)
             for pid, xml in self.deployed_dmn.items():
                 root, _ = parse_xml(xml.encode(), pid)
                 if root is not None and not set(decision_ids(root)) & set(parser.dmn_parsers):
+                    filename = pid
                     parser.add_dmn_xml(root, filename=pid)
             for _source, root, kind in self.parsed:
                 if kind == "bpmn":
+                    filename = _source.filename
                     parser.add_bpmn_xml(root, filename=_source.filename)
                     batch_ids |= {p.get("id") for p in root.iter(f"{_B}process")}
             needed = set().union(*(called_processes(r) for _, r, k in self.parsed if k == "bpmn"))
             for pid in needed - batch_ids:
                 if pid in self.deployed_processes:
+                    filename = pid
                     root, _ = parse_xml(self.deployed_processes[pid].encode(), pid)
                     parser.add_bpmn_xml(root, filename=pid)
-        except ValidationException as exc:
-            self.problems.append(SpecProblem(getattr(exc, "file_name", "") or "", getattr(exc, "id", None),
-                                             str(exc), line=getattr(exc, "line_number", None)))
+        except Exception as exc:  # noqa: BLE001 - any parser failure refuses the batch
+            self._spiff_problem(filename, exc)
             return
         for source, root, kind in self.parsed:
             if kind != "bpmn":
@@ -205,13 +286,120 @@ class Batch:
                 try:
                     parser.get_spec(process.get("id"))
                     parser.get_subprocess_specs(process.get("id"))
-                except ValidationException as exc:
-                    self.problems.append(SpecProblem(source.filename, getattr(exc, "id", None) or process.get("id"),
-                                                     str(exc).splitlines()[0], line=getattr(exc, "line_number", None),
-                                                     name=getattr(exc, "name", None)))
                 except Exception as exc:  # noqa: BLE001 - any parser failure refuses the file
-                    self.problems.append(SpecProblem(source.filename, process.get("id"),
-                                                     f"does not parse: {exc.__class__.__name__}: {exc}"))
+                    self._spiff_problem(source.filename, exc, process.get("id"))
+
+
+class _CallGraph:
+    """Which processes each process calls: the batch's, else the deployed newest version's."""
+
+    def __init__(self, parsed, deployed_processes: dict[str, str]):
+        self.calls: dict[str, set[str]] = {}
+        for _source, root, kind in parsed:
+            if kind == "bpmn":
+                for process in root.iter(f"{_B}process"):
+                    self.calls[process.get("id")] = _calls_in(process)
+        self.deployed = deployed_processes
+
+    def callees(self, pid: str) -> set[str]:
+        if pid not in self.calls:
+            self.calls[pid] = set()
+            xml = self.deployed.get(pid)
+            root = parse_xml(xml.encode(), pid)[0] if xml else None
+            for process in root.iter(f"{_B}process") if root is not None else ():
+                if process.get("id") == pid:
+                    self.calls[pid] = _calls_in(process)
+        return self.calls[pid]
+
+    def path(self, start: str | None, goal: str | None) -> list[str] | None:
+        """The shortest chain of calls start -> ... -> goal, or None."""
+        if not start or not goal:
+            return None
+        previous: dict[str, str | None] = {start: None}
+        queue = [start]
+        while queue:
+            current = queue.pop(0)
+            if current == goal:
+                chain = []
+                while current is not None:
+                    chain.append(current)
+                    current = previous[current]
+                return chain[::-1]
+            for callee in sorted(self.callees(current)):
+                if callee not in previous:
+                    previous[callee] = current
+                    queue.append(callee)
+        return None
+
+
+def _calls_in(process: etree._Element) -> set[str]:
+    return {c.get("calledElement") for c in process.iter(f"{_B}callActivity") if c.get("calledElement")}
+
+
+def one_line(text: str, limit: int = MAX_REASON) -> str:
+    """Whitespace (newlines included) collapsed, at most `limit` characters."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _excerpt(value, limit: int = 60) -> str:
+    """A short quoted excerpt of a value for a one-line reason."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > limit:
+        text = text[:limit - 1] + "…"
+    return repr(text) if isinstance(value, str) else text
+
+
+def _short_names(exc) -> str:
+    """An lxml/SpiffWorkflow message with namespace URIs written as prefixes."""
+    return str(exc).replace(f"{{{BPMN_NS}}}", "bpmn:").replace(f"{{{SPIFF_NS}}}", "spiffworkflow:")
+
+
+def spiff_reason(exc: Exception) -> str:
+    """One line saying why SpiffWorkflow refused an element, without XML dumps or Python reprs."""
+    message = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+    inner = exc.__context__ if isinstance(exc, ValidationException) else None
+    if inner is not None and message.startswith(f"{type(inner).__name__}("):
+        message = inner.args[0] if inner.args and isinstance(inner.args[0], str) else type(inner).__name__
+        message = message.replace("%r", "").replace("%s", "")
+    elif not isinstance(exc, ValidationException):
+        message = f"{type(exc).__name__}: {message}"
+    message = re.sub(r"b?'<[^']*'|b?\"<[^\"]*\"|<[^>]+>", "", _short_names(message))
+    message = " ".join(message.split()).strip(" .:,")
+    tag = getattr(exc, "tag", "") or ""
+    return one_line(f"SpiffWorkflow cannot run this {tag or 'process'}: {message or type(exc).__name__}")
+
+
+def looks_like_unquoted_iso(text: str) -> bool:
+    """True for a timer written as a bare ISO 8601 value (`P3D`, `R6/P1D`), which Python reads as names."""
+    if UNQUOTED_ISO_RE.fullmatch(text):
+        return True
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    return bool(names) and all(ISO_NAME_RE.fullmatch(n) for n in names) \
+        and any(DURATION_RE.fullmatch(n) for n in names)
+
+
+def timer_value_ok(tag: str, value) -> bool:
+    """Whether a literal timer value is what its timer type needs, and SpiffWorkflow reads it."""
+    if not isinstance(value, str) or not value:
+        return False
+    try:
+        if tag == "timeDuration":
+            return bool(DURATION_RE.fullmatch(value.upper())) and TimerEventDefinition.parse_iso_duration(value) is not None
+        if tag == "timeDate":
+            return TimerEventDefinition.get_datetime(value) is not None
+        parts = value.upper().replace("--", "/").split("/")
+        if not re.fullmatch(r"R\d*", parts[0]) or len(parts) not in (2, 3):
+            return False
+        if any(p.startswith("P") and not DURATION_RE.fullmatch(p) for p in parts[1:]):
+            return False
+        return TimerEventDefinition.parse_iso_recurring_interval(value) is not None
+    except Exception:  # noqa: BLE001 - SpiffWorkflow raises bare Exception here
+        return False
 
 
 def _owner(element: etree._Element) -> etree._Element:

@@ -27,10 +27,12 @@ from .models import Group, HumanTask, Membership, ProcessInstance, User
 from .projection import task_properties
 from .queries import Queries
 from .specs import SourceFile, SpecCache, dependencies_for, latest_definitions
-from .specs import new_definition, source_identity, start_event
+from .specs import deployable_processes, new_definition, start_event
 from .tasks import TaskVerbs
 from .unit import Unit
 from .versioning import VersionVerbs
+from .messaging import EventVerbs
+from . import events
 from .assignment import refusal, start_lane
 from .views import DefinitionView, InstanceView
 
@@ -38,8 +40,9 @@ DEFAULT_FORMS_DIR = Path(os.environ.get("APPROVALS_FORMS_DIR") or Path(__file__)
 RETRIES = 3
 
 
-class Engine(TaskVerbs, VersionVerbs, Queries):
-    """Deploy, start, claim, complete, cancel, retry, fire timers; read the inbox and the history."""
+class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
+    """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
+    inbox and the history."""
 
     def __init__(self, sa_engine, forms_dir: Path | None = None, clock: Clock | None = None,
                  mail: bool | None = None):
@@ -77,14 +80,18 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
                 try:
                     with session.begin():
                         result = fn(unit)
+                        if unit.thrown:  # messages and signals go out with the step that sent them
+                            self._route(unit)
                         unit.write_pending()
                         return result
                 except (StaleDataError, IntegrityError) as exc:
                     if attempt == RETRIES - 1:
                         raise Conflict("someone else changed this instance at the same time; try again",
                                        "concurrent") from exc
-                except OperationalError as exc:  # SQLite: database locked past the busy timeout
-                    if "locked" not in str(exc) or attempt == RETRIES - 1:
+                except OperationalError as exc:
+                    # SQLite: database locked past the busy timeout; PostgreSQL: two units that deliver
+                    # to each other's instances locked them in opposite orders
+                    if not ("locked" in str(exc) or "deadlock" in str(exc)) or attempt == RETRIES - 1:
                         raise
         raise AssertionError("unreachable")
 
@@ -137,12 +144,15 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
         # DMN first, then called processes before their callers (a batch is small: sort by calls).
         ordered = sorted(batch.parsed, key=lambda item: (item[2] != "dmn", _calls_count(item[1])))
         for source, root, kind in ordered:
-            pid, name = source_identity(root)
-            row = new_definition(s, pid, kind, name, source, user, unit.now)
-            if row is not None:
+            for pid, name in deployable_processes(root):  # every pool of a collaboration
+                row = new_definition(s, pid, kind, name, source, user, unit.now)
+                if row is None:
+                    continue
                 unit.audit.append(kind="deployed", actor=user, at=unit.now, chain=SYSTEM_CHAIN,
-                                  definition_id=row.id, process_id=pid,
-                                  data={"version": row.version, "sha256": row.sha256, "file": row.filename})
+                                      definition_id=row.id, process_id=pid,
+                                      data={"version": row.version, "sha256": row.sha256, "file": row.filename})
+                if kind == "bpmn":
+                    self._register_triggers(unit, row)
                 deployed.append(DefinitionView.of(row))
         return deployed
 
@@ -169,6 +179,8 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
 
     def _may_start(self, s: Session, process_id: str, user: str, spec=None) -> bool:
         spec = spec or self._newest(s, process_id)[2]
+        if not events.started_by_hand(spec):  # it starts on a message, a signal or a timer
+            return False
         lane = getattr(start_event(spec), "lane", None)
         return user == SYSTEM_USER or lane in (None, "initiator") or lane in self._groups(s, user)
 
@@ -182,23 +194,32 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
         def work(unit: Unit) -> InstanceView:
             s = unit.session
             definition, deps, spec, subprocess_specs = self._newest(s, process_id)
+            if not events.started_by_hand(spec):
+                raise NotAllowed(f"{process_id} starts on a message, a signal or a timer, not by hand", "event_start")
             if not self._may_start(s, process_id, user, spec):
                 raise NotAllowed(f"{user} may not start {process_id}", "cannot_start")
             clean = formlib.validate(self._start_form(spec), data or {})
-            instance = ProcessInstance(
-                definition_id=definition.id, definition_version=definition.version, dependency_ids=deps,
-                process_id=process_id,
-                title=_title(definition.name, clean), state="{}", serializer_version=serialization.SERIALIZER_VERSION,
-                status="running", started_by=user, started_at=unit.now)
-            s.add(instance)
-            s.flush()
-            workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=unit.script_engine(instance))
-            workflow.task_tree.data.update({**clean, "initiator": user, "instance_id": instance.id})
-            unit.record(instance, "started", data={"form": clean, "version": definition.version})
+            instance, workflow = self._begin(unit, definition, deps, spec, subprocess_specs, user, clean,
+                                             {"form": clean, "version": definition.version})
             result = runner.run(workflow, unit.now)
             unit.save(instance, workflow, result)
             return InstanceView.of(instance)
         return self._unit(user, work)
+
+    def _begin(self, unit: Unit, definition, deps, spec, subprocess_specs, user: str, data: dict[str, Any],
+               started: dict[str, Any]) -> tuple[ProcessInstance, BpmnWorkflow]:
+        """A new instance row and its workflow, with the `started` audit line; not run yet."""
+        instance = ProcessInstance(
+            definition_id=definition.id, definition_version=definition.version, dependency_ids=deps,
+            process_id=definition.process_id, title=_title(definition.name, data), state="{}",
+            serializer_version=serialization.SERIALIZER_VERSION, status="running", started_by=user,
+            started_at=unit.now)
+        unit.session.add(instance)
+        unit.session.flush()
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=unit.script_engine(instance))
+        workflow.task_tree.data.update({**data, "initiator": user, "instance_id": instance.id})
+        unit.record(instance, "started", data=started)
+        return instance, workflow
 
     # -- complete -----------------------------------------------------------------------------
     def complete(self, task_id: int, user: str, data: dict[str, Any] | None = None) -> InstanceView:
@@ -335,7 +356,7 @@ class Engine(TaskVerbs, VersionVerbs, Queries):
         for instance_id in due:
             if self._fire(instance_id, now):
                 fired += 1
-        return fired
+        return fired + self.fire_scheduled_starts(now, limit)
 
     def _fire(self, instance_id: int, now: datetime) -> bool:
         def work(unit: Unit) -> bool:

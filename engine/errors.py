@@ -105,3 +105,9 @@ class ScriptFailed(EngineError):
     def __init__(self, message: str, element: str | None = None):
         self.element = element
         super().__init__(f"{element}: {message}" if element else message)
+
+
+class EventRefused(EngineError):
+    """A waiting instance could not take a message: its correlation cannot be read from the payload."""
+
+    code = "event_refused"

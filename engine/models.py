@@ -190,3 +190,47 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class EventWait(Base):
+    """A running instance waits for a message or signal of this name (the router's index, never the blob)."""
+
+    __tablename__ = "event_wait"
+    __table_args__ = (Index("ix_event_wait_name", "kind", "name", "instance_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # message | signal
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class StartTrigger(Base):
+    """A start event of a deployed definition that is not started by hand: message, signal or timer."""
+
+    __tablename__ = "start_trigger"
+    __table_args__ = (Index("ix_start_trigger_name", "kind", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id", ondelete="CASCADE"), index=True)
+    process_id: Mapped[str] = mapped_column(String(200))
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))  # message | signal | timer
+    name: Mapped[str] = mapped_column(String(200))  # message or signal name; the timer expression
+
+
+class ScheduledStart(Base):
+    """The next due time of a timer start event; the worker starts one instance per due time."""
+
+    __tablename__ = "scheduled_start"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200), unique=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id", ondelete="CASCADE"))
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    next_at: Mapped[datetime | None] = mapped_column(index=True)  # None: no more starts
+    remaining: Mapped[int] = mapped_column(Integer)  # starts still to come; -1 for ever
+    every_seconds: Mapped[float | None]
+    fired: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -14,6 +14,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .clock import frozen_at, parse_iso
 from .errors import ScriptFailed
+from .events import thrown_signal
 
 # SpiffWorkflow logs every step at INFO; that costs ~45% per step when a handler is attached.
 logging.getLogger("spiff").setLevel(logging.WARNING)
@@ -37,6 +38,7 @@ class StepRecord:
 @dataclass
 class RunResult:
     steps: list[StepRecord] = field(default_factory=list)
+    signals: list = field(default_factory=list)  # BpmnEvents of signals thrown on the way
     error: str | None = None
     error_element: str | None = None
 
@@ -49,11 +51,16 @@ def is_timer(task) -> bool:
     return isinstance(definition, TimerEventDefinition)
 
 
-def _recorder(steps: list[StepRecord]):
+def _recorder(result: RunResult):
+    steps = result.steps
+
     def did_complete(task) -> None:
         spec = task.task_spec
         if spec.bpmn_id is None or spec.manual:
             return
+        signal = thrown_signal(task)
+        if signal is not None:
+            result.signals.append(signal)
         if is_timer(task):
             steps.append(StepRecord("timer_fired", str(task.id), spec.bpmn_id, spec.bpmn_name))
         elif type(spec).__name__ in _RECORDED:
@@ -75,7 +82,7 @@ def run(workflow: BpmnWorkflow, now: datetime) -> RunResult:
         with frozen_at(now + _INSTANT):
             workflow.refresh_timers()
         with frozen_at(now):
-            workflow.do_engine_steps(did_complete_task=_recorder(result.steps))
+            workflow.do_engine_steps(did_complete_task=_recorder(result))
     except SpiffWorkflowException as exc:
         spec = getattr(exc, "task_spec", None)
         result.error_element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)

@@ -3,6 +3,10 @@
 Code is compiled with `compile_restricted` (no imports, no names or attributes starting with `_`),
 cached per source text, and run with guarded attribute, item and iteration access. Helpers are plain
 functions exposed by name; no module is ever handed to a script.
+
+The sandbox matches itself: what `compile_code` (and so the deploy check) accepts has every name it
+needs at run time, and what could never run (`print`, `locals`, `open`, classes, `with`, `str.format`)
+is refused when the definition is checked, with the reason, instead of failing in a running instance.
 """
 from __future__ import annotations
 
@@ -15,7 +19,12 @@ from typing import Any
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
-from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, safer_getattr
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr_raise,
+)
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
@@ -23,38 +32,93 @@ from . import helpers
 from .errors import ScriptFailed
 from .operators import OperatorContext, call_operator
 
-_INPLACE = {"+=": _op.add, "-=": _op.sub, "*=": _op.mul, "/=": _op.truediv, "//=": _op.floordiv,
-            "%=": _op.mod, "**=": _op.pow, "|=": _op.or_, "&=": _op.and_}
+# Augmented assignment to a name (`n += 1`) compiles to `_inplacevar_("+=", n, 1)`: every operator
+# RestrictedPython emits, with Python's in-place semantics (a list `+=` extends the same list).
+_INPLACE = {"+=": _op.iadd, "-=": _op.isub, "*=": _op.imul, "/=": _op.itruediv, "//=": _op.ifloordiv,
+            "%=": _op.imod, "**=": _op.ipow, "<<=": _op.ilshift, ">>=": _op.irshift, "|=": _op.ior,
+            "^=": _op.ixor, "&=": _op.iand, "@=": _op.imatmul}
 
 _EXTRA_BUILTINS = dict(all=all, any=any, sum=sum, min=min, max=max, len=len, sorted=sorted, dict=dict,
-                       list=list, set=set, enumerate=enumerate, reversed=reversed, zip=zip, range=range,
-                       round=round, abs=abs, str=str, int=int, float=float, bool=bool, tuple=tuple)
+                       list=list, set=set, frozenset=frozenset, enumerate=enumerate, reversed=reversed,
+                       zip=zip, map=map, filter=filter, range=range, round=round, abs=abs, str=str,
+                       int=int, float=float, bool=bool, tuple=tuple)
+
+_NO_CONSOLE = "scripts have no console; results go to task data"
+_NO_INTROSPECTION = "scripts see task data by name only"
+_NO_CODE = "scripts cannot run generated code"
+# Names a script may never use, with the reason: they do not exist in the sandbox (or, for `print` and
+# `printed`, RestrictedPython rewrites them into a print collector the engine does not provide).
+UNAVAILABLE_NAMES = {
+    "print": _NO_CONSOLE, "printed": _NO_CONSOLE, "input": _NO_CONSOLE, "help": _NO_CONSOLE,
+    "breakpoint": _NO_CONSOLE, "exit": _NO_CONSOLE, "quit": _NO_CONSOLE,
+    "locals": _NO_INTROSPECTION, "vars": _NO_INTROSPECTION, "globals": _NO_INTROSPECTION,
+    "dir": _NO_INTROSPECTION,
+    "exec": _NO_CODE, "eval": _NO_CODE, "compile": _NO_CODE,
+    "open": "scripts have no files",
+    "__import__": "imports are not allowed",
+}
 
 
-class _NoImports(ast.NodeVisitor):
+class _SandboxRules(ast.NodeVisitor):
+    """What RestrictedPython would compile but the sandbox could never run; raises SyntaxError."""
+
+    @staticmethod
+    def refuse(node, reason: str):
+        raise SyntaxError(f"Line {getattr(node, 'lineno', 1)}: {reason}")
+
     def visit_Import(self, node):  # noqa: N802 - ast API
-        raise SyntaxError(f"Line {node.lineno}: imports are not allowed")
+        self.refuse(node, "imports are not allowed")
 
     visit_ImportFrom = visit_Import
+
+    def visit_Name(self, node):  # noqa: N802
+        if isinstance(node.ctx, ast.Load) and node.id in UNAVAILABLE_NAMES:
+            self.refuse(node, f'"{node.id}" is not available: {UNAVAILABLE_NAMES[node.id]}')
+
+    def visit_ClassDef(self, node):  # noqa: N802
+        self.refuse(node, "class definitions are not supported in scripts: use dicts and functions")
+
+    def visit_With(self, node):  # noqa: N802
+        self.refuse(node, "with statements are not supported: nothing in a script is a context manager")
+
+    def visit_Attribute(self, node):  # noqa: N802
+        if node.attr in ("format", "format_map"):
+            self.refuse(node, f"str.{node.attr} is not allowed in scripts: use an f-string")
+        self.generic_visit(node)
+
+
+def _first_line(message: str) -> str:
+    return " ".join(str(message).split())
 
 
 @lru_cache(maxsize=4096)
 def compile_code(source: str, mode: str):
-    """Compile once per source text; raise SyntaxError naming what the sandbox refuses."""
-    _NoImports().visit(ast.parse(source, mode=mode))
-    result = compile_restricted_eval(source) if mode == "eval" else compile_restricted_exec(source)
+    """Compile once per source text; raise SyntaxError naming (one line) what the sandbox refuses."""
+    try:
+        tree = ast.parse(source, mode=mode)
+        _SandboxRules().visit(tree)
+        result = compile_restricted_eval(source) if mode == "eval" else compile_restricted_exec(source)
+    except SyntaxError:
+        raise
+    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
+        raise SyntaxError(_first_line(f"cannot be compiled: {exc}") or "cannot be compiled") from None
     if result.errors:
-        raise SyntaxError("; ".join(result.errors))
+        raise SyntaxError(_first_line(result.errors[0]))
     return result.code
 
 
 def check_source(source: str, mode: str) -> str | None:
-    """The reason a script or expression would be refused, or None."""
+    """The reason (one line) a script or expression would be refused, or None."""
     try:
         compile_code(source, mode)
     except SyntaxError as exc:
-        return exc.msg if exc.msg else str(exc)
+        return _first_line(exc.msg if exc.msg else str(exc))
     return None
+
+
+def _apply(func, *args, **kwargs):
+    """`f(*args)` and `f(**kwargs)` compile to `_apply_(f, ...)`; the call itself is plain."""
+    return func(*args, **kwargs)
 
 
 def _base_globals() -> dict[str, Any]:
@@ -62,10 +126,13 @@ def _base_globals() -> dict[str, Any]:
     builtins.update(_EXTRA_BUILTINS)
     return {
         "__builtins__": builtins,
-        "_getattr_": safer_getattr,
+        # every name RestrictedPython's compiled code calls (see RestrictedPython.transformer)
+        "_getattr_": safer_getattr_raise,  # a missing attribute raises, as in Python (not None)
         "_getitem_": default_guarded_getitem,
         "_getiter_": default_guarded_getiter,
         "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+        "_unpack_sequence_": guarded_unpack_sequence,
+        "_apply_": _apply,
         "_write_": full_write_guard,
         "_inplacevar_": lambda op, x, y: _INPLACE[op](x, y),
         **helpers.EXPOSED,

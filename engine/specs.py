@@ -62,6 +62,14 @@ def source_identity(root: etree._Element) -> tuple[str | None, str | None]:
     return processes[0].get("id"), processes[0].get("name") or processes[0].get("id")
 
 
+def deployable_processes(root: etree._Element) -> list[tuple[str, str]]:
+    """(id, name) of what a file deploys: its decision file, or every executable process (each pool of a
+    collaboration becomes a definition of its own, with the whole file as its XML)."""
+    if file_kind(root) == "dmn":
+        return [source_identity(root)]
+    return [(p.get("id"), p.get("name") or p.get("id")) for p in executable_processes(root)]
+
+
 def identify(source: SourceFile) -> tuple[str | None, list]:
     """The id a file declares, or the reasons it cannot even be read safely (for uploads)."""
     root, problems = parse_xml(source.data, source.filename)

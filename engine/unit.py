@@ -5,21 +5,31 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import mail, projection, serialization
+from . import events, mail, projection, serialization
 from .compaction import compact
 from .audit import AuditLog, instance_chain
 from .errors import NotFound
-from .models import ProcessInstance
+from .models import EventWait, ProcessInstance
 from .operators import OperatorContext
 from .runner import RunResult, snapshot, status_of
 from .scripting import ScriptEngine
 from .specs import SpecCache
+
+
+@dataclass
+class Thrown:
+    """A message or signal an instance sent, routed to other instances before the commit."""
+
+    source_id: int
+    kind: str
+    name: str
+    event: Any
 
 
 @dataclass
@@ -37,6 +47,8 @@ class Unit:
     outbox: list[dict[str, Any]] = field(default_factory=list)      # mail to queue with this unit
     open_before: dict[int, set[str]] = field(default_factory=dict)  # instance id -> READY guids at load
     known_rows: dict[str, Any] = field(default_factory=dict)        # task guid -> HumanTask loaded here
+    waits_stored: dict[int, set] = field(default_factory=dict)      # instance id -> event_wait rows
+    thrown: list[Thrown] = field(default_factory=list)              # messages and signals to route
 
     def __post_init__(self):
         self.audit = AuditLog(self.session)
@@ -70,6 +82,7 @@ class Unit:
         spec, subprocess_specs = self.specs.get(self.session, instance.definition_id, instance.dependency_ids)
         workflow = serialization.loads(instance.state, spec, subprocess_specs, self.script_engine(instance))
         self.open_before[instance.id] = {str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+        self.waits_stored.setdefault(instance.id, events.waits_of(workflow))
         return workflow
 
     def save(self, instance: ProcessInstance, workflow: BpmnWorkflow, run: RunResult | None = None,
@@ -90,6 +103,8 @@ class Unit:
         if instance.status in ("completed", "cancelled") and instance.ended_at is None:
             instance.ended_at = self.now
         self.touch(instance)
+        self._collect_thrown(instance, workflow, run)
+        self._sync_waits(instance, workflow)
         with self.session.no_autoflush:  # one flush at commit: the instance row is updated once
             opened = projection.sync(self.session, instance, snap.ready, self.now, completed,
                                      self.open_before.get(instance.id), self.known_rows)
@@ -109,6 +124,25 @@ class Unit:
         self.notifications.clear()
         if instance.status in ("completed", "cancelled") and previous != instance.status:
             self.record(instance, f"instance_{instance.status}", actor="engine")
+
+    def _collect_thrown(self, instance: ProcessInstance, workflow: BpmnWorkflow, run: RunResult | None) -> None:
+        for event in workflow.get_events():  # drains SpiffWorkflow's queue of uncaught events
+            if events.kind_of(event.event_definition) == events.MESSAGE:
+                self.thrown.append(Thrown(instance.id, events.MESSAGE, event.event_definition.name, event))
+        for event in run.signals if run else ():
+            self.thrown.append(Thrown(instance.id, events.SIGNAL, event.event_definition.name, event))
+
+    def _sync_waits(self, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+        """Keep the router's index of what the instance waits for; written only when it changes."""
+        waits = events.waits_of(workflow) if instance.status == "running" else set()
+        if waits == self.waits_stored.get(instance.id, set()):
+            return
+        if instance.id in self.waits_stored:
+            self.session.execute(delete(EventWait).where(EventWait.instance_id == instance.id))
+        if waits:
+            self.session.execute(insert(EventWait), [dict(instance_id=instance.id, kind=k, name=n)
+                                                     for k, n in sorted(waits)])
+        self.waits_stored[instance.id] = waits
 
     def record(self, instance: ProcessInstance, kind: str, *, actor: str | None = None,
                task_guid: str | None = None, bpmn_id: str | None = None,
