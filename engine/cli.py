@@ -74,6 +74,44 @@ def cmd_complete(args) -> Any:
     return {"instance": inst, "message": f"completed task {args.task}; instance {inst.id} is {inst.status}"}
 
 
+def _json_arg(text: str | None, flag: str) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise EngineError(f"{flag} is not valid JSON: {exc}") from exc
+
+
+def _delivery_message(view) -> str:
+    parts = [f"{view.kind} {view.name!r}: delivered to {len(view.delivered)} instance(s)"]
+    if view.delivered:
+        parts.append(" (" + ", ".join(str(i) for i in view.delivered) + ")")
+    if view.started:
+        parts.append(f", started {', '.join(str(i) for i in view.started)}")
+    return "".join(parts)
+
+
+def cmd_message(args) -> Any:
+    correlations = _json_arg(args.correlation, "--correlation")
+    if correlations is not None and not isinstance(correlations, dict):
+        raise EngineError("--correlation must be a JSON object {key: {property: value}}")
+    view = engine_from_env().send_message(args.name, args.as_user, _json_arg(args.data, "--data"), correlations,
+                                          args.instance, args.all)
+    return {"delivery": view, "message": _delivery_message(view)}
+
+
+def cmd_signal(args) -> Any:
+    view = engine_from_env().broadcast_signal(args.name, args.as_user, _json_arg(args.data, "--data"))
+    return {"delivery": view, "message": _delivery_message(view)}
+
+
+def cmd_repair(args) -> Any:
+    repaired = engine_from_env().repair(args.instance)
+    return {"repaired": repaired, "message": f"repaired {len(repaired)} instance(s)"
+            + (": " + ", ".join(str(i) for i in repaired) if repaired else "")}
+
+
 def _smtp_settings():
     """SMTP_HOST (and SMTP_PORT, MAIL_FROM, BASE_URL) switch mail delivery on."""
     import os
@@ -154,7 +192,26 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     co.add_argument("--data")
     co.set_defaults(fn=cmd_complete)
 
-    wk = sub.add_parser("worker", help="fire due timers")
+    msg = sub.add_parser("message", help="deliver a message to the instance waiting for it (or start one)")
+    msg.add_argument("name")
+    msg.add_argument("--as", dest="as_user", required=True)
+    msg.add_argument("--data", help="the payload (JSON)")
+    msg.add_argument("--correlation", help='correlation keys, JSON {"key": {"property": value}}')
+    msg.add_argument("--instance", type=int, help="only this instance")
+    msg.add_argument("--all", action="store_true", help="every matching instance, not only the oldest")
+    msg.set_defaults(fn=cmd_message)
+
+    sig = sub.add_parser("signal", help="broadcast a signal to every waiting instance")
+    sig.add_argument("name")
+    sig.add_argument("--as", dest="as_user", required=True)
+    sig.add_argument("--data", help="the payload (JSON)")
+    sig.set_defaults(fn=cmd_signal)
+
+    rep = sub.add_parser("repair", help="resume instances a restart left waiting on nothing")
+    rep.add_argument("--instance", type=int)
+    rep.set_defaults(fn=cmd_repair)
+
+    wk = sub.add_parser("worker", help="fire due timers and timer start events, send mail")
     wk.add_argument("--once", action="store_true")
     wk.add_argument("--interval", type=float, default=10.0)
     wk.set_defaults(fn=cmd_worker)

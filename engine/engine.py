@@ -26,6 +26,7 @@ from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
 from .models import Group, HumanTask, Membership, ProcessInstance, User
 from .projection import task_properties
 from .queries import Queries
+from .repair import resume_unmerged
 from .specs import SourceFile, SpecCache, dependencies_for, latest_definitions
 from .specs import deployable_processes, new_definition, start_event
 from .tasks import TaskVerbs
@@ -339,6 +340,28 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
             unit.save(instance, workflow, result)
             return InstanceView.of(instance)
         return self._unit(user, work)
+
+    def repair(self, instance_id: int | None = None) -> list[int]:
+        """Resume running instances that an earlier version's restart bug left waiting on nothing (a loop
+        or multi-instance parent that missed its child's completion); returns the instances repaired."""
+        with self.session() as s:
+            stmt = select(ProcessInstance.id).where(ProcessInstance.status == "running")
+            if instance_id is not None:
+                stmt = stmt.where(ProcessInstance.id == instance_id)
+            candidates = list(s.scalars(stmt.order_by(ProcessInstance.id)))
+
+        def work(unit: Unit, candidate: int) -> bool:
+            instance = unit.lock_instance(candidate)
+            if instance.status != "running":
+                return False
+            workflow = unit.load(instance)
+            resumed = resume_unmerged(workflow)
+            if not resumed:
+                return False
+            unit.record(instance, "repaired", actor=SYSTEM_USER, data={"resumed": resumed})
+            unit.save(instance, workflow, runner.run(workflow, unit.now))
+            return True
+        return [c for c in candidates if self._unit(SYSTEM_USER, lambda unit, c=c: work(unit, c))]
 
     def deliver_mail(self, settings: mail.SmtpSettings) -> int:
         """Send queued mail through the SMTP server; returns how many messages went out."""

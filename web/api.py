@@ -88,6 +88,31 @@ def act(task_id: int, verb: str):
     abort(404)
 
 
+@bp.post("/messages")
+def message():
+    body = _body()
+    name, correlations, instance_id = body.get("name"), body.get("correlations"), body.get("instance_id")
+    if not isinstance(name, str) or not name:
+        abort(400, description="name (the message name) is required")
+    if correlations is not None and not (isinstance(correlations, dict)
+                                         and all(isinstance(v, dict) for v in correlations.values())):
+        abort(400, description="correlations must be an object {key: {property: value}}")
+    if instance_id is not None and (not isinstance(instance_id, int) or isinstance(instance_id, bool)):
+        abort(400, description="instance_id must be an integer")
+    view = get_engine().send_message(name, current_user.username, body.get("payload"), correlations, instance_id,
+                                     bool(body.get("all")))
+    return jsonify(to_jsonable(view))
+
+
+@bp.post("/signals")
+def signal():
+    body = _body()
+    name = body.get("name")
+    if not isinstance(name, str) or not name:
+        abort(400, description="name (the signal name) is required")
+    return jsonify(to_jsonable(get_engine().broadcast_signal(name, current_user.username, body.get("payload"))))
+
+
 @bp.get("/instances/<int:instance_id>")
 def instance(instance_id: int):
     view = get_instance_or_404(instance_id)

@@ -9,12 +9,14 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine import Conflict, EngineError, FormInvalid, NotAllowed, NotFound, ScriptFailed, SpecInvalid
+from engine.errors import EventRefused
 
 from .refusals import TASK_STATE_REASONS, error_message
 
 log = logging.getLogger(__name__)
 
-STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, FormInvalid: 422, SpecInvalid: 422, ScriptFailed: 500}
+STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, FormInvalid: 422, SpecInvalid: 422, ScriptFailed: 500,
+          EventRefused: 422}
 
 PAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),

@@ -47,6 +47,12 @@ def document(server: str) -> dict[str, Any]:
                for verb, text in (("complete", "complete with {data: form}"),
                                   ("claim", "claim ({reason})"), ("release", "release ({reason})"),
                                   ("delegate", "delegate ({to: username, reason})"))},
+            "/messages": {"post": _op("deliver a message {name, payload, correlations: {key: {property: value}}, "
+                                      "instance_id, all} to the instance waiting for it, or start a process "
+                                      "with that message start event (process owners and group integration)",
+                                      body=True)},
+            "/signals": {"post": _op("broadcast a signal {name, payload} to every waiting instance and start "
+                                     "every process with that signal start event", body=True)},
             "/instances/{instance_id}": {"get": {**_op("an instance and its open tasks"),
                                                  "parameters": [_id("instance_id")]}},
             "/instances/{instance_id}/audit": {"get": {**_op("the audit trail and whether its chain verifies"),

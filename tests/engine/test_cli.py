@@ -93,3 +93,23 @@ def test_audit_verify_reports_tampering(cli):
     engine.dispose()
     proc = cli("audit", "verify", ok=False)
     assert proc.returncode == 1 and "instance:1" in proc.stderr and "seq 1" in proc.stderr
+
+
+def test_message_and_signal_commands(cli):
+    cli("users", "import", str(DATA / "users.yaml"))
+    cli("deploy", str(DATA / "events" / "orders.bpmn"), str(DATA / "events" / "signals.bpmn"), "--as", "owen")
+    started = json.loads(cli("--json", "start", "order_flow", "--as", "alice",
+                             "--data", '{"order_no": "C1", "qty": 1}').stdout)["instance"]
+    waiter = json.loads(cli("--json", "start", "recall_waiter", "--as", "alice").stdout)["instance"]
+    refused = cli("message", "order_confirmed", "--as", "alice", "--data", '{"order_no": "C1"}', ok=False)
+    assert refused.returncode == 1 and "may not send" in refused.stderr
+    sent = json.loads(cli("--json", "message", "order_confirmed", "--as", "owen", "--data", '{"order_no": "C1"}',
+                          "--correlation", '{"order_key": {"order_no": "C1"}}').stdout)
+    assert sent["delivery"]["delivered"] == [started["id"]]
+    signalled = cli("signal", "recall", "--as", "owen", "--data", '{"batch": "X"}')
+    assert f"delivered to 1 instance(s) ({waiter['id']})" in signalled.stdout
+    engine = create_engine(cli.url)
+    with engine.connect() as conn:
+        statuses = dict(conn.execute(text("select id, status from process_instance")).all())
+    engine.dispose()
+    assert statuses[started["id"]] == "completed" and statuses[waiter["id"]] == "completed"

@@ -89,3 +89,28 @@ def test_openapi_document_lists_every_route(api, app):
         verbs = ("complete", "claim", "release", "delegate") if "{verb}" in route else (None,)
         expanded |= {route.replace("{verb}", v) if v else route for v in verbs}
     assert expanded == documented
+
+
+def test_messages_and_signals(api, web_engine):
+    from tests.conftest import DATA
+    web_engine.deploy_paths([DATA / "events" / "orders.bpmn", DATA / "events" / "signals.bpmn"], "owen")
+    order = web_engine.start("order_flow", "alice", {"order_no": "A7", "qty": 2})
+    body = {"name": "order_confirmed", "payload": {"order_no": "A7", "ok": True},
+            "correlations": {"order_key": {"order_no": "A7"}}}
+    refused = api.post("/api/v1/messages", headers=auth("alice"), json=body)
+    assert refused.status_code == 403 and refused.json["reason"] == "not_sender"
+    bad = api.post("/api/v1/messages", headers=auth("owen"), json={**body, "correlations": {"order_no": "A7"}})
+    assert bad.status_code == 400 and "correlations" in bad.json["message"]
+    nobody = api.post("/api/v1/messages", headers=auth("owen"), json={**body, "name": "nobody_waits"})
+    assert nobody.status_code == 404 and nobody.json["reason"] == "no_receiver"
+    sent = api.post("/api/v1/messages", headers=auth("owen"), json=body)
+    assert sent.status_code == 200 and sent.json["delivered"] == [order.id]
+    assert web_engine.instance(order.id).status == "completed"
+    trail = api.get(f"/api/v1/instances/{order.id}/audit", headers=auth("alice")).json
+    assert [e["data"]["by"] for e in trail["events"] if e["kind"] == "message_received"] == ["owen"]
+
+    waiter = web_engine.start("recall_waiter", "alice", {})
+    signal = api.post("/api/v1/signals", headers=auth("owen"), json={"name": "recall", "payload": {"batch": "B1"}})
+    assert signal.status_code == 200 and signal.json["delivered"] == [waiter.id]
+    assert web_engine.instance(waiter.id).status == "completed"
+    assert "/messages" in api.get("/api/v1/openapi.json").json["paths"]
