@@ -237,10 +237,9 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
             task.task_spec.add_data_from_form(task, clean) if hasattr(task.task_spec, "add_data_from_form") \
                 else task.data.update(clean)
             task.data[f"{row.bpmn_id}_by"] = user
-            task.run()
             unit.record(instance, "completed", task_guid=row.task_guid, bpmn_id=row.bpmn_id,
                         data={"title": row.title, "form": clean})
-            result = runner.run(workflow, unit.now)
+            result = runner.run_task(workflow, task, unit.now)
             unit.save(instance, workflow, result, completed={row.task_guid: user})
             return InstanceView.of(instance)
         return self._unit(user, work)
@@ -333,10 +332,16 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
             workflow = unit.load(instance)
             if upgrade:
                 workflow = self.upgrade_in_place(unit, instance, workflow)
-            runner.reset_errors(workflow, data)
+            reopened = [str(t.id) for t in runner.reset_errors(workflow, data) if t.task_spec.manual]
+            if reopened:  # its inbox row was closed with the submission that failed: open it again
+                for row in s.scalars(select(HumanTask).where(HumanTask.task_guid.in_(reopened))):
+                    row.status, row.completed_by, row.completed_at = "open", None, None
+                    unit.known_rows[row.task_guid] = row
+                unit.open_before[instance.id] |= set(reopened)
+            stalled = runner.stalled_tasks(workflow, instance.error_element, data)
             unit.record(instance, "retried", data={"data": data or {}, "upgrade": upgrade,
                                                    "version": instance.definition_version})
-            result = runner.run(workflow, unit.now)
+            result = runner.run(workflow, unit.now, wake=stalled)
             unit.save(instance, workflow, result)
             return InstanceView.of(instance)
         return self._unit(user, work)

@@ -72,10 +72,14 @@ def _recorder(result: RunResult):
     return did_complete
 
 
-def run(workflow: BpmnWorkflow, now: datetime) -> RunResult:
-    """Fire due timers, then run engine steps; a failing script becomes `error`, never an exception."""
+def run(workflow: BpmnWorkflow, now: datetime, wake: list | None = None) -> RunResult:
+    """Fire due timers, then run engine steps; a failing script becomes `error`, never an exception.
+    `wake`: tasks whose update failed before (see `stalled_tasks`), updated again first."""
     result = RunResult()
     try:
+        with frozen_at(now):
+            for task in wake or ():
+                task.task_spec._update(task)
         # do_engine_steps refreshes timers only at its end, so refresh first. SpiffWorkflow fires a
         # timer only when `due < now`; the inbox and the records count a task as overdue at its due
         # instant, so the refresh looks one microsecond later and the timer fires at that instant too.
@@ -83,15 +87,49 @@ def run(workflow: BpmnWorkflow, now: datetime) -> RunResult:
             workflow.refresh_timers()
         with frozen_at(now):
             workflow.do_engine_steps(did_complete_task=_recorder(result))
-    except SpiffWorkflowException as exc:
-        spec = getattr(exc, "task_spec", None)
-        result.error_element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
-        detail = str(exc)
-        notes = getattr(exc, "notes", None) or getattr(exc, "__notes__", None) or []
-        if notes:
-            detail += " (" + "; ".join(str(n) for n in notes) + ")"
-        result.error = str(ScriptFailed(detail, result.error_element))
+    except Exception as exc:  # noqa: BLE001 - any failure in a step is the instance's error, never a 500
+        _fail(result, workflow, exc)
     return result
+
+
+def run_task(workflow: BpmnWorkflow, task, now: datetime) -> RunResult:
+    """Run a READY user task (its post-script, its output mapping), then what follows it; a failure
+    there is the instance's error, named after the task, like any other failing step."""
+    try:
+        with frozen_at(now):
+            task.run()
+    except Exception as exc:  # noqa: BLE001
+        result = RunResult()
+        _fail(result, workflow, exc, task)
+        return result
+    return run(workflow, now)
+
+
+def _fail(result: RunResult, workflow: BpmnWorkflow, exc: Exception, task=None) -> None:
+    spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None)
+    if spec is None and task is not None:
+        spec = task.task_spec
+    if spec is None:  # not a SpiffWorkflow error: the step left in ERROR, else the task being updated
+        failed = workflow.get_tasks(state=TaskState.ERROR)
+        spec = failed[0].task_spec if failed else _task_in_traceback(exc)
+    result.error_element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+    detail = str(exc) if isinstance(exc, SpiffWorkflowException) else f"{exc.__class__.__name__}: {exc}"
+    notes = getattr(exc, "notes", None) or getattr(exc, "__notes__", None) or []
+    if notes:
+        detail += " (" + "; ".join(str(n) for n in notes) + ")"
+    result.error = str(ScriptFailed(detail.splitlines()[0] if detail else exc.__class__.__name__,
+                                    result.error_element))
+
+
+def _task_in_traceback(exc: Exception):
+    """The spec of the innermost SpiffWorkflow frame's `my_task` (its name for the task at hand)."""
+    found, tb = None, exc.__traceback__
+    while tb is not None:
+        task = tb.tb_frame.f_locals.get("my_task")
+        if getattr(getattr(task, "task_spec", None), "bpmn_id", None):
+            found = task.task_spec
+        tb = tb.tb_next
+    return found
 
 
 @dataclass
@@ -138,14 +176,28 @@ def errored_tasks(workflow: BpmnWorkflow):
     return workflow.get_tasks(state=TaskState.ERROR)
 
 
-def reset_errors(workflow: BpmnWorkflow, data: dict[str, Any] | None = None) -> int:
-    """Make failed tasks READY again (optionally with corrected data) so the next run retries them."""
+def reset_errors(workflow: BpmnWorkflow, data: dict[str, Any] | None = None) -> list:
+    """Make failed tasks READY again (optionally with corrected data) so the next run retries them;
+    returns them (a user task whose post-script failed is open again for its person)."""
     tasks = errored_tasks(workflow)
     for task in tasks:
         if data:
             task.data.update(data)
         task._set_state(TaskState.READY)
-    return len(tasks)
+    return tasks
+
+
+def stalled_tasks(workflow: BpmnWorkflow, element: str | None, data: dict[str, Any] | None = None) -> list:
+    """Tasks of `element` that failed while being prepared (e.g. a multi-instance collection that was
+    missing): still FUTURE under a completed parent. Given the corrected data, `run(wake=...)` retries them."""
+    if not element:
+        return []
+    found = [t for t in workflow.get_tasks(state=TaskState.FUTURE)
+             if t.task_spec.bpmn_id == element and t.parent is not None and t.parent.state == TaskState.COMPLETED]
+    for task in found:
+        if data:
+            task.data.update(data)
+    return found
 
 
 def status_of(workflow: BpmnWorkflow, snap: Snapshot, error: str | None) -> str:
