@@ -19,7 +19,7 @@ from . import forms as formlib
 from . import mail, runner, serialization
 from .audit import SYSTEM_CHAIN
 from .checks import Batch
-from .clock import Clock, as_utc, system_clock
+from .clock import Clock, as_utc, frozen_at, system_clock
 from .db import is_postgres, make_engine, make_sessionmaker
 from .directory import SYSTEM_USER, groups_of, import_directory
 from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
@@ -79,7 +79,9 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
             with self.Session() as session:
                 unit = Unit(session, now or self.now(), actor, self.specs, self.locking, self.mail)
                 try:
-                    with session.begin():
+                    # everything SpiffWorkflow does in this unit (catching, cancelling, timers it checks
+                    # on the way) sees the unit's time, never the machine's
+                    with session.begin(), frozen_at(unit.now):
                         result = fn(unit)
                         if unit.thrown:  # messages and signals go out with the step that sent them
                             self._route(unit)

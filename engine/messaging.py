@@ -40,6 +40,16 @@ class DeliveryView:
     started: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True)
+class StartPlanView:
+    """The start events of a process that are not started by hand, and its timer schedule."""
+
+    triggers: tuple[tuple[str, str, str], ...] = ()  # (kind, message/signal name or timer value, bpmn id)
+    next_at: datetime | None = None
+    fired: int = 0
+    remaining: int = 0  # timer starts still to come; -1 for ever
+
+
 @dataclass
 class _Route:
     delivered: list[int] = field(default_factory=list)
@@ -80,6 +90,17 @@ class EventVerbs:
             return [(w.kind, w.name) for w in s.scalars(
                 select(EventWait).where(EventWait.instance_id == instance_id).order_by(EventWait.kind, EventWait.name))]
 
+    def start_plan(self, process_id: str) -> StartPlanView:
+        """How the newest version of a process starts besides by hand, and its next timer start."""
+        with self.session() as s:
+            newest = latest_definitions(s, "bpmn").get(process_id)
+            triggers = [] if newest is None else [
+                (t.kind, t.name, t.bpmn_id) for t in s.scalars(
+                    select(StartTrigger).where(StartTrigger.definition_id == newest.id).order_by(StartTrigger.id))]
+            row = s.scalars(select(ScheduledStart).where(ScheduledStart.process_id == process_id)).first()
+            return StartPlanView(tuple(triggers), row.next_at if row else None, row.fired if row else 0,
+                                 row.remaining if row else 0)
+
     def scheduled_starts(self) -> list[tuple[str, datetime | None, int]]:
         """(process id, next start, starts so far) of every timer start event."""
         with self.session() as s:
@@ -108,7 +129,7 @@ class EventVerbs:
             deliveries += len(route.delivered) + len(route.started)
             kind = f"{item.kind}_sent" if route.delivered or route.started else f"{item.kind}_undelivered"
             unit.record(source, kind, actor="engine",
-                        data={"name": item.name, "payload": payload, "to": route.delivered, "started": route.started})
+                        data={"name": item.name, "payload": payload, "delivered_to": route.delivered, "started": route.started})
 
     def _deliver(self, unit: Unit, kind: str, name: str, event, origin: dict[str, Any],
                  instance_id: int | None = None, deliver_all: bool = False, exclude: int | None = None,

@@ -51,6 +51,14 @@ def is_timer(task) -> bool:
     return isinstance(definition, TimerEventDefinition)
 
 
+def _timer_caught(task) -> bool:
+    """A timer event fired; an event-based gateway only when its timer won (it keeps what it caught)."""
+    if not isinstance(task.task_spec.event_definition, MultipleEventDefinition):
+        return True
+    return any(isinstance(e.event_definition, TimerEventDefinition)
+               for e in task.internal_data.get("seen_events", []))
+
+
 def _recorder(result: RunResult):
     steps = result.steps
 
@@ -62,7 +70,8 @@ def _recorder(result: RunResult):
         if signal is not None:
             result.signals.append(signal)
         if is_timer(task):
-            steps.append(StepRecord("timer_fired", str(task.id), spec.bpmn_id, spec.bpmn_name))
+            if _timer_caught(task):
+                steps.append(StepRecord("timer_fired", str(task.id), spec.bpmn_id, spec.bpmn_name))
         elif type(spec).__name__ in _RECORDED:
             data = {}
             result_var = getattr(spec, "result_variable", None)

@@ -23,8 +23,13 @@ DETAIL_LABELS = {
     "error": _l("Error"),
     "version": _l("Version"),
     "subject": _l("Subject"),
+    "payload": _l("Content"),
+    "by": _l("Sent by"),
+    "from_instance": _l("From request"),
+    "delivered_to": _l("Delivered to requests"),
+    "started": _l("Requests started"),
 }
-PEOPLE_KEYS = ("from", "to")
+PEOPLE_KEYS = ("from", "to", "by")
 HIDDEN_KEYS = ("implicit", "title", "form", "name")  # name: the step's name is already the entry's title
 
 

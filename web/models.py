@@ -140,7 +140,8 @@ def process(process_id: str):
     if not found:
         raise NotFound(f"no process {process_id!r}")
     return render_template("models/process.html", models=found[0], owner=is_owner(),
-                           highlight=request.args.get("version", type=int))
+                           highlight=request.args.get("version", type=int),
+                           starts=get_engine().start_plan(process_id))
 
 
 @bp.get("/versions/<int:definition_id>/download")

@@ -27,6 +27,13 @@ EVENT_KINDS = {
     "instance_completed": _l("request completed"),
     "instance_cancelled": _l("request cancelled"),
     "deployed": _l("procedure deployed"),
+    "message_sent": _l("message sent"),
+    "message_received": _l("message received"),
+    "message_undelivered": _l("message not delivered"),
+    "signal_sent": _l("signal broadcast"),
+    "signal_received": _l("signal received"),
+    "signal_undelivered": _l("signal reached nobody"),
+    "repaired": _l("resumed after a restart"),
 }
 
 STATUSES = {

@@ -118,7 +118,7 @@ def test_a_signal_reaches_every_waiting_instance_and_starts_processes(eng):
     announcer = eng.start("recall_announce", "alice", {"batch": "B-8"})
     eng.complete(only_task(eng, announcer.id, "decide").id, "alice", {})
     sent = events_of(eng, announcer.id, "signal_sent")
-    assert sent[0]["to"] == [w3.id] and len(sent[0]["started"]) == 1
+    assert sent[0]["delivered_to"] == [w3.id] and len(sent[0]["started"]) == 1
     assert events_of(eng, w3.id, "signal_received")[0] == {"name": "recall", "payload": {"batch": "B-8"},
                                                           "from_instance": announcer.id}
 
