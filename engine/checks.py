@@ -23,7 +23,7 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 INITIATOR_LANES = {"initiator"}
 _B = f"{{{BPMN_NS}}}"
 _S = f"{{{SPIFF_NS}}}"
-MAX_REASON = 200  # every problem is one line of at most this many characters
+MAX_REASON = 180  # every problem is one line of at most this many characters
 
 # BPMN elements SpiffWorkflow 3.2 parses silently into something else, or parses but never runs (each was
 # tried end to end through Engine.deploy/start/complete): refused with what to draw instead. Transactions
@@ -45,6 +45,19 @@ UNSUPPORTED = {
     "dataStoreReference": _NO_DATA_STORE,
     "complexGateway": "complex gateways are not supported: use an exclusive, inclusive or parallel gateway",
 }
+# The event definitions SpiffWorkflow 3.2 reads on each kind of event (its event_parsers.py); any other is
+# dropped and the event runs as a none event: an error start event opens its event subprocess with the
+# instance, a signal end event never sends its signal.
+EVENT_DEFINITIONS_READ = {
+    "startEvent": {"message", "signal", "timer", "conditional"},
+    "endEvent": {"message", "cancel", "error", "escalation", "terminate"},
+    "intermediateCatchEvent": {"message", "signal", "timer", "conditional"},
+    "intermediateThrowEvent": {"escalation", "message", "signal", "timer"},
+    "boundaryEvent": {"cancel", "error", "escalation", "message", "signal", "timer", "conditional"},
+}
+_EVENT_WORDS = {"startEvent": "start event", "endEvent": "end event", "boundaryEvent": "boundary event",
+                "intermediateCatchEvent": "intermediate catch event",
+                "intermediateThrowEvent": "intermediate throw event"}
 
 # ISO 8601, for timers. A number is digits with an optional decimal fraction (SpiffWorkflow reads "PT1.5H").
 _NUM = r"\d+(?:[.,]\d+)?"
@@ -57,9 +70,9 @@ UNQUOTED_ISO_RE = re.compile(rf"(?:R\d*/)?(?:{_DURATION}|{_DATETIME})(?:/(?:{_DU
 # a Python name that is an ISO token: how "R6/P1D" or "R / PT1H" compile (names divided by names)
 ISO_NAME_RE = re.compile(rf"R\d*|{_DURATION}")
 TIMER_TAGS = ("timeDuration", "timeDate", "timeCycle")
-TIMER_EXAMPLES = {"timeDuration": 'an ISO 8601 duration such as "P3D" or "PT2H"',
-                  "timeDate": 'an ISO 8601 date-time such as "2026-12-01T09:00:00+08:00"',
-                  "timeCycle": 'an ISO 8601 repeating interval such as "R3/PT1H"'}
+TIMER_EXAMPLES = {"timeDuration": 'a duration such as "P3D" or "PT2H"',
+                  "timeDate": 'a date-time such as "2026-12-01T09:00:00+08:00"',
+                  "timeCycle": 'a repeating interval such as "R3/PT1H"'}
 
 
 class Batch:
@@ -111,8 +124,11 @@ class Batch:
             elif not decision_ids(root):
                 self._problem(source, None, "no decision in this DMN file", "no_decision")
         except ValidationException as exc:
-            self.problems.append(SpecProblem(source.filename, None, one_line(f"not valid BPMN: {_short_names(exc)}"),
-                                             line=getattr(exc, "line_number", None) or None, code="schema"))
+            line = getattr(exc, "line_number", None) or None
+            at = _element_at(root, line, str(exc))
+            self.problems.append(SpecProblem(source.filename, at.get("id") if at is not None else None,
+                                             one_line(f"not valid BPMN: {_short_names(exc)}"), line=line,
+                                             name=at.get("name") if at is not None else None, code="schema"))
 
     def _check_bpmn(self, source, root):
         processes = executable_processes(root)
@@ -201,17 +217,26 @@ class Batch:
             except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
                 return  # computed from data; checked when it runs
             if not timer_value_ok(tag, value):
-                self._problem(source, owner, f"{tag} needs {TIMER_EXAMPLES[tag]}, not {_excerpt(value, 40)}",
-                              "timer")
+                self._problem(source, owner, f"timer value {_excerpt(value, 40)} is not valid ISO 8601: "
+                                             f"{tag} needs {TIMER_EXAMPLES[tag]}", "timer")
 
     def _check_unsupported(self, source, root):
         """Elements SpiffWorkflow does not run end to end, refused before it parses them."""
         for element in root.iter():
             if not isinstance(element.tag, str) or etree.QName(element).namespace != BPMN_NS:
                 continue
-            reason = UNSUPPORTED.get(etree.QName(element).localname)
+            tag = etree.QName(element).localname
+            reason = UNSUPPORTED.get(tag)
             if reason is None and element.get("isForCompensation") == "true":
                 reason = _NOT_RUN
+            if reason is None and tag.endswith("EventDefinition"):
+                kind, event = tag[:-len("EventDefinition")], etree.QName(element.getparent()).localname
+                if event in EVENT_DEFINITIONS_READ and kind not in EVENT_DEFINITIONS_READ[event]:
+                    words = _EVENT_WORDS[event]
+                    reason = f"{kind} {words}s are not supported: SpiffWorkflow runs them as plain {words}s"
+            if reason is None and tag == "startEvent" and _interrupting_event_subprocess(element):
+                reason = ("interrupting event subprocesses are not supported: SpiffWorkflow runs the handler "
+                          "without cancelling the main flow; mark the start event non-interrupting")
             if reason is not None:
                 self._problem(source, _owner(element), reason, "unsupported")
 
@@ -350,6 +375,16 @@ def _excerpt(value, limit: int = 60) -> str:
     return repr(text) if isinstance(value, str) else text
 
 
+def _element_at(root: etree._Element, line: int | None, message: str) -> etree._Element | None:
+    """The element (with an id) a schema error points at: on its line, of the tag the message names."""
+    if not line:
+        return None
+    named = re.search(r"Element '([^']+)'", message)
+    candidates = [e for e in root.iter() if isinstance(e.tag, str) and e.sourceline == line and e.get("id")]
+    exact = [e for e in candidates if named and e.tag == named.group(1)]
+    return (exact or candidates or [None])[0]
+
+
 def _short_names(exc) -> str:
     """An lxml/SpiffWorkflow message with namespace URIs written as prefixes."""
     return str(exc).replace(f"{{{BPMN_NS}}}", "bpmn:").replace(f"{{{SPIFF_NS}}}", "spiffworkflow:")
@@ -389,7 +424,8 @@ def timer_value_ok(tag: str, value) -> bool:
         return False
     try:
         if tag == "timeDuration":
-            return bool(DURATION_RE.fullmatch(value.upper())) and TimerEventDefinition.parse_iso_duration(value) is not None
+            return bool(DURATION_RE.fullmatch(value.upper())) \
+                and TimerEventDefinition.parse_iso_duration(value) is not None
         if tag == "timeDate":
             return TimerEventDefinition.get_datetime(value) is not None
         parts = value.upper().replace("--", "/").split("/")
@@ -400,6 +436,17 @@ def timer_value_ok(tag: str, value) -> bool:
         return TimerEventDefinition.parse_iso_recurring_interval(value) is not None
     except Exception:  # noqa: BLE001 - SpiffWorkflow raises bare Exception here
         return False
+
+
+def _interrupting_event_subprocess(start: etree._Element) -> bool:
+    """A start event of an event subprocess that BPMN says interrupts (the default)."""
+    parent = start.getparent()
+    kinds = {etree.QName(c).localname[:-len("EventDefinition")] for c in start
+             if isinstance(c.tag, str) and etree.QName(c).localname.endswith("EventDefinition")}
+    if kinds - EVENT_DEFINITIONS_READ["startEvent"]:
+        return False  # refused for its event definition already
+    return (parent is not None and etree.QName(parent).localname == "subProcess"
+            and parent.get("triggeredByEvent") == "true" and start.get("isInterrupting", "true") != "false")
 
 
 def _owner(element: etree._Element) -> etree._Element:

@@ -144,8 +144,7 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
         self._require_owner(s, user)
         batch, _latest = self._checked_batch(s, sources)
         deployed = []
-        # DMN first, then called processes before their callers (a batch is small: sort by calls).
-        ordered = sorted(batch.parsed, key=lambda item: (item[2] != "dmn", _calls_count(item[1])))
+        ordered = _deploy_order(batch.parsed)
         for source, root, kind in ordered:
             for pid, name in deployable_processes(root):  # every pool of a collaboration
                 row = new_definition(s, pid, kind, name, source, user, unit.now)
@@ -412,6 +411,24 @@ def _title(name: str, data: dict[str, Any]) -> str:
     return f"{name} - {subject}" if subject else name
 
 
-def _calls_count(root) -> int:
-    from .specs import called_processes
-    return len(called_processes(root))
+def _deploy_order(parsed: list) -> list:
+    """DMN files first, then every BPMN file after the files of the processes it calls (the deploy check
+    has refused call cycles), so each new version finds its callees deployed."""
+    from .specs import called_processes, executable_processes
+    dmn = [item for item in parsed if item[2] == "dmn"]
+    bpmn = [item for item in parsed if item[2] != "dmn"]
+    owner = {p.get("id"): index for index, item in enumerate(bpmn) for p in executable_processes(item[1])}
+    done: set[int] = set()
+    ordered: list = []
+
+    def visit(index: int, path: tuple[int, ...] = ()) -> None:
+        if index in done or index in path:
+            return
+        for called in sorted(called_processes(bpmn[index][1])):
+            if called in owner:
+                visit(owner[called], path + (index,))
+        done.add(index)
+        ordered.append(bpmn[index])
+    for index in range(len(bpmn)):
+        visit(index)
+    return dmn + ordered

@@ -76,6 +76,9 @@ class SpecProblem:
     # a stable code for callers that explain problems in other words: doctype, malformed, schema,
     # process_count, no_decision, unknown_lane, unknown_call, unknown_operator, form, expression,
     # timer, gateway, parse
+    # also: unnamed_lane (a lane without a name), unsupported (an element SpiffWorkflow does not run end to
+    # end: link, conditional and compensation events, ad-hoc subprocesses, data stores, complex gateways),
+    # recursive_call (a call activity from which its own process is reached again)
     code: str = "parse"
 
     def __str__(self) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 
 from . import events, runner, schedule
 from .directory import SYSTEM_USER
-from .errors import EventRefused, NotAllowed, NotFound
+from .errors import Conflict, EventRefused, NotAllowed, NotFound
 from .models import EventWait, ProcessDefinition, ProcessInstance, ScheduledStart, StartTrigger
 from .specs import dependencies_for, latest_definitions
 from .unit import Thrown, Unit
@@ -239,8 +239,6 @@ class EventVerbs:
         return started
 
     def _start_scheduled(self, schedule_id: int, now: datetime) -> bool:
-        from .errors import Conflict
-
         def work(unit: Unit) -> bool:
             stmt = select(ScheduledStart).where(ScheduledStart.id == schedule_id)
             if self.locking:  # another worker holds it: it is starting this due time
@@ -262,10 +260,9 @@ class EventVerbs:
 
 
 def _correlations(value: dict | None) -> dict:
-    """Correlations as SpiffWorkflow keeps them: {key: {property: value}}. A flat {property: value} is
-    refused by the API layer's schema; here it is wrapped so that it correlates with nothing by mistake."""
+    """Correlations as SpiffWorkflow keeps them: {key: {property: value}}."""
     if not value:
         return {}
-    if all(isinstance(v, dict) for v in value.values()):
-        return value
-    return {"key": dict(value)}
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise EventRefused("correlations must be {key: {property: value}}", "bad_correlation")
+    return value

@@ -100,8 +100,10 @@ def compile_code(source: str, mode: str):
         result = compile_restricted_eval(source) if mode == "eval" else compile_restricted_exec(source)
     except SyntaxError:
         raise
-    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
-        raise SyntaxError(_first_line(f"cannot be compiled: {exc}") or "cannot be compiled") from None
+    except (RecursionError, MemoryError):
+        raise SyntaxError("cannot be compiled: nested too deeply") from None
+    except ValueError as exc:  # e.g. null bytes on older Pythons
+        raise SyntaxError(_first_line(f"cannot be compiled: {exc}")) from None
     if result.errors:
         raise SyntaxError(_first_line(result.errors[0]))
     return result.code

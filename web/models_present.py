@@ -44,7 +44,10 @@ PROBLEM_KINDS = {
     "timer": _l("A timer value is not valid ISO 8601"),
     "unknown_call": _l("Calls a process that is not deployed"),
     "unknown_operator": _l("Unknown service operator"),
-    "process_count": _l("A file must hold exactly one executable process"),
+    "process_count": _l("The file holds no executable process"),
+    "unnamed_lane": _l("A lane has no name"),
+    "unsupported": _l("An element the engine does not run"),
+    "recursive_call": _l("A process calls itself"),
     "no_decision": _l("The DMN file holds no decision"),
 }
 

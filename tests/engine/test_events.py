@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -169,3 +169,18 @@ def test_two_workers_start_each_due_time_once(database_url, clock):
         from engine.models import ProcessInstance
         assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 3
     base.sa_engine.dispose()
+
+
+def test_receive_task_and_message_boundary_event(eng):
+    eng.deploy_paths([EVENTS / "payment.bpmn"], "owen")
+    inst = eng.start("payment", "alice", {})
+    assert eng.open_tasks(inst.id) == [] and eng.waiting_for(inst.id) == [("message", "payment_received")]
+    eng.send_message("payment_received", "owen", {"amount": 100})
+    assert eng.data(inst.id)["payment"] == {"amount": 100}
+    assert [t.bpmn_id for t in eng.open_tasks(inst.id)] == ["ship"]
+    # while the goods wait to be shipped, the customer withdraws: the task is cancelled
+    assert eng.waiting_for(inst.id) == [("message", "order_withdrawn")]
+    eng.send_message("order_withdrawn", "owen", {"reason": "changed mind"}, instance_id=inst.id)
+    assert eng.instance(inst.id).status == "completed" and eng.open_tasks(inst.id) == []
+    assert [t.status for t in eng.instance_tasks(inst.id)] == ["cancelled"]
+    assert eng.data(inst.id)["withdrawal"] == {"reason": "changed mind"}

@@ -73,7 +73,7 @@ def test_failing_script_is_an_error_state_and_retry_with_fixed_data(small):
 
 
 def test_refused_call_at_runtime_then_retry_on_fixed_definition(small):
-    small.deploy([scripted("share = open('/etc/hostname')")], "owen")
+    small.deploy([scripted("share = no_such_name")], "owen")
     inst = small.start("scripted", "alice", {"total": 10, "parts": 2})
     assert inst.status == "error" and inst.error_element == "calc"
     assert "NameError" in inst.error
