@@ -333,7 +333,8 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
             workflow = unit.load(instance)
             if upgrade:
                 workflow = self.upgrade_in_place(unit, instance, workflow)
-            reopened = [str(t.id) for t in runner.reset_errors(workflow, data) if t.task_spec.manual]
+            reopened = [str(t.id) for t in runner.reset_errors(workflow, data, instance.error_element)
+                        if t.task_spec.manual]
             if reopened:  # its inbox row was closed with the submission that failed: open it again
                 for row in s.scalars(select(HumanTask).where(HumanTask.task_guid.in_(reopened))):
                     row.status, row.completed_by, row.completed_at = "open", None, None

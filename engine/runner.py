@@ -126,8 +126,8 @@ def _fail(result: RunResult, workflow: BpmnWorkflow, exc: Exception, task=None) 
     notes = getattr(exc, "notes", None) or getattr(exc, "__notes__", None) or []
     if notes:
         detail += " (" + "; ".join(str(n) for n in notes) + ")"
-    result.error = str(ScriptFailed(detail.splitlines()[0] if detail else exc.__class__.__name__,
-                                    result.error_element))
+    detail = detail.splitlines()[0].strip().rstrip(".") if detail.strip() else exc.__class__.__name__
+    result.error = str(ScriptFailed(detail, result.error_element))
 
 
 def _task_in_traceback(exc: Exception):
@@ -185,10 +185,14 @@ def errored_tasks(workflow: BpmnWorkflow):
     return workflow.get_tasks(state=TaskState.ERROR)
 
 
-def reset_errors(workflow: BpmnWorkflow, data: dict[str, Any] | None = None) -> list:
+def reset_errors(workflow: BpmnWorkflow, data: dict[str, Any] | None = None, element: str | None = None) -> list:
     """Make failed tasks READY again (optionally with corrected data) so the next run retries them;
-    returns them (a user task whose post-script failed is open again for its person)."""
-    tasks = errored_tasks(workflow)
+    returns them (a user task whose post-script failed is open again for its person). A task of the
+    failed `element` that completed but could not hand on its data (an output mapping) counts as failed."""
+    tasks = list(errored_tasks(workflow))
+    if element:
+        tasks += [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id == element
+                  and t.children and all(c.state == TaskState.FUTURE for c in t.children)]
     for task in tasks:
         if data:
             task.data.update(data)

@@ -12,7 +12,7 @@ STEPS = DATA / "steps"
 @pytest.fixture
 def eng(sqlite_url, clock):
     base = build_engine(sqlite_url, clock, DATA / "users.yaml", DATA / "forms")
-    base.deploy_paths([STEPS / "post_script.bpmn", STEPS / "mi_missing.bpmn"], "owen")
+    base.deploy_paths([STEPS / "post_script.bpmn", STEPS / "mi_missing.bpmn", STEPS / "data_output.bpmn"], "owen")
     yield RestartingEngine(base.sa_engine, forms_dir=DATA / "forms", clock=clock)
     base.sa_engine.dispose()
 
@@ -40,3 +40,13 @@ def test_a_missing_multi_instance_collection_is_an_error_at_start_not_a_crash(en
     assert "not iterable" in view.error
     eng.retry(view.id, "owen", {"reviewers": ["bob", "carol"]})
     assert [t.bpmn_id for t in eng.open_tasks(view.id)] == ["each", "each"]
+
+
+def test_a_data_object_the_task_never_filled_is_an_error_naming_the_task(eng):
+    inst = eng.start("data_output", "alice", {})
+    [task] = eng.open_tasks(inst.id)
+    view = eng.complete(task.id, "alice", {})
+    assert view.status == "error" and view.error_element == "write_notes" and "notes" in view.error
+    eng.retry(inst.id, "owen", {"notes": "checked"})
+    [again] = eng.open_tasks(inst.id)
+    assert eng.complete(again.id, "alice", {}).status == "completed"
