@@ -21,7 +21,7 @@ setup: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/approvals db upgrade
-	$(BIN)/approvals users import engine/demo/users.yaml
+	$(BIN)/approvals users import procedures/users.yaml
 	$(BIN)/approvals deploy workflows/
 	$(BIN)/approvals demo load
 

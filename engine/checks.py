@@ -14,7 +14,6 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .errors import SpecProblem
-from .operators import known_operators
 from .scripting import check_source
 from .specs import BPMN_NS, called_processes, decision_ids, executable_processes, file_kind
 from .xmlsafe import parse_xml
@@ -79,8 +78,9 @@ class Batch:
     """Files offered together, checked against each other and against what is already deployed."""
 
     def __init__(self, sources, known_groups: set[str], forms_dir: Path,
-                 deployed_processes: dict[str, str], deployed_dmn: dict[str, str]):
+                 deployed_processes: dict[str, str], deployed_dmn: dict[str, str], operators=frozenset()):
         self.sources = sources
+        self.operators = set(operators)  # the service operators the deploying engine runs
         self.known_groups = known_groups
         self.forms_dir = forms_dir
         self.deployed_processes = deployed_processes  # process id -> xml
@@ -154,7 +154,7 @@ class Batch:
             target = call.get("calledElement")
             if target not in batch_processes and target not in self.deployed_processes:
                 self._problem(source, call, f"calls unknown process {target!r}", "unknown_call")
-        operators = known_operators()
+        operators = self.operators
         for op in root.iter(f"{_S}serviceTaskOperator"):
             if op.get("id") not in operators:
                 self._problem(source, _owner(op), f"unknown service operator {op.get('id')!r}", "unknown_operator")

@@ -12,10 +12,15 @@ from .errors import EngineError
 from .views import to_jsonable
 
 
+# The extensions (packages of procedures) this command runs with: set once by the program that composes
+# the command line (web.cli adds the company's procedures); the engine's own command has none.
+EXTENSIONS: tuple = ()
+
+
 def engine_from_env():
-    """The Engine for DATABASE_URL (or the default SQLite file)."""
+    """The Engine for DATABASE_URL (or the default SQLite file), with the command's extensions."""
     from .engine import Engine
-    return Engine.from_url()
+    return Engine.from_url(extensions=EXTENSIONS)
 
 
 def _data(text: str | None) -> dict[str, Any]:
@@ -32,7 +37,7 @@ def _data(text: str | None) -> dict[str, Any]:
 
 def cmd_db_upgrade(args) -> Any:
     from .db import make_engine, upgrade
-    upgrade(make_engine())
+    upgrade(make_engine(), EXTENSIONS)
     return {"ok": True, "message": "database is at the newest revision"}
 
 
@@ -151,12 +156,6 @@ def cmd_audit_verify(args) -> Any:
     return {"chains": chains, "broken": [], "message": f"{chains} chain(s) verified"}
 
 
-def cmd_demo_load(args) -> Any:
-    from .demo import load_demo
-    started = load_demo(engine_from_env())
-    return {"started": started, "message": f"demo: {started} instance(s) in flight"}
-
-
 def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     """The parser and its sub-command set (the web package adds `serve` to it)."""
     parser = argparse.ArgumentParser(prog="approvals", description="Company procedures as BPMN, with audit.")
@@ -220,9 +219,6 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     ver = au.add_parser("verify", help="recompute every hash chain")
     ver.add_argument("--instance", type=int)
     ver.set_defaults(fn=cmd_audit_verify)
-
-    demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_command", required=True)
-    demo.add_parser("load", help="start demo instances in every procedure").set_defaults(fn=cmd_demo_load)
 
     return parser, sub
 

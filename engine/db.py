@@ -54,14 +54,40 @@ def is_postgres(engine: SAEngine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def upgrade(engine: SAEngine) -> None:
-    """Bring the schema to the newest Alembic revision."""
+def upgrade(engine: SAEngine, extensions=()) -> None:
+    """Bring the schema to the newest Alembic revision: the engine's branch and each extension's own."""
     from alembic import command
     from alembic.config import Config
 
     here = Path(__file__).parent
     cfg = Config()
     cfg.set_main_option("script_location", str(here / "migrations"))
+    cfg.set_main_option("path_separator", "os")
+    locations = [here / "migrations" / "versions", *(ext.migrations for ext in extensions if ext.migrations)]
+    cfg.set_main_option("version_locations", os.pathsep.join(str(p) for p in locations))
     with engine.begin() as conn:
+        _adopt(conn, extensions)
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
+
+
+def _adopt(conn, extensions) -> None:
+    """Record an extension's branch as applied where its tables came with an older engine revision.
+
+    Before extensions had branches of their own, their tables were created by the engine's own chain; a
+    database at such an engine revision already has them, so the extension's branch starts at
+    `adopt_at[engine revision]` instead of creating them again."""
+    from sqlalchemy import inspect, text
+
+    if not inspect(conn).has_table("alembic_version"):
+        return
+    heads = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    tables = set(inspect(conn).get_table_names())
+    for ext in extensions:
+        if heads & set(ext.adopt_at.values()) or ext.metadata is None or not tables & set(ext.metadata.tables):
+            continue  # already on its branch, or its tables were never made
+        for engine_revision, branch_revision in ext.adopt_at.items():
+            if engine_revision in heads:
+                conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": branch_revision})
+                heads.add(branch_revision)
+                break

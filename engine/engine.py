@@ -5,7 +5,7 @@ import contextlib
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 from uuid import UUID
 
 from sqlalchemy import func, select
@@ -23,7 +23,9 @@ from .clock import Clock, as_utc, frozen_at, system_clock
 from .db import is_postgres, make_engine, make_sessionmaker
 from .directory import SYSTEM_USER, groups_of, import_directory
 from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
-from .models import Group, HumanTask, Membership, ProcessInstance, User
+from .extensions import Extension
+from .operators import BUILTIN, OperatorContext, combine
+from .models import Group, HumanTask, Membership, ProcessInstance, User, get_row
 from .projection import task_properties
 from .queries import Queries
 from .repair import resume_unmerged
@@ -46,8 +48,10 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
     inbox and the history."""
 
     def __init__(self, sa_engine, forms_dir: Path | None = None, clock: Clock | None = None,
-                 mail: bool | None = None):
+                 mail: bool | None = None, extensions: Sequence[Extension] = ()):
         self.sa_engine = sa_engine
+        self.extensions = tuple(extensions)
+        self.operators = combine(BUILTIN, *(ext.operators for ext in self.extensions))
         # Queue mail only where it will be sent (SMTP_HOST set, or asked for): otherwise it is pure cost.
         self.mail = bool(os.environ.get("SMTP_HOST")) if mail is None else mail
         self.Session = make_sessionmaker(sa_engine)
@@ -77,7 +81,7 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
         """Run `fn` in one transaction; a concurrent writer's loss is retried, then reported as Conflict."""
         for attempt in range(RETRIES):
             with self.Session() as session:
-                unit = Unit(session, now or self.now(), actor, self.specs, self.locking, self.mail)
+                unit = Unit(session, now or self.now(), actor, self.specs, self.locking, self.mail, self.operators)
                 try:
                     # everything SpiffWorkflow does in this unit (catching, cancelling, timers it checks
                     # on the way) sees the unit's time, never the machine's
@@ -110,15 +114,17 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
         """Create or update groups and users (see engine.directory); returns (groups, users)."""
         return self._unit(SYSTEM_USER, lambda unit: import_directory(unit.session, document))
 
-    def import_customers(self, customers: list[tuple[str, str | None]]) -> int:
-        """Add customers (name, grade) to the register when unknown; returns how many were given."""
-        from .records.customer import ensure_customer
-
-        def work(unit: Unit) -> int:
-            for name, grade in customers:
-                ensure_customer(unit.session, name, unit.now, grade)
-            return len(customers)
-        return self._unit(SYSTEM_USER, work)
+    def run_verb(self, name: str, actor: str, fn: Callable[[OperatorContext], Any],
+                 data: dict[str, Any] | None = None) -> Any:
+        """Run an extension's own verb (e.g. importing a register) in one unit of work: `fn(ctx)` gets the
+        transaction's session, the time and the actor; the verb and its `data` go to the system audit chain."""
+        def work(unit: Unit) -> Any:
+            ctx = OperatorContext(unit.session, unit.now, actor, None, "", unit.notifications)
+            result = fn(ctx)
+            unit.audit.append(kind="verb", actor=actor, at=unit.now, chain=SYSTEM_CHAIN, data={"verb": name,
+                                                                                              **(data or {})})
+            return result
+        return self._unit(actor, work)
 
     # -- deploy -------------------------------------------------------------------------------
     def deploy_paths(self, paths: list[Path], user: str = SYSTEM_USER) -> list[DefinitionView]:
@@ -133,7 +139,7 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
         latest = latest_definitions(s)
         batch = Batch(sources, set(s.scalars(select(Group.id))), self.forms.forms_dir,
                       {p: d.xml for p, d in latest.items() if d.kind == "bpmn"},
-                      {p: d.xml for p, d in latest.items() if d.kind == "dmn"})
+                      {p: d.xml for p, d in latest.items() if d.kind == "dmn"}, self.operators)
         problems = batch.check()
         if problems:
             raise SpecInvalid(problems)
@@ -208,12 +214,20 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
             return InstanceView.of(instance)
         return self._unit(user, work)
 
+    def _title(self, name: str, data: dict[str, Any]) -> str:
+        """The process name, and what the request is about when an extension's title rule says."""
+        for ext in self.extensions:
+            subject = ext.title(data) if ext.title else None
+            if subject:
+                return f"{name} - {subject}"
+        return name
+
     def _begin(self, unit: Unit, definition, deps, spec, subprocess_specs, user: str, data: dict[str, Any],
                started: dict[str, Any]) -> tuple[ProcessInstance, BpmnWorkflow]:
         """A new instance row and its workflow, with the `started` audit line; not run yet."""
         instance = ProcessInstance(
             definition_id=definition.id, definition_version=definition.version, dependency_ids=deps,
-            process_id=definition.process_id, title=_title(definition.name, data), state="{}",
+            process_id=definition.process_id, title=self._title(definition.name, data), state="{}",
             serializer_version=serialization.SERIALIZER_VERSION, status="running", started_by=user,
             started_at=unit.now)
         unit.session.add(instance)
@@ -291,9 +305,7 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
     def may_act(self, task_id: int, user: str) -> tuple[bool, str | None]:
         """(True, None) when the user may complete the task now, else (False, reason code)."""
         with self.session() as s:
-            row = s.get(HumanTask, task_id)
-            if row is None:
-                raise NotFound(f"task {task_id} does not exist")
+            row = get_row(s, HumanTask, task_id)
             if row.status != "open":
                 return False, row.status
             instance = s.get(ProcessInstance, row.instance_id)
@@ -405,11 +417,6 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
             return self._unit("engine", work, now=now)
         except Conflict:
             return False
-
-
-def _title(name: str, data: dict[str, Any]) -> str:
-    subject = data.get("customer") or data.get("customer_name") or data.get("contract_no") or ""
-    return f"{name} - {subject}" if subject else name
 
 
 def _deploy_order(parsed: list) -> list:

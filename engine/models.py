@@ -234,3 +234,16 @@ class ScheduledStart(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+_NAMES = {"HumanTask": "task", "ProcessInstance": "instance", "ProcessDefinition": "definition",
+          "ProcessDraft": "draft"}
+
+
+def get_row(session, model, key):
+    """The row of `model` with primary key `key`, or NotFound naming what is missing."""
+    from .errors import NotFound
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound(f"{_NAMES.get(model.__name__, model.__name__)} {key} does not exist")
+    return row

@@ -1,9 +1,13 @@
-"""Service-task operators: plain named functions, run inside the engine's unit of work."""
+"""Service-task operators: plain named functions, run inside the engine's unit of work.
+
+The engine has one of its own (`notify`); extensions bring theirs (engine.extensions), and each Engine
+runs with the operators of the extensions it was given.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from sqlalchemy.orm import Session
 
@@ -23,43 +27,34 @@ class OperatorContext:
 
 
 Operator = Callable[..., Any]
-_REGISTRY: dict[str, Operator] = {}
 
 
-def operator(name: str) -> Callable[[Operator], Operator]:
-    """Register a function as the service-task operator `name`; called as fn(ctx, **params)."""
-    def register(fn: Operator) -> Operator:
-        if name in _REGISTRY and _REGISTRY[name] is not fn:
-            raise ValueError(f"operator {name!r} registered twice")
-        _REGISTRY[name] = fn
-        return fn
-    return register
-
-
-def known_operators() -> set[str]:
-    _load_builtin_operators()
-    return set(_REGISTRY)
-
-
-def call_operator(name: str, ctx: OperatorContext | None, params: dict[str, Any]) -> Any:
-    _load_builtin_operators()
-    fn = _REGISTRY.get(name)
-    if fn is None:
-        raise EngineError(f"unknown service operator {name!r}")
-    if ctx is None:
-        raise EngineError(f"operator {name!r} needs a unit of work")
-    return fn(ctx, **params)
-
-
-def _load_builtin_operators() -> None:
-    # The domain operators register themselves on import; importing here keeps the registry complete
-    # wherever it is consulted (deploy checks, CLI, tests).
-    from . import records  # noqa: F401
-
-
-@operator("notify")
 def notify(ctx: OperatorContext, to: str, subject: str, body: str = "") -> dict[str, Any]:
     """Queue a notification for a user or `group:<id>`; it is stored with the step's audit."""
     note = {"to": to, "subject": subject, "body": body, "at": ctx.now.isoformat()}
     ctx.notifications.append(note)
     return note
+
+
+BUILTIN: dict[str, Operator] = {"notify": notify}
+
+
+def combine(*registries: Mapping[str, Operator]) -> dict[str, Operator]:
+    """One registry from several; a name defined twice is a programming error."""
+    out: dict[str, Operator] = {}
+    for registry in registries:
+        for name, fn in registry.items():
+            if name in out and out[name] is not fn:
+                raise ValueError(f"operator {name!r} defined twice")
+            out[name] = fn
+    return out
+
+
+def call_operator(operators: Mapping[str, Operator], name: str, ctx: OperatorContext | None,
+                  params: dict[str, Any]) -> Any:
+    fn = operators.get(name)
+    if fn is None:
+        raise EngineError(f"unknown service operator {name!r}")
+    if ctx is None:
+        raise EngineError(f"operator {name!r} needs a unit of work")
+    return fn(ctx, **params)

@@ -9,9 +9,8 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .audit import instance_chain, verify_all
-from .errors import NotFound
 from .models import (AuditEvent, Group, HumanTask, Membership, ProcessDefinition, ProcessInstance, TaskCandidate,
-                     User)
+                     User, get_row)
 from .directory import check_password
 from .views import AuditView, DefinitionView, InstanceView, TaskView, UserView
 
@@ -133,16 +132,12 @@ class Queries:
 
     def task(self, task_id: int) -> TaskView:
         with self.session() as s:
-            row = s.get(HumanTask, task_id)
-            if row is None:
-                raise NotFound(f"task {task_id} does not exist")
+            row = get_row(s, HumanTask, task_id)
             return TaskView.of(row)
 
     def instance(self, instance_id: int) -> InstanceView:
         with self.session() as s:
-            row = s.get(ProcessInstance, instance_id)
-            if row is None:
-                raise NotFound(f"instance {instance_id} does not exist")
+            row = get_row(s, ProcessInstance, instance_id)
             return InstanceView.of(row)
 
     def instances(self, process_id: str | None = None, status: str | None = None,
@@ -160,9 +155,7 @@ class Queries:
     def _workflow(self, s, instance_id: int):
         from . import serialization
         from .scripting import ScriptEngine
-        row = s.get(ProcessInstance, instance_id)
-        if row is None:
-            raise NotFound(f"instance {instance_id} does not exist")
+        row = get_row(s, ProcessInstance, instance_id)
         spec, subs = self.specs.get(s, row.definition_id, row.dependency_ids)
         return serialization.loads(row.state, spec, subs, ScriptEngine())
 
@@ -178,9 +171,7 @@ class Queries:
     def _task_of(self, task_id: int):
         """The spiff task behind an inbox row (loaded read-only), or None when it is gone."""
         with self.session() as s:
-            row = s.get(HumanTask, task_id)
-            if row is None:
-                raise NotFound(f"task {task_id} does not exist")
+            row = get_row(s, HumanTask, task_id)
             guid = row.task_guid
             workflow = self._workflow(s, row.instance_id)
         return workflow.get_task_from_id(UUID(guid))
@@ -233,16 +224,12 @@ class Queries:
 
     def definition(self, definition_id: int) -> DefinitionView:
         with self.session() as s:
-            row = s.get(ProcessDefinition, definition_id)
-            if row is None:
-                raise NotFound(f"definition {definition_id} does not exist")
+            row = get_row(s, ProcessDefinition, definition_id)
             return DefinitionView.of(row)
 
     def definition_xml(self, definition_id: int) -> str:
         with self.session() as s:
-            row = s.get(ProcessDefinition, definition_id)
-            if row is None:
-                raise NotFound(f"definition {definition_id} does not exist")
+            row = get_row(s, ProcessDefinition, definition_id)
             return row.xml
 
     # -- directory ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import copy
 import json
 import operator as _op
 from functools import lru_cache
-from typing import Any
+from typing import Any, Mapping
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
@@ -30,7 +30,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 
 from . import helpers
 from .errors import ScriptFailed
-from .operators import OperatorContext, call_operator
+from .operators import BUILTIN, Operator, OperatorContext, call_operator
 
 # Augmented assignment to a name (`n += 1`) compiles to `_inplacevar_("+=", n, 1)`: every operator
 # RestrictedPython emits, with Python's in-place semantics (a list `+=` extends the same list).
@@ -144,9 +144,10 @@ def _base_globals() -> dict[str, Any]:
 class RestrictedEnvironment(TaskDataEnvironment):
     """SpiffWorkflow's task-data environment, with restricted compilation and operator calls."""
 
-    def __init__(self, context: OperatorContext | None = None):
+    def __init__(self, context: OperatorContext | None = None, operators: Mapping[str, Operator] | None = None):
         super().__init__(_base_globals())
         self.context = context
+        self.operators = BUILTIN if operators is None else operators
 
     def evaluate(self, expression, context, external_context=None):
         scope = copy.copy(self.globals)
@@ -174,14 +175,15 @@ class RestrictedEnvironment(TaskDataEnvironment):
 
     def call_service(self, context, operation_name=None, operation_params=None, **_kwargs):
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
-        return json.dumps(call_operator(operation_name, self.context, params), ensure_ascii=False, default=str)
+        return json.dumps(call_operator(self.operators, operation_name, self.context, params), ensure_ascii=False,
+                          default=str)
 
 
 class ScriptEngine(PythonScriptEngine):
     """The script engine attached to every workflow the engine loads."""
 
-    def __init__(self, context: OperatorContext | None = None):
-        super().__init__(environment=RestrictedEnvironment(context))
+    def __init__(self, context: OperatorContext | None = None, operators: Mapping[str, Operator] | None = None):
+        super().__init__(environment=RestrictedEnvironment(context, operators))
 
     def call_service(self, task, **kwargs):
         # SpiffWorkflow's own error path here references an undefined name; report it properly.

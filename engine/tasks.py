@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from .assignment import is_candidate, is_self_approval, start_lane
 from .errors import Conflict, NotAllowed, NotFound
-from .models import HumanTask, Membership, User
+from .models import HumanTask, Membership, User, get_row
 from .views import TaskView
 
 
@@ -64,9 +64,7 @@ class TaskVerbs:
     def group_members(self, task_id: int) -> list[tuple[str, str]]:
         """(username, name) of the people a task could be delegated to."""
         with self.session() as s:
-            row = s.get(HumanTask, task_id)
-            if row is None:
-                raise NotFound(f"task {task_id} does not exist")
+            row = get_row(s, HumanTask, task_id)
             groups = [c.group_id for c in row.candidates if c.group_id]
             users = s.execute(select(User.username, User.name).join(Membership)
                               .where(Membership.group_id.in_(groups), User.active.is_(True))

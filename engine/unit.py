@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Mapping
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -42,6 +42,7 @@ class Unit:
     specs: SpecCache
     locking: bool
     mail_enabled: bool = False
+    operators: Mapping[str, Any] = field(default_factory=dict)     # the engine's service operators
     audit: AuditLog = field(init=False)
     notifications: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)      # mail to queue with this unit
@@ -76,7 +77,7 @@ class Unit:
     def script_engine(self, instance: ProcessInstance) -> ScriptEngine:
         ctx = OperatorContext(self.session, self.now, self.actor, instance.id, instance.process_id,
                               self.notifications)
-        return ScriptEngine(ctx)
+        return ScriptEngine(ctx, self.operators)
 
     def load(self, instance: ProcessInstance) -> BpmnWorkflow:
         spec, subprocess_specs = self.specs.get(self.session, instance.definition_id, instance.dependency_ids)

@@ -14,7 +14,7 @@ from . import runner, serialization
 from .changes import Change, describe_changes
 from .directory import SYSTEM_USER
 from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
-from .models import HumanTask, ProcessDefinition, ProcessDraft, ProcessInstance
+from .models import HumanTask, ProcessDefinition, ProcessDraft, ProcessInstance, get_row
 from .specs import SourceFile, dependencies_for, executable_processes, latest_definitions
 from .views import DefinitionView
 from .xmlsafe import parse_xml
@@ -106,17 +106,13 @@ class VersionVerbs:
 
     def draft(self, draft_id: int) -> DraftView:
         with self.session() as s:
-            draft = s.get(ProcessDraft, draft_id)
-            if draft is None:
-                raise NotFound(f"draft {draft_id} does not exist")
+            draft = get_row(s, ProcessDraft, draft_id)
             return _draft_view(draft)
 
     def deploy_draft(self, draft_id: int, user: str) -> list[DefinitionView]:
         """Check and deploy a draft and remove it, in one transaction (nothing happens on any problem)."""
         def work(unit) -> list[DefinitionView]:
-            draft = unit.session.get(ProcessDraft, draft_id)
-            if draft is None:
-                raise NotFound(f"draft {draft_id} does not exist")
+            draft = get_row(unit.session, ProcessDraft, draft_id)
             deployed = self._deploy(unit, [SourceFile(draft.filename, draft.xml.encode("utf-8"))], user)
             if deployed:
                 unit.session.delete(draft)
@@ -132,17 +128,13 @@ class VersionVerbs:
 
     def draft_xml(self, draft_id: int) -> str:
         with self.session() as s:
-            draft = s.get(ProcessDraft, draft_id)
-            if draft is None:
-                raise NotFound(f"draft {draft_id} does not exist")
+            draft = get_row(s, ProcessDraft, draft_id)
             return draft.xml
 
     def discard_draft(self, draft_id: int, user: str) -> None:
         def work(unit) -> None:
             self._require_owner(unit.session, user)
-            draft = unit.session.get(ProcessDraft, draft_id)
-            if draft is None:
-                raise NotFound(f"draft {draft_id} does not exist")
+            draft = get_row(unit.session, ProcessDraft, draft_id)
             unit.session.delete(draft)
         self._unit(user, work)
 

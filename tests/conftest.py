@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from engine import Engine
 from engine.db import make_engine, upgrade
 from engine.directory import load_directory_file
+from procedures import COMPANY
 from tests.pg import PostgresServer
 from tests.restart import RestartingEngine
 
@@ -20,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
 FORMS = ROOT / "forms"
 DATA = Path(__file__).resolve().parent / "data"
-DEMO_USERS = ROOT / "engine" / "demo" / "users.yaml"
+DEMO_USERS = ROOT / "procedures" / "users.yaml"
+PROCEDURES = (COMPANY,)  # the company's procedures; the engine's own tests run without them
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -120,24 +122,26 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-def build_engine(url: str, clock, users_file: Path, forms_dir: Path = FORMS) -> Engine:
+def build_engine(url: str, clock, users_file: Path, forms_dir: Path = FORMS, extensions=()) -> Engine:
+    """An Engine (with the given extensions, their tables migrated) and its directory imported."""
     sa_engine = make_engine(url)
-    upgrade(sa_engine)
-    engine = Engine(sa_engine, forms_dir=forms_dir, clock=clock)
+    upgrade(sa_engine, extensions)
+    engine = Engine(sa_engine, forms_dir=forms_dir, clock=clock, extensions=extensions)
     engine.import_users(load_directory_file(users_file))
     return engine
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "sqlite-restarting"])
 def engine(request, clock):
-    """An Engine on a fresh database with the demo organisation imported (procedure scenarios).
+    """An Engine with the company's procedures on a fresh database, the demo organisation imported.
 
     Every scenario runs three times: on SQLite, on PostgreSQL, and on SQLite with a new Engine for
     every call (as after a server restart or on a second worker), so no step may rely on memory.
     """
     url = request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
-    eng = build_engine(url, clock, DEMO_USERS)
-    yield RestartingEngine(eng.sa_engine, forms_dir=FORMS, clock=clock) if request.param.endswith("restarting") else eng
+    eng = build_engine(url, clock, DEMO_USERS, extensions=PROCEDURES)
+    yield (RestartingEngine(eng.sa_engine, forms_dir=FORMS, clock=clock, extensions=PROCEDURES)
+           if request.param.endswith("restarting") else eng)
     eng.sa_engine.dispose()
 
 

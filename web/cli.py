@@ -7,6 +7,9 @@ import time
 from typing import Any
 
 from engine import cli as engine_cli
+from procedures import cli as procedures_cli
+
+from .engine_access import EXTENSIONS
 
 DEMO_LOGINS = ("liuyang (客服, applicant), zhangwei (客服经理), lina (客户经理), wangqiang (总经理), "
                "sunli (业务员), wujun (业务主管), zhengkai (主管领导), huangyan (审计), luoming (流程管理员)")
@@ -38,7 +41,9 @@ def cmd_serve(args) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
+    engine_cli.EXTENSIONS = EXTENSIONS  # the company's procedures, registered once for every command
     parser, sub = engine_cli.build_parser()
+    procedures_cli.add_commands(sub, engine_cli.engine_from_env)
     serve = sub.add_parser("serve", help="run the web server (and the timer/mail worker)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)

@@ -7,6 +7,10 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from engine import Engine
+from procedures import COMPANY
+
+# The packages of procedures this application runs: registered here, once, for the app and the CLI.
+EXTENSIONS = (COMPANY,)
 
 _KEY = "approvals.engine"
 _LOCK_KEY = "approvals.engine_lock"
@@ -35,6 +39,6 @@ def _build(app: Flask) -> Engine:
 
     sa_engine = make_engine(app.config.get("DATABASE_URL") or default_url())
     if app.config.get("UPGRADE_DB"):
-        upgrade(sa_engine)
+        upgrade(sa_engine, EXTENSIONS)
     forms_dir = app.config.get("FORMS_DIR")
-    return Engine(sa_engine, forms_dir=Path(forms_dir) if forms_dir else None)
+    return Engine(sa_engine, forms_dir=Path(forms_dir) if forms_dir else None, extensions=EXTENSIONS)

@@ -154,8 +154,3 @@ def fields_of(form: FormView) -> list[FieldSpec]:
 
 def decision_of(fields: list[FieldSpec]) -> FieldSpec | None:
     return next((f for f in fields if f.widget == "decision"), None)
-
-
-def labels_of(fields: list[FieldSpec]) -> dict[str, FieldSpec]:
-    """Field name -> spec, for showing submitted data with the form's own titles."""
-    return {f.name: f for f in fields}

@@ -1,25 +1,10 @@
-"""The business record an instance touched: identifiers picked out of its data by a small mapping."""
+"""The business record an instance touched: the identifiers its procedure names, picked out of its data."""
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flask_babel import lazy_gettext as _l
-
-# Data key (a dotted path reaches into an operator's result) -> label. Extend as procedures add records.
-RECORD_FIELDS = (
-    ("permit_no", _l("Permit number")),
-    ("permit.permit_no", _l("Permit number")),
-    ("complaint_no", _l("Complaint number")),
-    ("complaint_rec.number", _l("Complaint number")),
-    ("contract_no", _l("Contract number")),
-    ("contract_rec.number", _l("Contract number")),
-    ("amendment_no", _l("Amendment number")),
-    ("order_no", _l("Order number")),
-    ("grade", _l("Customer grade")),
-    ("new_grade", _l("New customer grade")),
-    ("customer", _l("Customer")),
-    ("customer_name", _l("Customer")),
-)
+from .engine_access import get_engine
+from .i18n import select_locale
 
 
 def _lookup(data: Mapping[str, Any], path: str) -> Any:
@@ -31,12 +16,17 @@ def _lookup(data: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+def _label(labels: Mapping[str, str]) -> str:
+    return labels.get(select_locale()) or labels.get("en") or next(iter(labels.values()))
+
+
 def record_of(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(label, value) for each identifier present; one line per label, first match wins."""
     out: dict[str, str] = {}
-    for path, label in RECORD_FIELDS:
-        value = _lookup(data, path)
-        if value in (None, "") or isinstance(value, (dict, list)) or str(label) in out:
-            continue
-        out[str(label)] = str(value)
+    for ext in get_engine().extensions:
+        for field in ext.record_fields:
+            value, label = _lookup(data, field.path), _label(field.labels)
+            if value in (None, "") or isinstance(value, (dict, list)) or label in out:
+                continue
+            out[label] = str(value)
     return list(out.items())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI, ROOT, build_engine
+from tests.conftest import IN_CI, PROCEDURES, ROOT, build_engine
 from web import create_app
 from web.i18n import ensure_compiled
 
@@ -81,7 +81,7 @@ def serve_scenario(scenario, tmp_path: Path, bpmn_files=(), forms_dirs=()):
     as in production."""
     forms = forms_folder(tmp_path / "forms", [*scenario.forms_dirs, *forms_dirs])
     clock = getattr(scenario, "clock", lambda: None)()
-    engine = build_engine(f"sqlite:///{tmp_path / 'browser.sqlite3'}", clock, scenario.users_file, forms)
+    engine = build_engine(f"sqlite:///{tmp_path / 'browser.sqlite3'}", clock, scenario.users_file, forms, extensions=PROCEDURES)
     engine.deploy_paths([*scenario.bpmn_files, *bpmn_files], "system")
     app = create_app({"ENGINE": engine, "SECRET_KEY": os.urandom(16).hex(), "WTF_CSRF_ENABLED": True})
     return engine, LiveServer(app)

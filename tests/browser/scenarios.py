@@ -4,7 +4,7 @@ The tour in test_tour.py is written against this description only, so another pr
 describing it here and appending it to SCENARIOS, not by writing a new test: its BPMN and forms
 folders, its users file, how to fill the application, one Step per task, and what the applicant sees
 at the end. TOUR is the real customer plant tour (workflows/tour_approval.bpmn, forms/, the demo
-organisation of engine/demo/users.yaml) on a server whose clock puts the tour four days ahead.
+organisation of procedures/users.yaml) on a server whose clock puts the tour four days ahead.
 """
 from __future__ import annotations
 

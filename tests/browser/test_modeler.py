@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveServer, forms_folder
-from tests.conftest import DEMO_USERS, FORMS, IN_CI, ROOT, WORKFLOWS, build_engine
+from tests.conftest import DEMO_USERS, FORMS, IN_CI, PROCEDURES, ROOT, WORKFLOWS, build_engine
 from web import create_app
 
 MODELER = ROOT / "node_modules" / "bpmn-js" / "dist" / "bpmn-modeler.production.min.js"
@@ -28,7 +28,7 @@ def modeler_bundle(bpmn_js):
 def tour_site(browser, modeler_bundle, tmp_path):
     """The plant-tour procedure (it carries BPMN DI) deployed for the demo organisation, served with CSRF on."""
     forms = forms_folder(tmp_path / "forms", [FORMS])
-    engine = build_engine(f"sqlite:///{tmp_path / 'modeler.sqlite3'}", None, DEMO_USERS, forms)
+    engine = build_engine(f"sqlite:///{tmp_path / 'modeler.sqlite3'}", None, DEMO_USERS, forms, extensions=PROCEDURES)
     engine.deploy_paths([WORKFLOWS / "tour_approval.bpmn"], "luoming")
     app = create_app({"ENGINE": engine, "SECRET_KEY": os.urandom(16).hex(), "WTF_CSRF_ENABLED": True})
     with LiveServer(app) as server:

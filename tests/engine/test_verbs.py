@@ -146,8 +146,24 @@ def test_counts_and_titles_in_sql(small):
     small.claim(task.id, "bob")
     assert small.task_counts("bob") == {"mine": 1, "group": 1}
     assert small.task_counts("carol") == {"mine": 0, "group": 1}
-    assert small.instance_titles([first.id, second.id]) == {first.id: "小额审批 - 甲", second.id: "小额审批 - 乙"}
+    # without an extension's title rule a request is named after its process
+    assert small.instance_titles([first.id, second.id]) == {first.id: "小额审批", second.id: "小额审批"}
     assert small.count_instances("small_approval") == 2 and small.count_instances(status="completed") == 0
+
+
+def test_an_extension_names_its_requests_and_runs_its_verbs(small):
+    from engine import Engine
+    from engine.extensions import Extension
+    named = Extension("test", title=lambda data: data.get("customer"))
+    eng = Engine(small.sa_engine, forms_dir=small.forms.forms_dir, clock=small.clock, extensions=(named,))
+    inst = eng.start("small_approval", "alice", {"customer": "甲", "amount": 5})
+    assert eng.instance_titles([inst.id]) == {inst.id: "小额审批 - 甲"}
+    # an extension's own verb: one unit of work, audited on the system chain
+    seen = eng.run_verb("count_users", "owen", lambda ctx: ctx.actor, {"why": "test"})
+    assert seen == "owen"
+    [event] = [e for e in eng.search_audit() if e.kind == "verb"]
+    assert event.actor == "owen" and event.data == {"verb": "count_users", "why": "test"}
+    assert eng.verify_audit()[1] == []
 
 
 def test_task_page_filters_sorts_and_pages_in_sql(small, clock):

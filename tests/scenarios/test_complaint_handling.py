@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from engine import NotAllowed
 from engine.clock import parse_iso
-from engine.records.complaint import Complaint, ComplaintRound
+from procedures.complaint.records import Complaint, ComplaintRound
 from tests.scenarios.walk import do, task_data, task_for
 from tests.conftest import WORKFLOWS
 

@@ -10,8 +10,8 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from engine.records.contract import Contract, ProductionOrder
-from engine.records.contract_amendment import ContractAmendment
+from procedures.contract.records import Contract, ProductionOrder
+from procedures.contract.amendment import ContractAmendment
 from tests.conftest import WORKFLOWS
 
 CHECKS = dict.fromkeys(["req_in_contract", "quality_terms_match", "capability_and_risk", "implied_needs",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import yaml
 
-from engine.demo import load_demo
+from procedures.demo import load_demo
 from tests.conftest import DEMO_USERS
 
 READ_ONLY_ROLES = {"auditor", "process_owner"}

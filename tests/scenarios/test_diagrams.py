@@ -89,7 +89,7 @@ def test_deploy_all_through_the_cli(tmp_path):
     env.pop("APPROVALS_FORMS_DIR", None)
 
     def run(*args):
-        proc = subprocess.run([sys.executable, "-m", "engine.cli", "--json", *args], env=env, capture_output=True,
+        proc = subprocess.run([sys.executable, "-m", "web.cli", "--json", *args], env=env, capture_output=True,
                               text=True, timeout=180)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         return json.loads(proc.stdout)

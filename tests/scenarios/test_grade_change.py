@@ -13,7 +13,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 from sqlalchemy import select
 
-from engine.records.customer import Customer, CustomerBlacklist, CustomerGradeHistory, add_months
+from procedures.customer.records import Customer, CustomerBlacklist, CustomerGradeHistory, add_months, import_customers
 from tests.conftest import WORKFLOWS
 
 UTC = timezone.utc
@@ -26,7 +26,7 @@ def grade(engine):
 
 
 def seed(engine, name: str, grade: str | None) -> None:
-    engine.import_customers([(name, grade)])
+    import_customers(engine, [(name, grade)])
 
 
 def propose(engine, user="sunli", **fields):

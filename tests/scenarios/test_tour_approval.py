@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from engine import NotAllowed
 from engine.clock import parse_iso
-from engine.records.numbering import RecordCounter, next_value
-from engine.records.tour import Tour
+from procedures.numbering import RecordCounter, next_value
+from procedures.tour.records import Tour
 from tests.scenarios.walk import do, task_data, task_for
 from tests.conftest import WORKFLOWS
 

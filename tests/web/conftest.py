@@ -9,7 +9,7 @@ import pytest
 
 from engine import Engine
 from engine.db import make_engine
-from tests.conftest import DATA, FakeClock, build_engine
+from tests.conftest import DATA, PROCEDURES, FakeClock, build_engine
 from web import create_app
 from web.i18n import ensure_compiled
 
@@ -39,7 +39,7 @@ def forms_dir(tmp_path_factory) -> Path:
 
 def seed(url: str, forms: Path) -> Engine:
     """Migrate, import the web test users, deploy the test processes."""
-    engine = build_engine(url, FakeClock(), WEB_USERS, forms)
+    engine = build_engine(url, FakeClock(), WEB_USERS, forms, extensions=PROCEDURES)
     engine.deploy_paths(list(PROCESSES), "owen")
     return engine
 
@@ -56,7 +56,7 @@ def template_db(tmp_path_factory, forms_dir) -> Path:
 def web_engine(template_db, forms_dir, tmp_path, clock) -> Engine:
     path = tmp_path / "web.sqlite3"
     shutil.copy(template_db, path)
-    engine = Engine(make_engine(f"sqlite:///{path}"), forms_dir=forms_dir, clock=clock)
+    engine = Engine(make_engine(f"sqlite:///{path}"), forms_dir=forms_dir, clock=clock, extensions=PROCEDURES)
     yield engine
     engine.sa_engine.dispose()
 

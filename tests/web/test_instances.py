@@ -49,11 +49,16 @@ def test_timeline_shows_who_when_what_and_the_data(client, web_engine):
     assert "status-completed" in page
 
 
-def test_record_panel_picks_identifiers_from_the_data():
+def test_record_panel_shows_the_identifiers_the_procedures_name(app):
+    """The labels come from the procedures package, in the reader's language; the web knows no keys."""
     data = {"customer": "宏达", "permit": {"permit_no": "CG-2026-001"}, "complaint_rec": {"number": "TS-7"},
             "grade": "A", "contract_no": "", "level": "high"}
-    assert record_of(data) == [("Permit number", "CG-2026-001"), ("Complaint number", "TS-7"),
-                               ("Customer grade", "A"), ("Customer", "宏达")]
+    with app.test_request_context():
+        assert record_of(data) == [("许可编号", "CG-2026-001"), ("投诉编号", "TS-7"), ("客户等级", "A"), ("客户", "宏达")]
+    with app.test_request_context():
+        from flask import session
+        session["lang"] = "en"
+        assert record_of(data)[0] == ("Permit number", "CG-2026-001")
 
 
 def test_record_panel_on_the_page(client, web_engine):

@@ -1,13 +1,13 @@
 """process drafts
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0001 (0002 and 0003 moved to the procedures package's own branch)
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0004"
-down_revision = "0003"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 

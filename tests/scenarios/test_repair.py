@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from engine import hooks
-from tests.conftest import DEMO_USERS, FORMS, WORKFLOWS, build_engine
+from tests.conftest import DEMO_USERS, FORMS, PROCEDURES, WORKFLOWS, build_engine
 from tests.restart import RestartingEngine
 
 CHECKS = dict.fromkeys(["req_in_contract", "quality_terms_match", "capability_and_risk", "implied_needs",
@@ -23,9 +23,9 @@ def stuck_countersign(url, clock, monkeypatch):
     new process, and nobody has a task."""
     with monkeypatch.context() as patched:
         patched.setattr(hooks, "prepare", lambda spec, subs: None)  # the previous version: no wiring
-        base = build_engine(url, clock, DEMO_USERS)
+        base = build_engine(url, clock, DEMO_USERS, extensions=PROCEDURES)
         base.deploy_paths([WORKFLOWS / "contract_review.bpmn"], "luoming")
-        eng = RestartingEngine(base.sa_engine, forms_dir=FORMS, clock=clock)
+        eng = RestartingEngine(base.sa_engine, forms_dir=FORMS, clock=clock, extensions=PROCEDURES)
         inst = eng.start("contract_review", "sunli", REVIEW)
         for group, user in (("production", "fenggang"), ("finance", "gaofeng")):
             [task] = [t for t in eng.open_tasks(inst.id) if t.candidate_groups == (group,)]
@@ -37,7 +37,7 @@ def stuck_countersign(url, clock, monkeypatch):
 def test_repair_resumes_a_stuck_countersign(sqlite_url, clock, monkeypatch):
     base, inst = stuck_countersign(sqlite_url, clock, monkeypatch)
     env = {**os.environ, "DATABASE_URL": sqlite_url, "APPROVALS_FORMS_DIR": str(FORMS)}
-    proc = subprocess.run([sys.executable, "-m", "engine.cli", "--json", "repair"], env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "web.cli", "--json", "repair"], env=env, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["repaired"] == [inst.id]
@@ -50,7 +50,7 @@ def test_repair_resumes_a_stuck_countersign(sqlite_url, clock, monkeypatch):
         ("group:finance", "approve"), ("group:production", "approve")]
     assert data["countersign_passed"] is True
     # a second run finds nothing to do
-    proc = subprocess.run([sys.executable, "-m", "engine.cli", "repair"], env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "web.cli", "repair"], env=env, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0 and "repaired 0 instance(s)" in proc.stdout
     assert base.verify_audit()[1] == []

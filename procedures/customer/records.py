@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..errors import EngineError
-from ..models import Base
-from ..operators import OperatorContext, operator
+from engine.extensions import SYSTEM_USER, EngineError, OperatorContext
+
+from ..base import Base, operator
 
 GRADES = ("A", "B", "C", "D")
 READMISSION_GRADE = "C"  # 003 3.5b: 重新进入客户名单,但需定位于C类客户
@@ -197,3 +197,12 @@ def keep_blacklisted(ctx: OperatorContext, customer_id: int, reason: str) -> dic
     customer.updated_at = ctx.now
     ctx.session.flush()
     return {"customer_id": customer.id, "outcome": "refused", "reason": reason or ""}
+
+
+def import_customers(engine, customers: list[tuple[str, str | None]], actor: str = SYSTEM_USER) -> int:
+    """Add customers (name, grade) to the register when unknown, in one audited unit of work."""
+    def work(ctx: OperatorContext) -> int:
+        for name, grade in customers:
+            ensure_customer(ctx.session, name, ctx.now, grade)
+        return len(customers)
+    return engine.run_verb("import_customers", actor, work, {"customers": [name for name, _ in customers]})

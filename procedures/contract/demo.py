@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import complete
+from ..demo import complete
 
 WORKFLOWS = Path(__file__).resolve().parent.parent.parent / "workflows"
 CHECKS = dict.fromkeys(("req_in_contract", "quality_terms_match", "capability_and_risk", "implied_needs",

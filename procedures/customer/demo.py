@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import complete
+from ..demo import complete
+from .records import import_customers
 
 PROCESS = "grade_change"
 WORKFLOWS = Path(__file__).resolve().parent.parent.parent / "workflows"
@@ -24,7 +25,7 @@ def seed(engine, clock_now: datetime) -> int:
     """Register the demo customers and start three grade changes; returns how many were started."""
     if not engine.definitions(PROCESS):
         engine.deploy_paths([WORKFLOWS / "grade_rules.dmn", WORKFLOWS / "grade_change.bpmn"])
-    engine.import_customers(list(CUSTOMERS))
+    import_customers(engine, list(CUSTOMERS))
     engine.start(PROCESS, "sunli", _proposal(
         "漳州织造厂", "downgrade", 2_400_000, proposed_grade="B", payment_record="late",
         found_at=(clock_now - timedelta(days=2)).replace(microsecond=0).isoformat(),

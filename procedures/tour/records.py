@@ -9,14 +9,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
-from ..clock import as_utc
-from ..errors import EngineError
-from ..models import Base
-from ..operators import OperatorContext, operator
-from .numbering import next_value
+from engine.extensions import EngineError, OperatorContext
+
+from ..base import Base, operator, when
+from ..numbering import next_value
 
 TOUR_TYPES = ("key", "group", "ordinary", "temporary")
 TOUR_STATUSES = ("applied", "returned", "approved", "refused", "expired", "done", "not_held", "withdrawn")
@@ -64,12 +63,6 @@ class Tour(Base):
     closed_at: Mapped[datetime | None]
 
 
-def _when(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return as_utc(value)
-    return as_utc(datetime.fromisoformat(str(value)))
-
-
 def _tour(ctx: OperatorContext, tour_id: Any) -> Tour:
     tour = ctx.session.get(Tour, int(tour_id)) if tour_id is not None else None
     if tour is None:
@@ -114,7 +107,7 @@ def register_tour(ctx: OperatorContext, customer: str, contact_person: str, cont
     tour.contact_person = contact_person
     tour.contact_phone = contact_phone
     tour.tour_type = tour_type
-    tour.tour_start = _when(tour_start)
+    tour.tour_start = when(tour_start)
     tour.visitors = int(visitors)
     tour.purpose = purpose or ""
     tour.areas = list(areas or [])
@@ -211,8 +204,3 @@ def record_tour_done(ctx: OperatorContext, tour_id: int, took_place: bool, badge
         tour.notes = (tour.notes + "\n" if tour.notes else "") + str(notes)
     _touch(ctx, tour, "done" if took_place else "not_held")
     return _view(tour)
-
-
-def find_by_permit(session: Session, permit_no: str) -> Tour | None:
-    """The tour holding a permit number (for the gate and for reports)."""
-    return session.scalars(select(Tour).where(Tour.permit_no == permit_no)).first()

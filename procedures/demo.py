@@ -15,7 +15,7 @@ def load_demo(engine) -> int:
         return 0
     started = 0
     for name in PROCEDURES:
-        module = importlib.import_module(f"{__name__}.{name}")
+        module = importlib.import_module(f"{__package__}.{name}.demo")
         started += module.seed(engine, engine.now()) or 0
     return started
 

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..errors import EngineError
-from ..models import Base
-from ..operators import OperatorContext, operator
-from .contract import _date, find_contract, get_contract
+from engine.extensions import EngineError, OperatorContext
+
+from ..base import Base, day, operator
+from .records import find_contract, get_contract
 
 # The terms an amendment may change by value; anything else is described in the `change` text.
 CHANGEABLE = ("quantity", "price", "delivery_date")
@@ -74,9 +74,9 @@ def contract_amendment_signed(ctx: OperatorContext, amendment_id: int, party: st
     """Record one party's signature on the request: the company (the acting head) or the customer."""
     row = _amendment(ctx, amendment_id)
     if party == "company":
-        row.company_signed_on, row.company_signer = _date(signed_on), signatory or ctx.actor
+        row.company_signed_on, row.company_signer = day(signed_on), signatory or ctx.actor
     elif party == "customer":
-        row.customer_signed_on, row.customer_signatory = _date(signed_on), signatory
+        row.customer_signed_on, row.customer_signatory = day(signed_on), signatory
     else:
         raise EngineError(f"unknown party {party!r}")
     ctx.session.flush()

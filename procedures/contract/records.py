@@ -9,12 +9,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, select
-from .numbering import next_value
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..errors import EngineError
-from ..models import Base
-from ..operators import OperatorContext, notify, operator
+from engine.extensions import EngineError, OperatorContext, notify
+
+from ..base import Base, day, operator
+from ..numbering import next_value
 
 KINDS = ("routine", "special", "stock")
 CHANNELS = ("written", "oral", "phone")
@@ -76,10 +76,6 @@ def get_contract(session: Session, contract_id: int) -> Contract:
     return contract
 
 
-def _date(value: str | None) -> date | None:
-    return date.fromisoformat(str(value)[:10]) if value else None
-
-
 @operator("contract_register")
 def contract_register(ctx: OperatorContext, customer: str, kind: str, channel: str,
                       number: str = "") -> dict[str, Any]:
@@ -120,7 +116,7 @@ def contract_take_effect(ctx: OperatorContext, contract_id: int, signed_on: str)
     contract = get_contract(ctx.session, contract_id)
     if contract.status != "reviewed" or contract.review_outcome != "passed":
         raise EngineError(f"contract {contract.number} has not passed its review")
-    contract.status, contract.signed_on, contract.effective_at = "effective", _date(signed_on), ctx.now
+    contract.status, contract.signed_on, contract.effective_at = "effective", day(signed_on), ctx.now
     ctx.session.flush()
     return {"contract_id": contract.id, "number": contract.number, "status": contract.status,
             "effective_at": ctx.now.isoformat()}
@@ -149,4 +145,3 @@ def issue_production_order(ctx: OperatorContext, contract_id: int, departments: 
             "issued_at": ctx.now.isoformat()}
 
 
-from . import contract_amendment  # noqa: E402,F401 - registers the amendment operators

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import complete
+from ..demo import complete
 
 PROCESS = "complaint_handling"
 BPMN = Path(__file__).resolve().parent.parent.parent / "workflows" / "complaint_handling.bpmn"

@@ -12,11 +12,10 @@ from typing import Any
 from sqlalchemy import (Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, select)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..clock import as_utc
-from ..errors import EngineError
-from ..models import Base
-from ..operators import OperatorContext, operator
-from .numbering import next_value
+from engine.extensions import EngineError, OperatorContext
+
+from ..base import Base, operator, when
+from ..numbering import next_value
 
 KINDS = ("consultation", "query", "complaint")
 SEVERITIES = ("general", "major")
@@ -93,14 +92,6 @@ class ComplaintRound(Base):
     ended_at: Mapped[datetime | None]
 
 
-def _when(value: Any) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return as_utc(value)
-    return as_utc(datetime.fromisoformat(str(value)))
-
-
 def _complaint(ctx: OperatorContext, complaint_id: Any) -> Complaint:
     found = ctx.session.get(Complaint, int(complaint_id)) if complaint_id is not None else None
     if found is None:
@@ -134,11 +125,11 @@ def register_complaint(ctx: OperatorContext, customer: str, channel: str, receiv
     year = ctx.now.astimezone(CHINA_TZ).year
     number = f"{NUMBER_PREFIX}-{year}-{next_value(ctx.session, NUMBER_PREFIX, year):04d}"
     row = Complaint(number=number, instance_id=ctx.instance_id, customer=customer, contact=contact or "",
-                    channel=channel, received_at=_when(received_at), kind=kind,
+                    channel=channel, received_at=when(received_at), kind=kind,
                     severity=severity if kind == "complaint" else None, content=content,
                     product=product or "", demand=demand or "", rounds=1, answer="",
                     status="registered",
-                    first_response_due=_when(first_response_due), resolution_due=_when(resolution_due),
+                    first_response_due=when(first_response_due), resolution_due=when(resolution_due),
                     escalations=0, escalation_level=0, last_escalation="", created_by=ctx.actor,
                     created_at=ctx.now, updated_at=ctx.now)
     ctx.session.add(row)
@@ -189,7 +180,7 @@ def reopen_complaint(ctx: OperatorContext, complaint_id: int, rounds: int, feedb
     c.rounds = int(rounds)
     c.status = "reopened"
     if resolution_due:
-        c.resolution_due = _when(resolution_due)
+        c.resolution_due = when(resolution_due)
     c.updated_at = ctx.now
     ctx.session.add(ComplaintRound(complaint_id=c.id, round=c.rounds, started_at=ctx.now))
     ctx.session.flush()

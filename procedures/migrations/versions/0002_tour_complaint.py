@@ -1,15 +1,15 @@
-"""tour permits and complaints
+"""tour permits and complaints (the first revision of the company's procedures' own branch)
 
 Revision ID: 0002
-Revises: 0001
+Revises: (branch procedures; needs the engine's 0001)
 """
 from alembic import op  # noqa: F401
 import sqlalchemy as sa  # noqa: F401
 
 revision = "0002"
-down_revision = "0001"
-branch_labels = None
-depends_on = None
+down_revision = None
+branch_labels = ("procedures",)
+depends_on = "0001"
 
 
 def _at(name: str, nullable: bool = False) -> sa.Column:

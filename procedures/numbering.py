@@ -5,7 +5,7 @@ from sqlalchemy import Integer, String
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..models import Base
+from .base import Base
 
 
 class RecordCounter(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import complete
+from ..demo import complete
 
 PROCESS = "tour_approval"
 BPMN = Path(__file__).resolve().parent.parent.parent / "workflows" / "tour_approval.bpmn"

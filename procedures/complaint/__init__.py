@@ -1,0 +1,11 @@
+"""顾客投诉处理 (complaint_handling): records, operators, labels, demo seed."""
+from engine.extensions import RecordField
+
+from . import records  # noqa: F401 - its operators
+
+PROCESSES = ("complaint_handling",)
+RECORD_FIELDS = (
+    RecordField("complaint_no", {"zh_CN": "投诉编号", "en": "Complaint number"}),
+    RecordField("complaint_rec.number", {"zh_CN": "投诉编号", "en": "Complaint number"}),
+)
+TITLE_KEYS = ("customer",)

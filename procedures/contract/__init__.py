@@ -1,0 +1,13 @@
+"""合同评审与合同修改 (contract_review, contract_amendment): records, operators, labels, demo seed."""
+from engine.extensions import RecordField
+
+from . import amendment, records  # noqa: F401 - their operators
+
+PROCESSES = ("contract_review", "contract_amendment")
+RECORD_FIELDS = (
+    RecordField("contract_no", {"zh_CN": "合同编号", "en": "Contract number"}),
+    RecordField("contract_rec.number", {"zh_CN": "合同编号", "en": "Contract number"}),
+    RecordField("amendment_no", {"zh_CN": "变更编号", "en": "Amendment number"}),
+    RecordField("order_no", {"zh_CN": "订单编号", "en": "Order number"}),
+)
+TITLE_KEYS = ("customer", "customer_name", "contract_no")

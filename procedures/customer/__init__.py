@@ -1,0 +1,14 @@
+"""客户等级变更与黑名单 (grade_change, with the grade rules in grade_rules.dmn): the customer register, its operators,
+labels, demo seed."""
+from engine.extensions import RecordField
+
+from . import records  # noqa: F401 - its operators
+
+PROCESSES = ("grade_change",)
+RECORD_FIELDS = (
+    RecordField("grade", {"zh_CN": "客户等级", "en": "Customer grade"}),
+    RecordField("new_grade", {"zh_CN": "新客户等级", "en": "New customer grade"}),
+    RecordField("customer", {"zh_CN": "客户", "en": "Customer"}),
+    RecordField("customer_name", {"zh_CN": "客户", "en": "Customer"}),
+)
+TITLE_KEYS = ("customer", "customer_name")
