@@ -1,6 +1,22 @@
-"""The approval engine: BPMN on SpiffWorkflow, state and audit in SQL. No web code in here."""
-from .engine import Engine
-from .errors import Conflict, EngineError, FormInvalid, NotAllowed, NotFound, ScriptFailed, SpecInvalid
+"""The approval engine: BPMN on SpiffWorkflow, state and audit in SQL. No web code in here.
 
-__all__ = ["Engine", "EngineError", "NotFound", "NotAllowed", "Conflict", "FormInvalid",
-           "SpecInvalid", "ScriptFailed"]
+This module is the engine's public surface: the web layer (and any other client) imports from here only.
+"""
+from .changes import Change
+from .db import default_url, make_engine, upgrade
+from .engine import Engine
+from .errors import (Conflict, EngineError, EventRefused, FieldError, FormInvalid, NotAllowed, NotFound, ScriptFailed,
+                     SpecInvalid, SpecProblem)
+from .forms import FormView
+from .forms import validate as validate_form
+from .messaging import DeliveryView, StartPlanView
+from .pages import TaskPage
+from .specs import SourceFile, identify
+from .versioning import DraftView, FilePreview, MigrationCheck, VersionStats
+from .views import AuditView, DefinitionView, InstanceView, TaskView, to_jsonable
+
+__all__ = ["Engine", "EngineError", "NotFound", "NotAllowed", "Conflict", "FormInvalid", "FieldError", "SpecInvalid",
+           "SpecProblem", "ScriptFailed", "EventRefused", "Change", "FormView", "validate_form", "DeliveryView",
+           "StartPlanView", "TaskPage", "SourceFile", "identify", "DraftView", "FilePreview", "MigrationCheck",
+           "VersionStats", "AuditView", "DefinitionView", "InstanceView", "TaskView", "to_jsonable",
+           "default_url", "make_engine", "upgrade"]

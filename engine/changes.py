@@ -1,6 +1,7 @@
 """What changed between two versions of a diagram, in plain words for the process owner."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from lxml import etree
@@ -108,4 +109,37 @@ def describe_changes(old_xml: str, new_xml: str) -> list[Change]:
         if (old["source"], old["target"]) != (new["source"], new["target"]):
             out.append(Change("flow_rerouted", fid, new["name"],
                               f"path {fid} now goes {new['source']} → {new['target']}"))
+    return out
+
+
+def _fields(text: str | None) -> dict[str, dict]:
+    try:
+        schema = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    required = set(schema.get("required", [])) if isinstance(schema, dict) else set()
+    props = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    return {name: {**spec, "required": name in required} for name, spec in props.items() if isinstance(spec, dict)}
+
+
+def describe_form_changes(old: dict[str, str], new: dict[str, str]) -> list[Change]:
+    """Fields added, removed or changed (title, type, choices, required, limits) in the form files a new
+    version deploys, against the files deployed with the newest version (filename -> JSON text)."""
+    out: list[Change] = []
+    for filename in sorted(set(old) | set(new)):
+        if old.get(filename) == new.get(filename) or filename.endswith(".uischema.json"):
+            continue
+        before, after = _fields(old.get(filename)), _fields(new.get(filename))
+        for name in sorted(after.keys() - before.keys()):
+            out.append(Change("form_field_added", filename, name, f"{filename}: field {name} added"
+                              + (" (required)" if after[name]["required"] else ""), None, after[name].get("title")))
+        for name in sorted(before.keys() - after.keys()):
+            out.append(Change("form_field_removed", filename, name, f"{filename}: field {name} removed",
+                              before[name].get("title"), None))
+        for name in sorted(before.keys() & after.keys()):
+            if before[name] != after[name]:
+                what = ", ".join(k for k in sorted(set(before[name]) | set(after[name]))
+                                 if before[name].get(k) != after[name].get(k))
+                out.append(Change("form_field_changed", filename, name, f"{filename}: field {name} changed ({what})",
+                                  json.dumps(before[name], ensure_ascii=False), json.dumps(after[name], ensure_ascii=False)))
     return out

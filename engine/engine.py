@@ -25,8 +25,9 @@ from .directory import SYSTEM_USER, groups_of, import_directory
 from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
 from .extensions import Extension
 from .operators import BUILTIN, OperatorContext, combine
-from .models import Group, HumanTask, Membership, ProcessInstance, User, get_row
+from .models import DefinitionForm, Group, HumanTask, Membership, ProcessInstance, User, get_row
 from .projection import task_properties
+from .pages import PageReads
 from .queries import Queries
 from .repair import resume_unmerged
 from .specs import SourceFile, SpecCache, dependencies_for, latest_definitions
@@ -43,7 +44,7 @@ DEFAULT_FORMS_DIR = Path(os.environ.get("APPROVALS_FORMS_DIR") or Path(__file__)
 RETRIES = 3
 
 
-class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
+class Engine(TaskVerbs, VersionVerbs, EventVerbs, PageReads, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 
@@ -152,8 +153,9 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
         deployed = []
         ordered = _deploy_order(batch.parsed)
         for source, root, kind in ordered:
+            forms = {f: self.forms.file_text(f) for f in formlib.referenced_forms(root)} if kind == "bpmn" else {}
             for pid, name in deployable_processes(root):  # every pool of a collaboration
-                row = new_definition(s, pid, kind, name, source, user, unit.now)
+                row = new_definition(s, pid, kind, name, source, user, unit.now, forms)
                 if row is None:
                     continue
                 unit.audit.append(kind="deployed", actor=user, at=unit.now, chain=SYSTEM_CHAIN,
@@ -175,15 +177,52 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
         spec, subprocess_specs = self.specs.get(s, definition.id, deps)
         return definition, deps, spec, subprocess_specs
 
-    def _start_form(self, spec) -> formlib.FormView:
+    def _form(self, s: Session, definition_ids, schema_file: str | None,
+              ui_file: str | None = None) -> formlib.FormView:
+        """A form as deployed with an instance's version or a process it calls (the forms folder only for
+        versions deployed before forms were stored); `definition_ids`: the instance's own first."""
+        stored: dict[str, Any] = {}
+        older = False  # a version deployed before forms were stored with it
+        for definition_id in reversed(list(definition_ids)):
+            forms = self.forms.deployed(definition_id, lambda d=definition_id: s.scalars(
+                select(DefinitionForm).where(DefinitionForm.definition_id == d)))
+            stored.update(forms)
+            older = older or not forms
+        return self.forms.form(schema_file, ui_file, stored, from_disk=older)
+
+    def _start_form(self, s: Session, definition_id: int, spec) -> formlib.FormView:
         props = task_properties(start_event(spec))
-        return self.forms.form(props.get("formJsonSchemaFilename"), props.get("formUiSchemaFilename"))
+        return self._form(s, [definition_id], props.get("formJsonSchemaFilename"), props.get("formUiSchemaFilename"))
 
     def start_form(self, process_id: str) -> formlib.FormView:
         """The form a user fills to start the newest version of a process."""
         with self.session() as s:
-            spec = self._newest(s, process_id)[2]
-        return self._start_form(spec)
+            definition, _deps, spec, _subs = self._newest(s, process_id)
+            return self._start_form(s, definition.id, spec)
+
+    def task_form(self, task_id: int) -> formlib.FormView:
+        """A task's form as deployed with its instance's version."""
+        with self.session() as s:
+            row = get_row(s, HumanTask, task_id)
+            instance = get_row(s, ProcessInstance, row.instance_id)
+            return self._form(s, _versions(instance), row.form, row.ui_form)
+
+    def instance_forms(self, instance_id: int) -> dict[str | None, formlib.FormView]:
+        """Every form of an instance's own version: its start form (key None) and each user task's
+        (by BPMN id), so old submissions are shown with the form they were made with."""
+        with self.session() as s:
+            return self._instance_forms(s, get_row(s, ProcessInstance, instance_id))
+
+    def _instance_forms(self, s: Session, instance: ProcessInstance) -> dict[str | None, formlib.FormView]:
+        spec, subprocess_specs = self.specs.get(s, instance.definition_id, instance.dependency_ids)
+        forms: dict[str | None, formlib.FormView] = {None: self._start_form(s, instance.definition_id, spec)}
+        for process_spec in [spec, *subprocess_specs.values()]:
+            for task_spec in process_spec.task_specs.values():
+                props = task_properties(task_spec)
+                if getattr(task_spec, "manual", False) and props.get("formJsonSchemaFilename"):
+                    forms.setdefault(task_spec.bpmn_id, self._form(
+                        s, _versions(instance), props["formJsonSchemaFilename"], props.get("formUiSchemaFilename")))
+        return forms
 
     def _may_start(self, s: Session, process_id: str, user: str, spec=None) -> bool:
         spec = spec or self._newest(s, process_id)[2]
@@ -206,7 +245,7 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
                 raise NotAllowed(f"{process_id} starts on a message, a signal or a timer, not by hand", "event_start")
             if not self._may_start(s, process_id, user, spec):
                 raise NotAllowed(f"{user} may not start {process_id}", "cannot_start")
-            clean = formlib.validate(self._start_form(spec), data or {})
+            clean = formlib.validate(self._start_form(s, definition.id, spec), data or {})
             instance, workflow = self._begin(unit, definition, deps, spec, subprocess_specs, user, clean,
                                              {"form": clean, "version": definition.version})
             result = runner.run(workflow, unit.now)
@@ -243,7 +282,7 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
         def work(unit: Unit) -> InstanceView:
             row, instance, workflow, task = self._open_task(unit, task_id, user)
             self._check_may_act(unit, row, instance, task, user)
-            form = self.forms.form(row.form, row.ui_form)
+            form = self._form(unit.session, _versions(instance), row.form, row.ui_form)
             clean = formlib.validate(form, data or {})
             if row.assignee is None:
                 row.assignee = user
@@ -417,6 +456,11 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, Queries):
             return self._unit("engine", work, now=now)
         except Conflict:
             return False
+
+
+def _versions(instance: ProcessInstance) -> list[int]:
+    """The definitions whose forms an instance uses: its own, then the processes and tables it calls."""
+    return [instance.definition_id, *instance.dependency_ids]
 
 
 def _deploy_order(parsed: list) -> list:

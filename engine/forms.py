@@ -59,28 +59,62 @@ def _is_datetime(value: object) -> bool:
 EMPTY_FORM = FormView({"type": "object", "properties": {}, "additionalProperties": False})
 
 
+FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
+_SPIFF_PROPERTY = "{http://spiffworkflow.org/bpmn/schema/1.0/core}property"
+
+
+def referenced_forms(root) -> list[str]:
+    """The form files a parsed BPMN file names (JSON Schema and UI schema), in order, once each."""
+    return list(dict.fromkeys(p.get("value") for p in root.iter(_SPIFF_PROPERTY)
+                              if p.get("name") in FORM_PROPERTIES and p.get("value")))
+
+
 class FormStore:
-    """Reads form files from one folder, caching them by name."""
+    """Forms as deployed with each definition version (immutable, so cached by definition); the forms
+    folder is read only when deploying, and for versions deployed before forms were stored with them."""
 
     def __init__(self, forms_dir: Path):
         self.forms_dir = Path(forms_dir)
-        self._cache: dict[str, Any] = {}
+        self._disk: dict[str, Any] = {}
+        self._deployed: dict[int, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
-    def _read(self, filename: str) -> Any:
-        if filename not in self._cache:
-            path = self.forms_dir / filename
-            if "/" in filename or "\\" in filename or not path.is_file():
-                raise NotFound(f"form file {filename!r} not found")
-            document = json.loads(path.read_text(encoding="utf-8"))
-            with self._lock:
-                self._cache[filename] = document
-        return self._cache[filename]
+    def file_text(self, filename: str) -> str:
+        """A form file from the forms folder, for deploying it."""
+        path = self.forms_dir / filename
+        if not filename or "/" in filename or "\\" in filename or not path.is_file():
+            raise NotFound(f"form file {filename!r} not found")
+        return path.read_text(encoding="utf-8")
 
-    def form(self, schema_file: str | None, ui_file: str | None = None) -> FormView:
+    def _from_disk(self, filename: str) -> Any:
+        if filename not in self._disk:
+            document = json.loads(self.file_text(filename))
+            with self._lock:
+                self._disk[filename] = document
+        return self._disk[filename]
+
+    def deployed(self, definition_id: int, rows) -> dict[str, Any]:
+        """The parsed forms of a definition version, from its `definition_form` rows (loaded once)."""
+        if definition_id not in self._deployed:
+            forms = {row.filename: json.loads(row.content) for row in rows()}
+            with self._lock:
+                self._deployed[definition_id] = forms
+        return self._deployed[definition_id]
+
+    def form(self, schema_file: str | None, ui_file: str | None = None,
+             stored: dict[str, Any] | None = None, from_disk: bool = True) -> FormView:
+        """The form from a version's stored files (`stored`); from the folder only when `from_disk` (a
+        version deployed before forms were stored with it, or no version at all)."""
         if not schema_file:
             return EMPTY_FORM
-        return FormView(self._read(schema_file), self._read(ui_file) if ui_file else {}, schema_file)
+
+        def read(name: str) -> Any:
+            if stored and name in stored:
+                return stored[name]
+            if not from_disk:
+                raise NotFound(f"form file {name!r} was not deployed with this version")
+            return self._from_disk(name)
+        return FormView(read(schema_file), read(ui_file) if ui_file else {}, schema_file)
 
 
 def validate(form: FormView, data: dict[str, Any]) -> dict[str, Any]:

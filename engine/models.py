@@ -236,6 +236,19 @@ class ScheduledStart(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class DefinitionForm(Base):
+    """A form file as deployed with a definition version: validation and pages read this, not the disk."""
+
+    __tablename__ = "definition_form"
+    __table_args__ = (UniqueConstraint("definition_id", "filename"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    content: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
 _NAMES = {"HumanTask": "task", "ProcessInstance": "instance", "ProcessDefinition": "definition",
           "ProcessDraft": "draft"}
 

@@ -12,6 +12,7 @@ from .audit import instance_chain, verify_all
 from .models import (AuditEvent, Group, HumanTask, Membership, ProcessDefinition, ProcessInstance, TaskCandidate,
                      User, get_row)
 from .directory import check_password
+from .specs import deployed_forms
 from .views import AuditView, DefinitionView, InstanceView, TaskView, UserView
 
 
@@ -231,6 +232,20 @@ class Queries:
         with self.session() as s:
             row = get_row(s, ProcessDefinition, definition_id)
             return row.xml
+
+    def definition_bundle(self, definition_id: int) -> list[tuple[str, str]]:
+        """(filename, text) of everything a version ran with: its BPMN file, the form files deployed with
+        it, and the decision tables that were newest when it was deployed."""
+        with self.session() as s:
+            row = get_row(s, ProcessDefinition, definition_id)
+            files = [(row.filename, row.xml)]
+            files += sorted((f"forms/{name}", text) for name, text in deployed_forms(s, row.id).items())
+            tables = s.scalars(select(ProcessDefinition).where(ProcessDefinition.kind == "dmn",
+                                                               ProcessDefinition.deployed_at <= row.deployed_at)
+                               .order_by(ProcessDefinition.process_id, ProcessDefinition.version))
+            newest = {t.process_id: t for t in tables}
+            files += sorted((t.filename, t.xml) for t in newest.values())
+            return files
 
     # -- directory ------------------------------------------------------------------------------
     def user(self, username: str) -> UserView | None:

@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as 
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from . import hooks
-from .models import ProcessDefinition
+from .models import DefinitionForm, ProcessDefinition
 from .xmlsafe import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -157,11 +157,13 @@ class SpecCache:
 
 
 def new_definition(session: Session, process_id: str, kind: str, name: str, source: SourceFile,
-                   user: str, now: datetime) -> ProcessDefinition | None:
-    """Insert the next version of `process_id`; None when the newest version has the same content."""
+                   user: str, now: datetime, forms: dict[str, str] | None = None) -> ProcessDefinition | None:
+    """Insert the next version of `process_id` with the form files it names; None when the newest
+    version has the same file and the same forms (a changed form alone makes a new version)."""
+    forms = forms or {}
     latest = session.scalars(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
                              .order_by(ProcessDefinition.version.desc()).limit(1)).first()
-    if latest is not None and latest.sha256 == source.sha256:
+    if latest is not None and latest.sha256 == source.sha256 and deployed_forms(session, latest.id) == forms:
         return None
     definition = ProcessDefinition(
         process_id=process_id, kind=kind, name=name, version=(latest.version + 1) if latest else 1,
@@ -169,7 +171,16 @@ def new_definition(session: Session, process_id: str, kind: str, name: str, sour
         deployed_by=user, deployed_at=now)
     session.add(definition)
     session.flush()
+    for filename, content in forms.items():
+        session.add(DefinitionForm(definition_id=definition.id, filename=filename, content=content,
+                                   sha256=hashlib.sha256(content.encode("utf-8")).hexdigest()))
     return definition
+
+
+def deployed_forms(session: Session, definition_id: int) -> dict[str, str]:
+    """filename -> text of the form files deployed with a definition version."""
+    return {f.filename: f.content for f in session.scalars(
+        select(DefinitionForm).where(DefinitionForm.definition_id == definition_id))}
 
 
 def is_subworkflow(task_spec) -> bool:

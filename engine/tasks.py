@@ -64,10 +64,12 @@ class TaskVerbs:
     def group_members(self, task_id: int) -> list[tuple[str, str]]:
         """(username, name) of the people a task could be delegated to."""
         with self.session() as s:
-            row = get_row(s, HumanTask, task_id)
-            groups = [c.group_id for c in row.candidates if c.group_id]
-            users = s.execute(select(User.username, User.name).join(Membership)
-                              .where(Membership.group_id.in_(groups), User.active.is_(True))
-                              .distinct().order_by(User.username)).all()
-            return [(u, n) for u, n in users]
+            return self._members(s, get_row(s, HumanTask, task_id))
+
+    def _members(self, s, row: HumanTask) -> list[tuple[str, str]]:
+        groups = [c.group_id for c in row.candidates if c.group_id]
+        users = s.execute(select(User.username, User.name).join(Membership)
+                          .where(Membership.group_id.in_(groups), User.active.is_(True))
+                          .distinct().order_by(User.username)).all()
+        return [(u, n) for u, n in users]
 

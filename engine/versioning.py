@@ -11,11 +11,12 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
 from . import runner, serialization
-from .changes import Change, describe_changes
+from .changes import Change, describe_changes, describe_form_changes
+from .forms import referenced_forms
 from .directory import SYSTEM_USER
 from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
 from .models import HumanTask, ProcessDefinition, ProcessDraft, ProcessInstance, get_row
-from .specs import SourceFile, dependencies_for, executable_processes, latest_definitions
+from .specs import SourceFile, dependencies_for, deployed_forms, executable_processes, latest_definitions
 from .views import DefinitionView
 from .xmlsafe import parse_xml
 
@@ -166,10 +167,12 @@ class VersionVerbs:
                 pid = executable_processes(root)[0].get("id")
                 old = latest.get(pid)
                 text = source.data.decode("utf-8")
-                changes = describe_changes(old.xml, text) if old else []
+                forms = {f: self.forms.file_text(f) for f in referenced_forms(root)}
+                old_forms = deployed_forms(s, old.id) if old else {}
+                changes = describe_changes(old.xml, text) + describe_form_changes(old_forms, forms) if old else []
                 previews.append(FilePreview(
                     source.filename, pid, (old.version + 1) if old else 1,
-                    old is not None and old.sha256 == source.sha256, changes,
+                    old is not None and old.sha256 == source.sha256 and old_forms == forms, changes,
                     self._running_by_version(s, pid), self._waiting_at(s, pid)))
             return previews
 

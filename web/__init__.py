@@ -70,7 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     for module in (auth, inbox, tasks, processes, instances, audit, vendor):
         app.register_blueprint(module.bp)
-    from . import models  # process owners' models area (web/models*.py)
+    from . import models  # process owners' models area (the web/models package)
     app.register_blueprint(models.bp)
     from . import api  # JSON API: credentials on every request and no cookies, so no CSRF token
     csrf.exempt(api.bp)

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, g, jsonify, request, url_for
 from flask_login import current_user
 
-from engine.views import to_jsonable
+from engine import to_jsonable
 
 from .engine_access import get_engine
 from .guards import get_instance_or_404, get_task_or_404, require_actor
@@ -67,7 +67,7 @@ def tasks():
 def task(task_id: int):
     engine = get_engine()
     view = get_task_or_404(task_id)
-    form = engine.forms.form(view.form, view.ui_form)
+    form = engine.task_form(task_id)
     may, reason = engine.may_act(task_id, current_user.username)
     return jsonify(task=to_jsonable(view), form={"schema": form.schema, "ui": form.ui}, may_act=may, reason=reason)
 

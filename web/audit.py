@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine import NotFound
-from engine.views import AuditView
+from engine import AuditView
 
 from .engine_access import get_engine
 from .guards import refuse

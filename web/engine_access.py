@@ -35,7 +35,7 @@ def get_engine() -> Engine:
 
 
 def _build(app: Flask) -> Engine:
-    from engine.db import default_url, make_engine, upgrade
+    from engine import default_url, make_engine, upgrade
 
     sa_engine = make_engine(app.config.get("DATABASE_URL") or default_url())
     if app.config.get("UPGRADE_DB"):

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine import Conflict, EngineError, FormInvalid, NotAllowed, NotFound, ScriptFailed, SpecInvalid
-from engine.errors import EventRefused
+from engine import EventRefused
 
 from .refusals import TASK_STATE_REASONS, error_message
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.forms import FormView
+from engine import FormView
 
 DECISION = "decision"
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine import NotAllowed
-from engine.views import InstanceView, TaskView
+from engine import InstanceView, TaskView
 
 from .engine_access import get_engine
 

@@ -1,15 +1,14 @@
 """An instance's audit trail as people read it: who did what when, with the submitted data labelled."""
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 from engine import Engine, EngineError
-from engine.forms import FormView
-from engine.views import AuditView, InstanceView, TaskView
+from engine import FormView
+from engine import AuditView, InstanceView, TaskView
 
 from .formspec import decision_of, fields_of
 from .present import as_text, person
@@ -44,18 +43,12 @@ class Entry:
     decision_value: str = ""
 
 
-def forms_of(engine: Engine, instance: InstanceView, tasks: list[TaskView]) -> dict[str | None, FormView]:
-    """The form behind each BPMN task id of the instance (None: the start form)."""
-    forms: dict[str | None, FormView] = {}
-    for task in tasks:
-        if task.bpmn_id not in forms:
-            try:
-                forms[task.bpmn_id] = engine.forms.form(task.form, task.ui_form)
-            except EngineError:  # a form file renamed since: show the raw keys
-                continue
-    with contextlib.suppress(EngineError):
-        forms[None] = engine.start_form(instance.process_id)
-    return forms
+def forms_of(engine: Engine, instance: InstanceView) -> dict[str | None, FormView]:
+    """The forms of the instance's own version, by BPMN task id (None: the start form)."""
+    try:
+        return engine.instance_forms(instance.id)
+    except EngineError:  # a version deployed before forms were stored, whose file is gone: raw keys
+        return {}
 
 
 def _details(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -89,9 +82,13 @@ def entry(event: AuditView, forms: dict[str | None, FormView], titles: dict[str,
 def timeline(engine: Engine, instance: InstanceView, tasks: list[TaskView] | None = None,
              full: bool = True) -> list[Entry]:
     tasks = engine.instance_tasks(instance.id) if tasks is None else tasks
-    forms = forms_of(engine, instance, tasks)
+    return entries(engine.audit_trail(instance.id), forms_of(engine, instance), tasks, full)
+
+
+def entries(audit, forms: dict[str | None, FormView], tasks, full: bool = True) -> list[Entry]:
+    """The audit trail as entries, labelled with the instance's own forms and its tasks' titles."""
     titles = {t.bpmn_id: t.title for t in tasks}
-    return [entry(e, forms, titles, full) for e in engine.audit_trail(instance.id)]
+    return [entry(e, forms, titles, full) for e in audit]
 
 
 def decisions(entries: list[Entry], before_guid: str | None = None) -> list[Entry]:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from engine.views import TaskView
+from engine import TaskView
 
 from .engine_access import get_engine
 from .paging import counted, last_page, page_arg

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine import EngineError
-from engine.views import TaskView
+from engine import TaskView
 
 from .present import person, when
 

@@ -7,8 +7,8 @@ from typing import Any, Mapping
 from flask_babel import get_timezone
 
 from engine import FormInvalid
-from engine.errors import FieldError
-from engine.forms import FormView, validate
+from engine import FieldError
+from engine import FormView, validate_form as validate
 
 from . import formdata, messages
 from .formspec import FieldSpec, decision_of, fields_of

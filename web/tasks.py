@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine import Conflict, FormInvalid, NotAllowed
-from engine.views import TaskView
+from engine import TaskView
 
 from . import history, instructions, messages, refusals, taskforms
 from .engine_access import get_engine
@@ -25,9 +25,8 @@ def _reason() -> str:
 def _page(task: TaskView, state: taskforms.FormState | None = None, status: int = 200):
     engine = get_engine()
     me = current_user.username
-    instance = engine.instance(task.instance_id)
-    data = engine.task_data(task.id)
-    form = engine.forms.form(task.form, task.ui_form)
+    page = engine.task_screen(task.id, me)  # one read: instance, data, forms, history, may-act
+    task, instance, data, form = page.task, page.instance, page.data, page.form
     if state is None:
         # An approval form starts empty: the next approver must never inherit the previous verdict.
         fresh = taskforms.state(form)
@@ -38,14 +37,12 @@ def _page(task: TaskView, state: taskforms.FormState | None = None, status: int 
     if current_user.is_auditor:
         may_act, reason = False, ("auditor" if is_open else task.status)
     else:
-        may_act, reason = engine.may_act(task.id, me)
-    members = []
-    if may_act and task.candidate_groups:
-        members = [(u, n) for u, n in engine.group_members(task.id) if u not in (me, instance.started_by)]
-    entries = history.timeline(engine, instance)
+        may_act, reason = page.may_act, page.reason
+    members = [(u, n) for u, n in page.members if u not in (me, instance.started_by)] if may_act else []
+    entries = history.entries(page.audit, page.forms, page.tasks)
     context = {
         "task": task, "instance": instance, "form": state, "now": engine.now(),
-        "instructions": instructions.render(engine.task_documentation(task.id), data),
+        "instructions": instructions.render(page.documentation, data),
         "decisions": history.decisions(entries, before_guid=task.task_guid),
         "may_act": may_act,
         "why_not": "" if may_act else refusals.why_not(reason, task),
@@ -66,7 +63,7 @@ def complete(task_id: int):
     engine = get_engine()
     me = current_user.username
     task = get_task_or_404(task_id, act=True)
-    form = engine.forms.form(task.form, task.ui_form)
+    form = engine.task_form(task.id)
     parsed, state = taskforms.parse(form, request.form)
     # Kept for the 409 page, so what was typed is shown rather than silently lost.
     g.submitted, g.stale_task_id = taskforms.typed_pairs(state), task_id

@@ -95,7 +95,10 @@ def test_completed_and_cancelled_tasks(client, web_engine, task):
 
 def test_task_not_waiting_for_input(client, web_engine, task, monkeypatch):
     # An open row whose task is not READY (the request is between steps or stopped): the engine says so.
-    monkeypatch.setattr(web_engine, "may_act", lambda task_id, user: (False, "not_waiting"))
+    import dataclasses
+    screen = web_engine.task_screen
+    monkeypatch.setattr(web_engine, "task_screen", lambda task_id, user: dataclasses.replace(
+        screen(task_id, user), may_act=False, reason="not_waiting"))
     login(client, "bob")
     page = client.get(f"/tasks/{task.id}").text
     assert 'name="decision"' not in page and why_not(page) == "此任务目前不在等待办理。"

@@ -209,3 +209,16 @@ def test_csrf_is_enforced_when_enabled(web_engine):
     token = csrf_token(client, f"/requests/{inst.id}")
     response = client.post(f"/requests/{inst.id}/cancel", data={"reason": "改期", "csrf_token": token})
     assert response.status_code == 302 and web_engine.instance(inst.id).status == "cancelled"
+
+
+def test_the_task_page_reads_the_workflow_once(client, web_engine, monkeypatch):
+    from engine import serialization
+    inst = start_request(web_engine)
+    task = open_task(web_engine, inst.id, "manager_approval")
+    loads = []
+    original = serialization.loads
+    monkeypatch.setattr(serialization, "loads", lambda *a, **k: loads.append(1) or original(*a, **k))
+    login(client, "bob")
+    page = client.get(f"/tasks/{task.id}")
+    assert page.status_code == 200 and "宏达公司" in page.text
+    assert len(loads) == 1

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine.changes import Change
-from engine.errors import SpecProblem
-from engine.versioning import FilePreview
+from engine import Change
+from engine import SpecProblem
+from engine import FilePreview
 
-from .present import group_name
+from ..present import group_name
 
 # (group key, heading, change kinds) in the order the preview shows them.
 GROUPS = (
@@ -23,14 +23,15 @@ GROUPS = (
     ("lanes", _l("Lanes"), {"lane_changed"}),
     ("conditions", _l("Conditions"), {"condition_changed"}),
     ("timers", _l("Timers"), {"timer_changed"}),
-    ("forms", _l("Forms"), {"form_changed"}),
+    ("forms", _l("Forms"), {"form_changed", "form_field_added", "form_field_removed", "form_field_changed"}),
     ("services", _l("Scripts, service operators and called processes"),
      {"script_changed", "operator_changed", "call_changed"}),
     ("paths", _l("Paths"), {"flow_added", "flow_removed", "flow_rerouted"}),
 )
 OTHER = ("other", _l("Other changes"))
 # Kinds whose plain sentence leaves out what the engine's own sentence says (type, lane, a path's ends).
-DETAILED = {"added", "removed", "flow_added", "flow_removed", "flow_rerouted", "script_changed"}
+DETAILED = {"added", "removed", "flow_added", "flow_removed", "flow_rerouted", "script_changed", "form_field_added",
+            "form_field_changed"}
 
 # What kind of problem the engine's check found, by its stable code.
 PROBLEM_KINDS = {
@@ -105,6 +106,12 @@ def sentence(change: Change) -> str:
                                   label=label, before=before, after=after),
         "condition_changed": lambda: _("Condition on the path %(label)s changed from %(before)s to %(after)s",
                                        label=label, before=before, after=after),
+        "form_field_added": lambda: _("Form %(form)s: new field “%(field)s” (%(title)s)", form=change.element_id,
+                                      field=change.name, title=change.after or change.name),
+        "form_field_removed": lambda: _("Form %(form)s: field “%(field)s” (%(title)s) removed", form=change.element_id,
+                                        field=change.name, title=change.before or change.name),
+        "form_field_changed": lambda: _("Form %(form)s: field “%(field)s” changed", form=change.element_id,
+                                        field=change.name),
         "flow_added": lambda: _("New path %(label)s", label=label),
         "flow_removed": lambda: _("Path %(label)s removed", label=label),
         "flow_rerouted": lambda: _("Path %(label)s now connects other elements", label=label),

@@ -7,12 +7,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine.versioning import MigrationCheck
-from engine.views import InstanceView
+from engine import MigrationCheck
+from engine import InstanceView
 
-from .engine_access import get_engine
-from .models import bp, newest_definition, require_owner
-from .models_present import migration_reason
+from ..engine_access import get_engine
+from .area import bp, newest_definition, require_owner
+from .present import migration_reason
 
 
 @dataclass(frozen=True)

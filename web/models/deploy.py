@@ -6,13 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine import SpecInvalid
-from engine.errors import SpecProblem
-from engine.specs import SourceFile
-from engine.versioning import DraftView, FilePreview
+from engine import SpecProblem
+from engine import SourceFile
+from engine import DraftView, FilePreview
 
-from .engine_access import get_engine
-from .models import bp, get_draft, require_owner
-from .models_present import affected_waiting, grouped_changes, problem_lines
+from ..engine_access import get_engine
+from .area import bp, get_draft, require_owner
+from .present import affected_waiting, grouped_changes, problem_lines
 
 
 def _source(draft: DraftView) -> SourceFile:

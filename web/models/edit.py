@@ -7,11 +7,11 @@ from flask_login import current_user
 
 from engine import EngineError, NotFound, SpecInvalid
 
-from .engine_access import get_engine
-from .errors import http_status
-from .models import bp, get_draft, max_bytes, newest_definition, require_owner, size_limit_text
-from .models_present import problem_lines
-from .present import when
+from ..engine_access import get_engine
+from ..errors import http_status
+from .area import bp, get_draft, max_bytes, newest_definition, require_owner, size_limit_text
+from .present import problem_lines
+from ..present import when
 
 
 def _editor(process_id: str, xml_url: str, title: str, draft_id: int | None = None,
