@@ -23,9 +23,9 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from engine import Engine
-from engine.db import make_engine, upgrade
+from engine.storage.db import make_engine, upgrade
 from engine.directory import load_directory_file
-from engine.scripting import ScriptEngine
+from engine.runtime.scripting import ScriptEngine
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 PROCESS = "small_approval"

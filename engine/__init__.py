@@ -2,17 +2,17 @@
 
 This module is the engine's public surface: the web layer (and any other client) imports from here only.
 """
-from .changes import Change
-from .db import default_url, make_engine, upgrade
+from .authoring.changes import Change
+from .storage.db import default_url, make_engine, upgrade
 from .engine import Engine
 from .errors import (Conflict, EngineError, EventRefused, FieldError, FormInvalid, NotAllowed, NotFound, ScriptFailed,
                      SpecInvalid, SpecProblem)
-from .forms import FormView
-from .forms import validate as validate_form
+from .authoring.forms import FormView
+from .authoring.forms import validate as validate_form
 from .messaging import DeliveryView, StartPlanView
 from .pages import TaskPage
-from .specs import SourceFile, identify
-from .versioning import DraftView, FilePreview, MigrationCheck, VersionStats
+from .authoring.specs import SourceFile, identify
+from .authoring.versioning import DraftView, FilePreview, MigrationCheck, VersionStats
 from .views import AuditView, DefinitionView, InstanceView, TaskView, to_jsonable
 
 __all__ = ["Engine", "EngineError", "NotFound", "NotAllowed", "Conflict", "FormInvalid", "FieldError", "SpecInvalid",

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from .clock import as_utc
-from .models import AuditEvent
+from .storage.models import AuditEvent
 
 GENESIS = "0" * 64
 SYSTEM_CHAIN = "system"

@@ -36,7 +36,7 @@ def _data(text: str | None) -> dict[str, Any]:
 
 
 def cmd_db_upgrade(args) -> Any:
-    from .db import make_engine, upgrade
+    from .storage.db import make_engine, upgrade
     upgrade(make_engine(), EXTENSIONS)
     return {"ok": True, "message": "database is at the newest revision"}
 

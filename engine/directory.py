@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import EngineError
-from .models import Group, Membership, User
+from .storage.models import Group, Membership, User
 
 _hasher = PasswordHasher()
 SYSTEM_USER = "system"

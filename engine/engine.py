@@ -15,29 +15,30 @@ from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import forms as formlib
-from . import mail, runner, serialization
+from . import mail
 from .audit import SYSTEM_CHAIN
-from .checks import Batch
+from .authoring import forms as formlib
+from .authoring.checks import Batch
+from .authoring.specs import SourceFile, SpecCache, dependencies_for, latest_definitions
+from .authoring.specs import deployable_processes, new_definition, start_event
+from .authoring.versioning import VersionVerbs
 from .clock import Clock, as_utc, frozen_at, system_clock
-from .db import is_postgres, make_engine, make_sessionmaker
 from .directory import SYSTEM_USER, groups_of, import_directory
 from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
 from .extensions import Extension
-from .operators import BUILTIN, OperatorContext, combine
-from .models import DefinitionForm, Group, HumanTask, Membership, ProcessInstance, User, get_row
-from .projection import task_properties
+from .messaging import EventVerbs
 from .pages import PageReads
 from .queries import Queries
-from .repair import resume_unmerged
-from .specs import SourceFile, SpecCache, dependencies_for, latest_definitions
-from .specs import deployable_processes, new_definition, start_event
+from .runtime import events, runner
+from .runtime.assignment import refusal, start_lane
+from .runtime.operators import BUILTIN, OperatorContext, combine
+from .runtime.projection import task_properties
+from .runtime.repair import resume_unmerged
+from .storage import serialization
+from .storage.db import is_postgres, make_engine, make_sessionmaker
+from .storage.models import DefinitionForm, Group, HumanTask, Membership, ProcessInstance, User, get_row
+from .storage.unit import Unit
 from .tasks import TaskVerbs
-from .unit import Unit
-from .versioning import VersionVerbs
-from .messaging import EventVerbs
-from . import events
-from .assignment import refusal, start_lane
 from .views import DefinitionView, InstanceView
 
 DEFAULT_FORMS_DIR = Path(os.environ.get("APPROVALS_FORMS_DIR") or Path(__file__).resolve().parent.parent / "forms")
@@ -466,7 +467,7 @@ def _versions(instance: ProcessInstance) -> list[int]:
 def _deploy_order(parsed: list) -> list:
     """DMN files first, then every BPMN file after the files of the processes it calls (the deploy check
     has refused call cycles), so each new version finds its callees deployed."""
-    from .specs import called_processes, executable_processes
+    from .authoring.specs import called_processes, executable_processes
     dmn = [item for item in parsed if item[2] == "dmn"]
     bpmn = [item for item in parsed if item[2] != "dmn"]
     owner = {p.get("id"): index for index, item in enumerate(bpmn) for p in executable_processes(item[1])}

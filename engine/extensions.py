@@ -16,13 +16,13 @@ from sqlalchemy import JSON, MetaData
 from .clock import as_utc
 from .directory import SYSTEM_USER
 from .errors import EngineError, NotFound
-from .models import UTCDateTime
-from .operators import OperatorContext, notify
+from .storage.models import UTCDateTime
+from .runtime.operators import OperatorContext, notify
 
 JSON_TYPES = {dict[str, Any]: JSON, list[Any]: JSON}
 
-__all__ = ["Extension", "RecordField", "SYSTEM_USER", "OperatorContext", "EngineError", "NotFound", "UTCDateTime", "JSON_TYPES",
-           "as_utc", "notify"]
+__all__ = ["Extension", "RecordField", "SYSTEM_USER", "OperatorContext", "EngineError", "NotFound", "UTCDateTime",
+           "JSON_TYPES", "as_utc", "notify"]
 
 
 @dataclass(frozen=True)

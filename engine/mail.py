@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from .models import HumanTask, Membership, OutboxMessage, User
+from .storage.models import HumanTask, Membership, OutboxMessage, User
 
 MAX_ATTEMPTS = 5
 

@@ -16,12 +16,12 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from . import events, runner, schedule
+from .runtime import events, runner, schedule
 from .directory import SYSTEM_USER
 from .errors import Conflict, EventRefused, NotAllowed, NotFound
-from .models import EventWait, ProcessDefinition, ProcessInstance, ScheduledStart, StartTrigger
-from .specs import dependencies_for, latest_definitions
-from .unit import Thrown, Unit
+from .storage.models import EventWait, ProcessDefinition, ProcessInstance, ScheduledStart, StartTrigger
+from .authoring.specs import dependencies_for, latest_definitions
+from .storage.unit import Thrown, Unit
 
 # A step may set off a chain of deliveries (A sends to B, B answers A...); past this many in one unit of
 # work the rest are recorded as undelivered instead of running on without bound.
@@ -128,8 +128,8 @@ class EventVerbs:
                                   origin={"from_instance": item.source_id}, exclude=item.source_id)
             deliveries += len(route.delivered) + len(route.started)
             kind = f"{item.kind}_sent" if route.delivered or route.started else f"{item.kind}_undelivered"
-            unit.record(source, kind, actor="engine",
-                        data={"name": item.name, "payload": payload, "delivered_to": route.delivered, "started": route.started})
+            unit.record(source, kind, actor="engine", data={"name": item.name, "payload": payload,
+                                                             "delivered_to": route.delivered, "started": route.started})
 
     def _deliver(self, unit: Unit, kind: str, name: str, event, origin: dict[str, Any],
                  instance_id: int | None = None, deliver_all: bool = False, exclude: int | None = None,

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
 
 from .audit import instance_chain
-from .forms import FormView
-from .models import AuditEvent, HumanTask, ProcessInstance, get_row
+from .authoring.forms import FormView
+from .storage.models import AuditEvent, HumanTask, ProcessInstance, get_row
 from .views import AuditView, InstanceView, TaskView
 
 

@@ -9,10 +9,10 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .audit import instance_chain, verify_all
-from .models import (AuditEvent, Group, HumanTask, Membership, ProcessDefinition, ProcessInstance, TaskCandidate,
-                     User, get_row)
+from .storage.models import (AuditEvent, Group, HumanTask, Membership, ProcessDefinition, ProcessInstance,
+                             TaskCandidate, User, get_row)
 from .directory import check_password
-from .specs import deployed_forms
+from .authoring.specs import deployed_forms
 from .views import AuditView, DefinitionView, InstanceView, TaskView, UserView
 
 
@@ -154,8 +154,8 @@ class Queries:
             return [InstanceView.of(r) for r in s.scalars(stmt)]
 
     def _workflow(self, s, instance_id: int):
-        from . import serialization
-        from .scripting import ScriptEngine
+        from .storage import serialization
+        from .runtime.scripting import ScriptEngine
         row = get_row(s, ProcessInstance, instance_id)
         spec, subs = self.specs.get(s, row.definition_id, row.dependency_ids)
         return serialization.loads(row.state, spec, subs, ScriptEngine())
@@ -271,7 +271,7 @@ class Queries:
 
     def startable_processes(self, user: str) -> list[DefinitionView]:
         """The newest version of each process the user may start."""
-        from .specs import latest_definitions
+        from .authoring.specs import latest_definitions
         with self.session() as s:
             latest = [d for d in latest_definitions(s, "bpmn").values()]
             return [DefinitionView.of(d) for d in sorted(latest, key=lambda d: d.process_id)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from .assignment import is_candidate, is_self_approval, start_lane
+from .runtime.assignment import is_candidate, is_self_approval, start_lane
 from .errors import Conflict, NotAllowed, NotFound
-from .models import HumanTask, Membership, User, get_row
+from .storage.models import HumanTask, Membership, User, get_row
 from .views import TaskView
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance
+from .storage.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance
 
 
 @dataclass(frozen=True)

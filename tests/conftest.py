@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from engine import Engine
-from engine.db import make_engine, upgrade
+from engine.storage.db import make_engine, upgrade
 from engine.directory import load_directory_file
 from procedures import COMPANY
 from tests.pg import PostgresServer

@@ -41,7 +41,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import Engine
 from engine.clock import as_utc, frozen_at
-from engine.scripting import ScriptEngine
+from engine.runtime.scripting import ScriptEngine
 from tests.conftest import build_engine
 from tests.restart import RestartingEngine
 

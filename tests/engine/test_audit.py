@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select, update
 
-from engine.models import AuditEvent
+from engine.storage.models import AuditEvent
 
 
 def _walk(small):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from engine import Conflict, FormInvalid, NotAllowed, NotFound, SpecInvalid
-from engine.specs import SourceFile
+from engine.authoring.specs import SourceFile
 from tests.conftest import DATA
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from engine import SpecInvalid
 from engine.errors import SpecProblem
-from engine.specs import SourceFile
+from engine.authoring.specs import SourceFile
 
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
         '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '

@@ -5,8 +5,8 @@ import json
 
 from sqlalchemy import select
 
-from engine.compaction import COMPACT_AT
-from engine.models import ProcessInstance
+from engine.runtime.compaction import COMPACT_AT
+from engine.storage.models import ProcessInstance
 
 
 def _tree_size(small, instance_id) -> int:

@@ -44,7 +44,7 @@ def test_two_threads_same_task_on_sqlite(small_sqlite):
 
 
 def _complete_in_process(url, task_id, user, decision, barrier, results):
-    from engine.db import make_engine
+    from engine.storage.db import make_engine
     eng = Engine(make_engine(url), forms_dir=DATA / "forms")
     barrier.wait()
     results.put(_outcome(lambda: eng.complete(task_id, user, {"decision": decision})))

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from engine import Engine
-from engine.db import make_engine
+from engine.storage.db import make_engine
 from engine.errors import EventRefused, NotAllowed, NotFound
 from tests.conftest import DATA, build_engine
 from tests.restart import RestartingEngine
@@ -166,7 +166,7 @@ def test_two_workers_start_each_due_time_once(database_url, clock):
     assert sum(results) == 3
     with base.session() as s:
         from sqlalchemy import func, select
-        from engine.models import ProcessInstance
+        from engine.storage.models import ProcessInstance
         assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 3
     base.sa_engine.dispose()
 

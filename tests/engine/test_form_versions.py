@@ -33,7 +33,7 @@ def test_a_changed_form_makes_a_new_version_and_old_instances_keep_their_form(da
     old = eng.start("small_approval", "alice", {"customer": "甲", "amount": 5})
     require_reason(forms)
     # the preview says what changed in the form, and that the diagram is otherwise the same
-    from engine.specs import SourceFile
+    from engine.authoring.specs import SourceFile
     [preview] = eng.preview_deploy([SourceFile.from_path(DATA / "approval.bpmn")], "owen")
     assert not preview.unchanged
     assert [(c.kind, c.element_id, c.name) for c in preview.changes] == [

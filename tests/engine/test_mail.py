@@ -115,7 +115,7 @@ def test_worker_command_sends_mail(tmp_path, smtp_server):
 def test_without_smtp_nothing_is_queued(small):
     from sqlalchemy import func, select
 
-    from engine.models import OutboxMessage
+    from engine.storage.models import OutboxMessage
     assert small.mail is False
     small.start("small_approval", "alice", {"customer": "甲", "amount": 5})
     with small.session() as s:

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, inspect
 
-from engine.db import make_engine, upgrade
-from engine.models import Base
+from engine.storage.db import make_engine, upgrade
+from engine.storage.models import Base
 from procedures import COMPANY
 
 

@@ -6,8 +6,9 @@ import types
 import pytest
 from RestrictedPython import compile_restricted_exec
 
-from engine import ScriptFailed, SpecInvalid, scripting
-from engine.specs import SourceFile
+from engine import ScriptFailed, SpecInvalid
+from engine.runtime import scripting
+from engine.authoring.specs import SourceFile
 from tests.conftest import DATA
 
 # (script, data, expected subset of the resulting data): each is accepted by the check and runs.

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine import ScriptFailed, SpecInvalid, scripting
-from engine.specs import SourceFile
+from engine import ScriptFailed, SpecInvalid
+from engine.runtime import scripting
+from engine.authoring.specs import SourceFile
 from tests.conftest import DATA
 
 ATTACKS = {

@@ -5,9 +5,9 @@ import json
 
 from sqlalchemy import select
 
-from engine import serialization
-from engine.models import ProcessInstance
-from engine.scripting import ScriptEngine
+from engine.storage import serialization
+from engine.storage.models import ProcessInstance
+from engine.runtime.scripting import ScriptEngine
 
 
 def test_round_trip_mid_scenario(small):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from engine import NotAllowed
-from engine.specs import SourceFile
+from engine.authoring.specs import SourceFile
 from tests.conftest import DATA
 
 BASE = (DATA / "approval.bpmn").read_text(encoding="utf-8")

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from engine import hooks
+from engine.runtime import hooks
 from tests.conftest import DEMO_USERS, FORMS, PROCEDURES, WORKFLOWS, build_engine
 from tests.restart import RestartingEngine
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine import Engine
-from engine.db import make_engine
+from engine.storage.db import make_engine
 from tests.conftest import DATA, PROCEDURES, FakeClock, build_engine
 from web import create_app
 from web.i18n import ensure_compiled

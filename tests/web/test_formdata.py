@@ -7,7 +7,7 @@ from datetime import timedelta, timezone
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from engine.forms import FormView, validate
+from engine.authoring.forms import FormView, validate
 from tests.conftest import DATA
 from web import formdata
 from web.formspec import decision_of, fields_of

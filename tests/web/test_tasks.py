@@ -212,7 +212,7 @@ def test_csrf_is_enforced_when_enabled(web_engine):
 
 
 def test_the_task_page_reads_the_workflow_once(client, web_engine, monkeypatch):
-    from engine import serialization
+    from engine.storage import serialization
     inst = start_request(web_engine)
     task = open_task(web_engine, inst.id, "manager_approval")
     loads = []

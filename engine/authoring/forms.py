@@ -10,7 +10,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from .errors import FieldError, FormInvalid, NotFound
+from ..errors import FieldError, FormInvalid, NotFound
 
 _MESSAGES = {
     "required": "this field is required",

@@ -11,15 +11,17 @@ from sqlalchemy.orm.attributes import flag_modified
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import events, mail, projection, serialization
-from .compaction import compact
-from .audit import AuditLog, instance_chain
-from .errors import NotFound
+from ..runtime import events, projection
+from .. import mail
+from . import serialization
+from ..runtime.compaction import compact
+from ..audit import AuditLog, instance_chain
+from ..errors import NotFound
 from .models import EventWait, ProcessInstance
-from .operators import OperatorContext
-from .runner import RunResult, snapshot, status_of
-from .scripting import ScriptEngine
-from .specs import SpecCache
+from ..runtime.operators import OperatorContext
+from ..runtime.runner import RunResult, snapshot, status_of
+from ..runtime.scripting import ScriptEngine
+from ..authoring.specs import SpecCache
 
 
 @dataclass

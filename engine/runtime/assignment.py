@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .errors import NotAllowed
-from .models import HumanTask
-from .specs import start_event
+from ..errors import NotAllowed
+from ..storage.models import HumanTask
+from ..authoring.specs import start_event
 
 INITIATOR_LANE = "initiator"
 

@@ -13,8 +13,8 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from .errors import SpecProblem
-from .scripting import check_source
+from ..errors import SpecProblem
+from ..runtime.scripting import check_source
 from .specs import BPMN_NS, called_processes, decision_ids, executable_processes, file_kind
 from .xmlsafe import parse_xml
 

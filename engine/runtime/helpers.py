@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from .clock import as_utc, current_time
+from ..clock import as_utc, current_time
 
 
 def _parse(iso: str) -> datetime:

@@ -10,14 +10,15 @@ from sqlalchemy.orm import defer
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import runner, serialization
+from ..runtime import runner
+from ..storage import serialization
 from .changes import Change, describe_changes, describe_form_changes
 from .forms import referenced_forms
-from .directory import SYSTEM_USER
-from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
-from .models import HumanTask, ProcessDefinition, ProcessDraft, ProcessInstance, get_row
+from ..directory import SYSTEM_USER
+from ..errors import Conflict, NotAllowed, NotFound, SpecInvalid
+from ..storage.models import HumanTask, ProcessDefinition, ProcessDraft, ProcessInstance, get_row
 from .specs import SourceFile, dependencies_for, deployed_forms, executable_processes, latest_definitions
-from .views import DefinitionView
+from ..views import DefinitionView
 from .xmlsafe import parse_xml
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, defer
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskMixin
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from . import hooks
-from .models import DefinitionForm, ProcessDefinition
+from ..runtime import hooks
+from ..storage.models import DefinitionForm, ProcessDefinition
 from .xmlsafe import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
 from .assignment import candidates_for
-from .models import HumanTask, ProcessInstance, TaskCandidate
+from ..storage.models import HumanTask, ProcessInstance, TaskCandidate
 from .runner import is_timer, timer_due
 
 

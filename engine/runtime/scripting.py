@@ -29,7 +29,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
 from . import helpers
-from .errors import ScriptFailed
+from ..errors import ScriptFailed
 from .operators import BUILTIN, Operator, OperatorContext, call_operator
 
 # Augmented assignment to a name (`n += 1`) compiles to `_inplacevar_("+=", n, 1)`: every operator

@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping
 
 from sqlalchemy.orm import Session
 
-from .errors import EngineError
+from ..errors import EngineError
 
 
 @dataclass

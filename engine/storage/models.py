@@ -17,11 +17,11 @@ class UTCDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        from .clock import as_utc
+        from ..clock import as_utc
         return None if value is None else as_utc(value)
 
     def process_result_value(self, value, dialect):
-        from .clock import as_utc
+        from ..clock import as_utc
         return None if value is None else as_utc(value)
 
 
@@ -255,7 +255,7 @@ _NAMES = {"HumanTask": "task", "ProcessInstance": "instance", "ProcessDefinition
 
 def get_row(session, model, key):
     """The row of `model` with primary key `key`, or NotFound naming what is missing."""
-    from .errors import NotFound
+    from ..errors import NotFound
     row = session.get(model, key)
     if row is None:
         raise NotFound(f"{_NAMES.get(model.__name__, model.__name__)} {key} does not exist")

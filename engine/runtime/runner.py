@@ -12,8 +12,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from .clock import frozen_at, parse_iso
-from .errors import ScriptFailed
+from ..clock import frozen_at, parse_iso
+from ..errors import ScriptFailed
 from .events import thrown_signal
 
 # SpiffWorkflow logs every step at INFO; that costs ~45% per step when a handler is attached.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .errors import SpecProblem
+from ..errors import SpecProblem
 
 _PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                        huge_tree=False, remove_comments=False)

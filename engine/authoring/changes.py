@@ -141,5 +141,6 @@ def describe_form_changes(old: dict[str, str], new: dict[str, str]) -> list[Chan
                 what = ", ".join(k for k in sorted(set(before[name]) | set(after[name]))
                                  if before[name].get(k) != after[name].get(k))
                 out.append(Change("form_field_changed", filename, name, f"{filename}: field {name} changed ({what})",
-                                  json.dumps(before[name], ensure_ascii=False), json.dumps(after[name], ensure_ascii=False)))
+                                  json.dumps(before[name], ensure_ascii=False),
+                                  json.dumps(after[name], ensure_ascii=False)))
     return out

@@ -59,7 +59,7 @@ def upgrade(engine: SAEngine, extensions=()) -> None:
     from alembic import command
     from alembic.config import Config
 
-    here = Path(__file__).parent
+    here = Path(__file__).resolve().parent.parent  # the engine package: migrations/ lives there
     cfg = Config()
     cfg.set_main_option("script_location", str(here / "migrations"))
     cfg.set_main_option("path_separator", "os")

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.specs.base import TaskSpec
 from SpiffWorkflow.util.task import TaskState
 
-from .specs import is_subworkflow
+from ..authoring.specs import is_subworkflow
 
 COMPACT_AT = 40
 

@@ -9,7 +9,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDef
                                                               DurationTimerEventDefinition,
                                                               TimerEventDefinition)
 
-from .clock import as_utc, frozen_at
+from ..clock import as_utc, frozen_at
 from .scripting import evaluate
 
 

@@ -1,0 +1,1 @@
+"""Authoring: deployed definitions, their checks, forms, the changes between versions."""
