@@ -21,13 +21,27 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+_decoy: dict[str, str] = {}
+
+
 def check_password(password_hash: str | None, password: str) -> bool:
-    if not password_hash:
-        return False
+    """True when the password matches. Without a hash (unknown user, no password) a decoy hash is verified
+    anyway, so a sign-in takes as long for a name that does not exist as for one that does."""
     try:
+        if not password_hash:
+            _hasher.verify(_decoy_hash(), password + "\0")
+            return False
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _decoy_hash() -> str:
+    # made with the hasher in use (its parameters set the cost), once per hasher
+    key = repr(_hasher)
+    if key not in _decoy:
+        _decoy[key] = _hasher.hash("decoy password, never valid")
+    return _decoy[key]
 
 
 def groups_of(session: Session, username: str) -> set[str]:

@@ -29,8 +29,9 @@ from .extensions import Extension
 from .messaging import EventVerbs
 from .pages import PageReads
 from .queries import Queries
+from .signin import SignInVerbs
 from .runtime import events, runner
-from .runtime.assignment import refusal, start_lane
+from .runtime.assignment import READ_ONLY_GROUP, refusal, start_lane
 from .runtime.operators import BUILTIN, OperatorContext, combine
 from .runtime.projection import task_properties
 from .runtime.repair import resume_unmerged
@@ -45,7 +46,7 @@ DEFAULT_FORMS_DIR = Path(os.environ.get("APPROVALS_FORMS_DIR") or Path(__file__)
 RETRIES = 3
 
 
-class Engine(TaskVerbs, VersionVerbs, EventVerbs, PageReads, Queries):
+class Engine(TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 
@@ -230,6 +231,8 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, PageReads, Queries):
         if not events.started_by_hand(spec):  # it starts on a message, a signal or a timer
             return False
         lane = getattr(start_event(spec), "lane", None)
+        if user != SYSTEM_USER and READ_ONLY_GROUP in self._groups(s, user):
+            return False
         return user == SYSTEM_USER or lane in (None, "initiator") or lane in self._groups(s, user)
 
     def may_start(self, process_id: str, user: str) -> bool:
@@ -244,6 +247,8 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, PageReads, Queries):
             definition, deps, spec, subprocess_specs = self._newest(s, process_id)
             if not events.started_by_hand(spec):
                 raise NotAllowed(f"{process_id} starts on a message, a signal or a timer, not by hand", "event_start")
+            if READ_ONLY_GROUP in self._groups(s, user):
+                raise NotAllowed(f"{user} is an auditor: auditors read, they do not act", "auditor")
             if not self._may_start(s, process_id, user, spec):
                 raise NotAllowed(f"{user} may not start {process_id}", "cannot_start")
             clean = formlib.validate(self._start_form(s, definition.id, spec), data or {})

@@ -261,8 +261,19 @@ class Queries:
         """The active user whose password matches, else None."""
         with self.session() as s:
             row = s.scalars(select(User).where(User.username == username)).first()
-            ok = row is not None and row.active and check_password(row.password_hash, password)
+            # the password is checked even for unknown or inactive users: same time either way
+            matches = check_password(row.password_hash if row is not None else None, password)
+            ok = row is not None and row.active and matches
         return self.user(username) if ok else None
+
+    def database_ok(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            with self.session() as s:
+                s.execute(select(1))
+            return True
+        except Exception:  # noqa: BLE001 - any failure to reach it is the answer
+            return False
 
     def group_names(self) -> dict[str, str]:
         """Group id -> display name (lanes are group ids; people read names)."""

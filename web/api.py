@@ -5,6 +5,7 @@ read-side guards as the pages decide what a user may see; the engine re-checks e
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request, url_for
@@ -19,13 +20,48 @@ from .openapi import document
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
+MAX_JSON_DEPTH = 32
+
+
+def _refuse_constant(name: str):
+    abort(400, description=f"{name} is not a number JSON allows")
+
+
 def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if body is None:
-        body = {}
+    """The request's JSON object: strict UTF-8, no NaN or Infinity, no lone surrogates, nested at most
+    MAX_JSON_DEPTH levels; anything else is a 400 that says why."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+    except UnicodeDecodeError:
+        abort(400, description="the request body is not UTF-8")
+    except RecursionError:
+        abort(400, description=f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
+    except ValueError as exc:
+        abort(400, description=f"the request body is not JSON: {exc}")
     if not isinstance(body, dict):
         abort(400, description="the request body must be a JSON object")
+    _check_tree(body)
     return body
+
+
+def _check_tree(value: Any) -> None:
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            abort(400, description=f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                abort(400, description="the JSON holds invalid Unicode (a lone surrogate)")
+        elif isinstance(item, dict):
+            pending += [(k, depth + 1) for k in item] + [(v, depth + 1) for v in item.values()]
+        elif isinstance(item, list):
+            pending += [(v, depth + 1) for v in item]
 
 
 @bp.get("/openapi.json")
@@ -139,10 +175,18 @@ def cancel(instance_id: int):
 def _authenticated():
     if request.endpoint == "api.openapi":
         return None
+    # Only JSON is taken: a page on another site can post a form (urlencoded, multipart or text/plain)
+    # without asking, but not a JSON body, so no action here can be driven cross-site.
+    if request.method == "POST" and request.mimetype != "application/json":
+        response = jsonify(error="unsupported_media_type", reason=None,
+                           message="send the request body as application/json (an empty object will do)")
+        response.status_code = 415
+        return response
     if not current_user.is_authenticated:
+        # No `WWW-Authenticate: Basic` challenge: a browser then never asks for, keeps or resends
+        # credentials for this API on its own.
         response = jsonify(error="unauthorized", message="HTTP Basic credentials required")
         response.status_code = 401
-        response.headers["WWW-Authenticate"] = 'Basic realm="approvals"'
         if g.get("api_retry_after"):
             response.status_code = 429
             response.headers["Retry-After"] = str(g.api_retry_after)

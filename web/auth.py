@@ -11,7 +11,7 @@ from .engine_access import get_engine
 from .throttle import LoginThrottle
 
 bp = Blueprint("auth", __name__)
-PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "health.healthz"}
 
 
 class WebUser(UserMixin):
@@ -65,8 +65,7 @@ def init_app(app: Flask) -> None:
     manager.request_loader(_load_api_user)
     app.extensions["approvals.login_throttle"] = LoginThrottle(
         free=app.config["LOGIN_FREE_FAILURES"], base=app.config["LOGIN_LOCK_SECONDS"],
-        cap=app.config["LOGIN_LOCK_MAX_SECONDS"], **({"clock": app.config["LOGIN_CLOCK"]}
-                                                     if app.config.get("LOGIN_CLOCK") else {}))
+        cap=app.config["LOGIN_LOCK_MAX_SECONDS"])
 
     @manager.unauthorized_handler
     def _unauthorized():

@@ -108,4 +108,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(exc):
+        if request.blueprint == "api":
+            return _json_error(500, "internal", "the server could not finish this request")
         return error_page(500)

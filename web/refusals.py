@@ -51,6 +51,7 @@ REASONS: dict[str, Callable[[str | None], str]] = {
     "self_approval": _self_approval,
     "not_owner": lambda _h: _("Only process owners may do this."),
     "cannot_start": lambda _h: _("You may not start this procedure."),
+    "auditor": lambda _h: _("Auditors can view but not act."),
     "event_start": lambda _h: _("This procedure starts by itself, on a message, a signal or a timer."),
     "not_initiator": lambda _h: _("Only the person who started this request, or a process owner, may cancel it."),
     "not_holder": _named(lambda name: _("This task is held by %(name)s, not by you.", name=name),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -123,6 +124,8 @@ def validate(form: FormView, data: dict[str, Any]) -> dict[str, Any]:
         raise FormInvalid([FieldError("", "type", "the submission must be an object")])
     declared = form.schema.get("properties", {})
     errors = [FieldError(key, "unknown", "is not a field of this form") for key in data if key not in declared]
+    errors += [FieldError(key, "number", "is not a finite number") for key, value in data.items()
+               if key in declared and not _finite(value)]
     validator = Draft202012Validator(form.schema, format_checker=FORMATS)
     for err in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
         if err.validator == "additionalProperties":
@@ -131,6 +134,17 @@ def validate(form: FormView, data: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise FormInvalid(errors)
     return {k: v for k, v in data.items() if k in declared}
+
+
+def _finite(value: Any) -> bool:
+    """False for NaN and infinities anywhere in a value (JSON has neither; SQL and sums break on them)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
 
 
 def _field_error(err) -> FieldError:

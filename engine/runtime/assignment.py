@@ -66,9 +66,15 @@ def is_self_approval(task: HumanTask, username: str, initiator: str, start_lane:
     return username == initiator and not own_lane and not allow_self_approval
 
 
+# Members of this group read everything and act on nothing, whatever other group they are in.
+READ_ONLY_GROUP = "auditor"
+
+
 def refusal(task: HumanTask, username: str, groups: set[str], initiator: str, start_lane: str | None,
             allow_self_approval: bool) -> NotAllowed | None:
     """Why the user may not complete (or claim) this task, or None when they may."""
+    if READ_ONLY_GROUP in groups:
+        return NotAllowed(f"{username} is an auditor: auditors read, they do not act", "auditor")
     if not may_act(task, username, groups):
         if task.assignee and task.assignee != username:
             return NotAllowed(f"task {task.id} is assigned to {task.assignee}", "assigned_to", task.assignee)

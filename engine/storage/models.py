@@ -260,3 +260,14 @@ def get_row(session, model, key):
     if row is None:
         raise NotFound(f"{_NAMES.get(model.__name__, model.__name__)} {key} does not exist")
     return row
+
+
+class SignInFailure(Base):
+    """Failed sign-ins of one user name from one address, and until when that pair is locked out."""
+
+    __tablename__ = "sign_in_failure"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # "<user name>|<address>"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    last_seen: Mapped[datetime] = mapped_column(index=True)

@@ -27,7 +27,7 @@ def start(api, user="alice"):
 def test_needs_credentials_and_sets_no_cookie(api):
     response = api.get("/api/v1/tasks")
     assert response.status_code == 401 and response.json["error"] == "unauthorized"
-    assert response.headers["WWW-Authenticate"].startswith("Basic")
+    assert "WWW-Authenticate" not in response.headers  # no browser prompt, so no cached credentials
     assert api.get("/api/v1/tasks", headers=auth("bob", "wrong")).status_code == 401
     ok = api.get("/api/v1/me", headers=auth("bob"))
     assert ok.status_code == 200 and ok.json["groups"] == ["cs_manager"]
@@ -60,7 +60,7 @@ def test_errors_are_json_with_reason_codes(api):
     [task] = api.get("/api/v1/tasks", headers=auth("bob")).json
     bad = api.post(f"/api/v1/tasks/{task['id']}/complete", headers=auth("bob"), json={"data": {"decision": "?"}})
     assert bad.status_code == 422 and bad.json["fields"] == {"decision": "is not one of the allowed choices"}
-    assert api.post(f"/api/v1/tasks/{task['id']}/claim", headers=auth("bob")).status_code == 200
+    assert api.post(f"/api/v1/tasks/{task['id']}/claim", headers=auth("bob"), json={}).status_code == 200
     taken = api.post(f"/api/v1/tasks/{task['id']}/complete", headers=auth("carol"), json={"data": {"decision": "approve"}})
     assert taken.status_code == 403 and (taken.json["reason"], taken.json["holder"]) == ("assigned_to", "bob")
     api.post(f"/api/v1/tasks/{task['id']}/complete", headers=auth("bob"), json={"data": {"decision": "approve"}})
@@ -75,7 +75,7 @@ def test_errors_are_json_with_reason_codes(api):
 def test_auditors_read_but_never_act(api):
     instance_id = start(api).json["id"]
     assert api.get(f"/api/v1/instances/{instance_id}", headers=auth("audrey")).status_code == 200
-    assert api.post(f"/api/v1/instances/{instance_id}/cancel", headers=auth("audrey")).status_code == 403
+    assert api.post(f"/api/v1/instances/{instance_id}/cancel", headers=auth("audrey"), json={}).status_code == 403
 
 
 def test_openapi_document_lists_every_route(api, app):
@@ -114,3 +114,46 @@ def test_messages_and_signals(api, web_engine):
     assert signal.status_code == 200 and signal.json["delivered"] == [waiter.id]
     assert web_engine.instance(waiter.id).status == "completed"
     assert "/messages" in api.get("/api/v1/openapi.json").json["paths"]
+
+
+def test_only_json_is_taken_so_no_other_site_can_drive_an_action(api, web_engine):
+    inst = start(api).json
+    [task] = api.get("/api/v1/tasks?scope=queue", headers=auth("bob")).json
+    # what a form on another site can send: urlencoded, multipart, text/plain; and a body-less post
+    for kwargs in ({"data": {"decision": "approve"}}, {"data": "x", "content_type": "text/plain"}, {}):
+        refused = api.post(f"/api/v1/tasks/{task['id']}/claim", headers=auth("bob"), **kwargs)
+        assert refused.status_code == 415 and refused.json["error"] == "unsupported_media_type"
+    assert web_engine.task(task["id"]).assignee is None and web_engine.instance(inst["id"]).status == "running"
+    assert api.post(f"/api/v1/tasks/{task['id']}/claim", headers=auth("bob"), json={}).status_code == 200
+
+
+def test_bad_json_is_a_400_that_says_why_and_nothing_changes(api, web_engine):
+    url, headers = "/api/v1/processes/small_approval/instances", {**auth("alice"), "Content-Type": "application/json"}
+    cases = {
+        '{"data": {"customer": "a", "amount": NaN}}': "NaN",
+        '{"data": {"customer": "a", "amount": Infinity}}': "Infinity",
+        '{"data": {"customer": "\\ud800", "amount": 1}}': "Unicode",
+        "[" * 1000 + "]" * 1000: "nested",
+        '{"a": ' * 40 + "1" + "}" * 40: "nested",
+        "{not json": "not JSON",
+    }
+    for body, words in cases.items():
+        response = api.post(url, headers=headers, data=body.encode("utf-8"))
+        assert response.status_code == 400 and response.is_json and words in response.json["message"], body[:40]
+    bad_utf8 = api.post(url, headers=headers, data=b'{"data": {"customer": "' + bytes([0xFF]) + b'"}}')
+    assert bad_utf8.status_code == 400
+    assert web_engine.count_instances() == 0
+
+
+def test_bodies_past_the_limit_are_not_read(web_engine):
+    app = make_app(web_engine, MAX_CONTENT_LENGTH=1024)
+    response = app.test_client().post("/api/v1/processes/small_approval/instances", headers=auth("alice"),
+                                      json={"data": {"customer": "x" * 5000, "amount": 1}})
+    assert response.status_code == 413 and response.is_json
+
+
+def test_an_api_500_is_json(web_engine, monkeypatch):
+    app = make_app(web_engine, PROPAGATE_EXCEPTIONS=False)
+    monkeypatch.setattr(web_engine, "startable_processes", lambda user: 1 / 0)
+    response = app.test_client().get("/api/v1/processes", headers=auth("alice"))
+    assert response.status_code == 500 and response.json["error"] == "internal"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from tests.web.conftest import login, make_app
-from web.throttle import LoginThrottle
 
 
 def test_login_page_is_public_and_everything_else_redirects(client):
@@ -63,17 +62,8 @@ def test_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-class Ticker:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
-def test_repeated_failures_lock_the_username_from_that_address(web_engine):
-    ticker = Ticker()
-    app = make_app(web_engine, LOGIN_CLOCK=ticker, LOGIN_FREE_FAILURES=3, LOGIN_LOCK_SECONDS=30)
+def test_repeated_failures_lock_the_username_from_that_address(web_engine, clock):
+    app = make_app(web_engine, LOGIN_FREE_FAILURES=3, LOGIN_LOCK_SECONDS=30)
     client = app.test_client()
     for _ in range(3):
         assert login(client, "alice", "guess").status_code == 401
@@ -86,36 +76,37 @@ def test_repeated_failures_lock_the_username_from_that_address(web_engine):
     other = app.test_client()
     assert other.post("/login", data={"username": "alice", "password": "pw-alice"},
                       environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code == 302
-    ticker.now += 31
+    clock.advance(seconds=31)
     assert login(client, "alice", "guess").status_code == 429  # the next failure locks for longer: 60 s
-    ticker.now += 59
+    clock.advance(seconds=59)
     assert login(client, "alice").status_code == 429
-    ticker.now += 2
+    clock.advance(seconds=2)
     assert login(client, "alice").status_code == 302  # success clears the counter
     client.post("/logout")
     assert login(client, "alice", "guess").status_code == 401
 
 
-def test_throttle_growth_and_cap():
-    ticker = Ticker()
-    throttle = LoginThrottle(free=2, base=10, cap=35, clock=ticker)
-    key = LoginThrottle.key(" Alice ", "1.2.3.4")
-    assert key == ("alice", "1.2.3.4")
-    assert [throttle.failed(key) for _ in range(5)] == [0, 0, 10, 20, 35]
-    assert throttle.retry_after(key) == 35
-    ticker.now += 35
-    assert throttle.retry_after(key) == 0
-    throttle.succeeded(key)
-    assert throttle.failed(key) == 0
+def test_throttle_growth_and_cap_shared_by_every_process(web_engine, clock):
+    from engine import Engine
+    other_process = Engine(web_engine.sa_engine, clock=clock)  # nothing shared but the database
+    assert [web_engine.sign_in_failed(" Alice ", "1.2.3.4", free=2, base=10, cap=35) for _ in range(3)] == [0, 0, 10]
+    assert [other_process.sign_in_failed("alice", "1.2.3.4", free=2, base=10, cap=35) for _ in range(2)] == [20, 35]
+    assert other_process.sign_in_wait("ALICE", "1.2.3.4") == 35 and web_engine.sign_in_wait("alice", "9.9.9.9") == 0
+    clock.advance(seconds=35)
+    assert web_engine.sign_in_wait("alice", "1.2.3.4") == 0
+    other_process.sign_in_succeeded("alice", "1.2.3.4")
+    assert web_engine.sign_in_failed("alice", "1.2.3.4", free=2, base=10, cap=35) == 0
 
 
-def test_throttle_forgets_old_keys_when_full():
-    ticker = Ticker()
-    throttle = LoginThrottle(free=1, base=1, cap=1, clock=ticker, max_keys=3)
+def test_throttle_forgets_idle_pairs(web_engine, clock):
+    from sqlalchemy import func, select
+
+    from engine.storage.models import SignInFailure
     for i in range(10):
-        throttle.failed(("u", str(i)))
-        ticker.now += 10
-    assert len(throttle._records) <= 3
+        web_engine.sign_in_failed("u", str(i), free=1, base=1, cap=1)
+        clock.advance(seconds=10)
+    with web_engine.session() as s:
+        assert s.scalar(select(func.count()).select_from(SignInFailure)) == 1  # the older ones went idle
 
 
 def test_inactive_or_deleted_user_loses_the_session(client, web_engine):

@@ -16,7 +16,7 @@ from web.refusals import REASONS, reason_message
 
 CONFLICT_CODES = ("completed", "cancelled", "claimed", "not_waiting", "concurrent", "instance_ended", "not_in_error",
                   "not_releasable", "unsafe_migration")
-NOT_ALLOWED_CODES = ("assigned_to", "not_candidate", "self_approval", "not_owner", "cannot_start", "event_start",
+NOT_ALLOWED_CODES = ("assigned_to", "not_candidate", "self_approval", "not_owner", "cannot_start", "event_start", "auditor",
                      "not_initiator",
                      "not_holder", "not_in_group")
 TASK_PAGE_CODES = ("self_approval", "assigned_to", "not_candidate", "completed", "cancelled", "not_waiting")

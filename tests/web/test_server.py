@@ -1,0 +1,101 @@
+"""`approvals serve` is a production server: several gunicorn processes, a worker process beside them,
+a health check; and the sign-in lockout is the same whichever process answers."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.conftest import DATA
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def cmdline(pid: int) -> str:
+    with open(f"/proc/{pid}/cmdline", "rb") as handle:
+        return handle.read().replace(b"\0", b" ").decode()
+
+
+@pytest.fixture
+def server(tmp_path):
+    url = f"sqlite:///{tmp_path / 'served.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": url, "APPROVALS_INSTANCE_DIR": str(tmp_path),
+           "APPROVALS_FORMS_DIR": str(DATA / "forms")}
+    subprocess.run([sys.executable, "-m", "web.cli", "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "web.cli", "users", "import", str(DATA / "web_users.yaml")], env=env,
+                   check=True, capture_output=True)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--workers", "2",
+                             "--interval", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1):
+                break
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        output = proc.communicate()[0]
+        pytest.fail(output)
+    yield proc, base
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    proc.stdout.close()
+
+
+def test_serve_runs_gunicorn_workers_a_timer_worker_and_a_health_check(server):
+    proc, base = server
+    with urllib.request.urlopen(base + "/healthz", timeout=5) as health:
+        assert health.status == 200 and b'"ok":true' in health.read().replace(b" ", b"")
+        assert "gunicorn" in health.headers.get("Server", "")
+    # the main process is gunicorn's arbiter: two web processes forked from it, and the timer worker
+    kids = {pid: cmdline(pid) for pid in children(proc.pid)}
+    web = [pid for pid, line in kids.items() if line == cmdline(proc.pid)]
+    timer_worker = [pid for pid, line in kids.items() if "multiprocessing" in line and "spawn_main" in line]
+    assert len(web) == 2 and len(timer_worker) == 1, kids
+
+
+def test_a_lockout_holds_in_every_web_process(server):
+    _proc, base = server
+    codes = []
+    for _ in range(8):
+        request = urllib.request.Request(base + "/api/v1/me", headers={
+            "Authorization": "Basic " + __import__("base64").b64encode(b"bob:wrong").decode()})
+        try:
+            urllib.request.urlopen(request, timeout=5).close()
+        except urllib.error.HTTPError as exc:
+            codes.append(exc.code)
+            exc.close()
+    # requests land on either process; the count is in the database, so the lock comes at the same point
+    assert codes[:5] == [401] * 5 and codes[5:] == [429] * 3
+
+
+def test_health_check_says_503_with_retry_after_when_the_database_is_gone(tmp_path):
+    from engine import Engine, make_engine
+    from tests.web.conftest import make_app
+    gone = Engine(make_engine(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nowhere"))
+    response = make_app(gone).test_client().get("/healthz")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert response.json == {"ok": False, "database": "unreachable"}
+    gone.sa_engine.dispose()
