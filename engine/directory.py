@@ -86,6 +86,7 @@ def import_directory(session: Session, document: dict[str, Any]) -> tuple[int, i
         user.active = bool(entry.get("active", True))
         if entry.get("password") and not check_password(user.password_hash, str(entry["password"])):
             user.password_hash = hash_password(str(entry["password"]))
+            user.session_epoch = (user.session_epoch or 0) + 1  # a new password ends the old sessions
         wanted = set(entry.get("groups") or [])
         user.memberships = [m for m in user.memberships if m.group_id in wanted]
         have = {m.group_id for m in user.memberships}

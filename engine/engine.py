@@ -100,8 +100,10 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, Querie
                                        "concurrent") from exc
                 except OperationalError as exc:
                     # SQLite: database locked past the busy timeout; PostgreSQL: two units that deliver
-                    # to each other's instances locked them in opposite orders
-                    if not ("locked" in str(exc) or "deadlock" in str(exc)) or attempt == RETRIES - 1:
+                    # to each other's instances locked them in opposite orders, or the connection dropped
+                    # before the commit (a restart): nothing was committed, so the unit runs again
+                    retry = "locked" in str(exc) or "deadlock" in str(exc) or exc.connection_invalidated
+                    if not retry or attempt == RETRIES - 1:
                         raise
         raise AssertionError("unreachable")
 

@@ -255,7 +255,15 @@ class Queries:
             if row is None:
                 return None
             return UserView(row.username, row.name, row.email, row.active,
-                            tuple(sorted(m.group_id for m in row.memberships)))
+                            tuple(sorted(m.group_id for m in row.memberships)), row.session_epoch or 0)
+
+    def end_sessions(self, username: str) -> None:
+        """Sign the user out everywhere: every session made before this call stops working."""
+        def work(unit) -> None:
+            user = unit.session.scalars(select(User).where(User.username == username)).first()
+            if user is not None:
+                user.session_epoch = (user.session_epoch or 0) + 1
+        self._unit(username, work)
 
     def authenticate(self, username: str, password: str) -> UserView | None:
         """The active user whose password matches, else None."""

@@ -111,6 +111,7 @@ class UserView:
     email: str | None
     active: bool
     groups: tuple[str, ...]
+    session_epoch: int = 0
 
 
 def to_jsonable(value: Any) -> Any:

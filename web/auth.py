@@ -17,11 +17,14 @@ PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "health.healthz"}
 class WebUser(UserMixin):
     """The signed-in person as the pages need them: username, display name, groups."""
 
-    def __init__(self, username: str, name: str, groups: tuple[str, ...]):
+    def __init__(self, username: str, name: str, groups: tuple[str, ...], session_epoch: int = 0):
         self.username, self.name, self.groups = username, name, tuple(groups)
+        self.session_epoch = session_epoch
 
     def get_id(self) -> str:
-        return self.username
+        # the session names the epoch it was made in: signing out or a new password bumps the user's
+        # epoch, and every session made before stops working, wherever its cookie was copied to
+        return f"{self.username}:{self.session_epoch}"
 
     def in_group(self, *groups: str) -> bool:
         return any(g in self.groups for g in groups)
@@ -32,11 +35,12 @@ class WebUser(UserMixin):
         return "auditor" in self.groups
 
 
-def _load_user(username: str) -> WebUser | None:
-    view = get_engine().user(username)
-    if view is None or not view.active:
+def _load_user(session_id: str) -> WebUser | None:
+    username, _sep, epoch = session_id.rpartition(":")
+    view = get_engine().user(username) if username else None
+    if view is None or not view.active or str(view.session_epoch) != epoch:
         return None
-    return WebUser(view.username, view.name, view.groups)
+    return WebUser(view.username, view.name, view.groups, view.session_epoch)
 
 
 def _load_api_user(req) -> WebUser | None:
@@ -119,7 +123,7 @@ def login():
     session.clear()  # a fresh session on sign-in: nothing planted before it survives
     if lang:
         session["lang"] = lang
-    login_user(WebUser(user.username, user.name, user.groups))
+    login_user(WebUser(user.username, user.name, user.groups, user.session_epoch))
     session.permanent = True
     return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
 
@@ -127,6 +131,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     lang = session.get("lang")
+    if current_user.is_authenticated:
+        get_engine().end_sessions(current_user.username)  # a copied cookie stops working too
     logout_user()
     session.clear()
     if lang:

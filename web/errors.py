@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -27,6 +28,8 @@ PAGES = {
                                          "Nothing you typed was saved; it is shown below so you can copy it.")),
     422: (_l("Please check the input"), _l("Some values were not accepted.")),
     429: (_l("Too many attempts"), _l("Please wait a moment and try again.")),
+    503: (_l("Back in a moment"), _l("The database cannot be reached just now. Nothing was changed; "
+                                      "please try again in a few seconds.")),
     500: (_l("Something went wrong"), _l("The server could not finish this request. "
                                           "The process owner can see the error on the request's page.")),
 }
@@ -105,6 +108,19 @@ def init_app(app: Flask) -> None:
         if request.blueprint == "api":
             return _json_error(exc.code, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
         return error_page(exc.code)
+
+    @app.errorhandler(DBAPIError)
+    def _database_unavailable(exc: DBAPIError):
+        # The database is restarting or unreachable: say so, and when to try again, instead of a 500.
+        if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+            raise exc
+        log.warning("database unavailable on %s: %s", request.path, str(exc).splitlines()[0])
+        if request.blueprint == "api":
+            response = _json_error(503, "unavailable", "the database is not reachable; try again shortly")
+        else:
+            response = make_response(error_page(503))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(500)
     def _server_error(exc):

@@ -38,6 +38,8 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # bumped by signing out and by a new password: sessions made before are no longer accepted
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
 

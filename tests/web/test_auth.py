@@ -128,3 +128,28 @@ def test_navigation_fits_the_role(client, web_engine):
     page = client.get("/requests/").text
     assert 'href="/start/"' not in page and 'href="/audit/"' in page
     assert "没有您可以发起的流程。" in client.get("/start/").text
+
+
+def test_signing_out_ends_copies_of_the_session_cookie_too(app, web_engine):
+    browser, thief = app.test_client(), app.test_client()
+    login(browser, "alice")
+    cookie = browser.get_cookie("session")
+    thief.set_cookie("session", cookie.value)
+    assert thief.get("/inbox").status_code == 200  # a copied cookie works while the session lives
+    browser.post("/logout")
+    assert thief.get("/inbox").status_code == 302  # and not after signing out
+    login(browser, "alice")
+    assert browser.get("/inbox").status_code == 200  # a new sign-in works
+
+
+def test_a_new_password_ends_existing_sessions(app, web_engine):
+    client = app.test_client()
+    login(client, "bob")
+    assert client.get("/inbox").status_code == 200
+    web_engine.import_users({"users": [{"username": "bob", "name": "鲍勃", "password": "a-new-one",
+                                        "groups": ["cs_manager"]}]})
+    assert client.get("/inbox").status_code == 302
+    login(client, "bob", "a-new-one")
+    web_engine.import_users({"users": [{"username": "bob", "name": "鲍勃", "password": "a-new-one",
+                                        "groups": ["cs_manager"]}]})  # the same password again: nothing ends
+    assert client.get("/inbox").status_code == 200

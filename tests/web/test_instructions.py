@@ -6,11 +6,11 @@ from web.instructions import render
 
 def test_renders_data_and_escapes_it():
     out = render("审批 {{ customer }} 的申请，金额 {{ amount }}。", {"customer": "<b>宏达</b>", "amount": 5})
-    assert str(out) == "审批 &lt;b&gt;宏达&lt;/b&gt; 的申请，金额 5。"
+    assert str(out) == "<p>审批 &lt;b&gt;宏达&lt;/b&gt; 的申请，金额 5。</p>"
 
 
 def test_sandbox_refuses_unsafe_things():
-    assert str(render("x{{ customer.__class__ }}y", {"customer": "a"})) == "xy"
+    assert str(render("x{{ customer.__class__ }}y", {"customer": "a"})) == "<p>xy</p>"
     template = "{{ customer.__class__.__mro__[1].__subclasses__() }}"
     assert str(render(template, {"customer": "a"})) == template  # refused: shown, never run
     assert str(render("{{ range(10**9) | list | length }}", {})) == "{{ range(10**9) | list | length }}"
@@ -19,7 +19,7 @@ def test_sandbox_refuses_unsafe_things():
 def test_broken_template_is_shown_as_escaped_text():
     assert str(render("{% if %}<i>", {})) == "{% if %}&lt;i&gt;"
     assert str(render("", {"a": 1})) == ""
-    assert str(render("{{ missing }}!", {})) == "!"
+    assert str(render("{{ missing }}!", {})) == "<p>!</p>"
 
 
 def test_dates_in_the_data_read_in_the_users_locale(app):
@@ -27,3 +27,16 @@ def test_dates_in_the_data_read_in_the_users_locale(app):
         html = str(render("参观时间：{{ tour_start }}；人数 {{ visitors }}",
                           {"tour_start": "2026-11-27T09:00:00+08:00", "visitors": 6}))
     assert "2026-11-27T" not in html and "2026" in html and "9:00" in html and "人数 6" in html
+
+
+def test_markdown_is_rendered_and_html_that_could_run_is_not():
+    html = str(render("**注意**：\n\n- 核对 {{ customer }}\n- [制度](https://example.com/rules)", {"customer": "宏达"}))
+    assert "<strong>注意</strong>" in html and "<li>核对 宏达</li>" in html
+    assert '<a href="https://example.com/rules" rel="noopener noreferrer">制度</a>' in html
+    attacks = ('<img src=x onerror="alert(1)">', '<meta http-equiv="refresh" content="0;url=https://evil">',
+               '<a href="javascript:alert(1)">点我</a>', "<script>alert(1)</script>", '<iframe src="https://evil">',
+               '<p style="position:fixed">x</p>', "[点我](javascript:alert(1))")
+    for attack in attacks:
+        out = str(render(attack, {})).lower()
+        for bad in ("onerror", "<meta", "javascript:", "<script", "<iframe", "style=", "<img"):
+            assert bad not in out, (attack, out)

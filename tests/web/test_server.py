@@ -99,3 +99,17 @@ def test_health_check_says_503_with_retry_after_when_the_database_is_gone(tmp_pa
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert response.json == {"ok": False, "database": "unreachable"}
     gone.sa_engine.dispose()
+
+
+def test_an_unreachable_database_is_a_503_with_retry_after_on_pages_and_the_api(tmp_path):
+    import base64
+
+    from engine import Engine, make_engine
+    from tests.web.conftest import make_app
+    gone = Engine(make_engine(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nowhere"))
+    client = make_app(gone, PROPAGATE_EXCEPTIONS=False).test_client()
+    page = client.post("/login", data={"username": "alice", "password": "pw-alice"})
+    assert page.status_code == 503 and page.headers["Retry-After"] == "5" and "数据库" in page.text
+    api = client.get("/api/v1/me", headers={"Authorization": "Basic " + base64.b64encode(b"alice:pw").decode()})
+    assert api.status_code == 503 and api.json["error"] == "unavailable" and api.headers["Retry-After"] == "5"
+    gone.sa_engine.dispose()
