@@ -150,10 +150,14 @@ def cmd_worker(args) -> Any:
 
 
 def cmd_audit_verify(args) -> Any:
-    chains, broken = engine_from_env().verify_audit(args.instance)
+    eng = engine_from_env()
+    chains, broken = eng.verify_audit(args.instance)
     if broken:
         raise EngineError(str(broken[0]))
-    return {"chains": chains, "broken": [], "message": f"{chains} chain(s) verified"}
+    keyed = eng.audit_key is not None
+    note = "" if keyed else (" (no audit key configured: edits of single rows are found, a history rewritten "
+                             "with every hash recomputed is not)")
+    return {"chains": chains, "broken": [], "keyed": keyed, "message": f"{chains} chain(s) verified{note}"}
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, Any]:

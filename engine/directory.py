@@ -58,8 +58,10 @@ def load_directory_file(path: Path) -> dict[str, Any]:
     return document
 
 
-def import_directory(session: Session, document: dict[str, Any]) -> tuple[int, int]:
-    """Create or update groups and users; re-importing updates, never duplicates. Returns counts."""
+def import_directory(session: Session, document: dict[str, Any],
+                     changes: list[dict[str, Any]] | None = None) -> tuple[int, int]:
+    """Create or update groups and users; re-importing updates, never duplicates. Returns counts; each
+    user whose groups, active flag or password changed is added to `changes` (for the audit)."""
     groups = document.get("groups") or []
     users = document.get("users") or []
     for entry in groups:
@@ -81,15 +83,22 @@ def import_directory(session: Session, document: dict[str, Any]) -> tuple[int, i
         if user is None:
             user = User(username=username, name=entry.get("name") or username)
             session.add(user)
+        active_before, epoch_before = user.active, user.session_epoch
         user.name = entry.get("name") or user.name
         user.email = entry.get("email", user.email)
         user.active = bool(entry.get("active", True))
-        if entry.get("password") and not check_password(user.password_hash, str(entry["password"])):
-            user.password_hash = hash_password(str(entry["password"]))
+        password = str(entry["password"]) if entry.get("password") else None
+        if password and (user.password_hash is None or not check_password(user.password_hash, password)):
+            user.password_hash = hash_password(password)
             user.session_epoch = (user.session_epoch or 0) + 1  # a new password ends the old sessions
         wanted = set(entry.get("groups") or [])
+        before = {m.group_id for m in user.memberships}
         user.memberships = [m for m in user.memberships if m.group_id in wanted]
         have = {m.group_id for m in user.memberships}
         user.memberships += [Membership(group_id=g) for g in sorted(wanted - have)]
+        password_changed = epoch_before != user.session_epoch
+        if changes is not None and (wanted != before or active_before != user.active or password_changed):
+            changes.append({"user": username, "added": sorted(wanted - before), "removed": sorted(before - wanted),
+                            "active": user.active, "password_changed": password_changed})
     session.flush()
     return len(groups), len(users)

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from . import mail
-from .audit import SYSTEM_CHAIN
+from .audit import SYSTEM_CHAIN, audit_key
 from .authoring import forms as formlib
 from .authoring.checks import Batch
 from .authoring.specs import SourceFile, SpecCache, dependencies_for, latest_definitions
@@ -54,6 +54,7 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, Querie
                  mail: bool | None = None, extensions: Sequence[Extension] = ()):
         self.sa_engine = sa_engine
         self.extensions = tuple(extensions)
+        self.audit_key = audit_key()  # from a file outside the database, when the operator set one
         self.operators = combine(BUILTIN, *(ext.operators for ext in self.extensions))
         # Queue mail only where it will be sent (SMTP_HOST set, or asked for): otherwise it is pure cost.
         self.mail = bool(os.environ.get("SMTP_HOST")) if mail is None else mail
@@ -84,7 +85,8 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, Querie
         """Run `fn` in one transaction; a concurrent writer's loss is retried, then reported as Conflict."""
         for attempt in range(RETRIES):
             with self.Session() as session:
-                unit = Unit(session, now or self.now(), actor, self.specs, self.locking, self.mail, self.operators)
+                unit = Unit(session, now or self.now(), actor, self.specs, self.locking, self.mail, self.operators,
+                            self.audit_key)
                 try:
                     # everything SpiffWorkflow does in this unit (catching, cancelling, timers it checks
                     # on the way) sees the unit's time, never the machine's
@@ -117,7 +119,14 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, Querie
     # -- directory ----------------------------------------------------------------------------
     def import_users(self, document: dict[str, Any]) -> tuple[int, int]:
         """Create or update groups and users (see engine.directory); returns (groups, users)."""
-        return self._unit(SYSTEM_USER, lambda unit: import_directory(unit.session, document))
+        def work(unit: Unit) -> tuple[int, int]:
+            changes: list[dict[str, Any]] = []
+            counts = import_directory(unit.session, document, changes)
+            for change in changes:  # who may do what is part of what the trail must prove
+                unit.audit.append(kind="membership_changed", actor=SYSTEM_USER, at=unit.now, chain=SYSTEM_CHAIN,
+                                  data=change)
+            return counts
+        return self._unit(SYSTEM_USER, work)
 
     def run_verb(self, name: str, actor: str, fn: Callable[[OperatorContext], Any],
                  data: dict[str, Any] | None = None) -> Any:

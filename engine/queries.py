@@ -8,7 +8,7 @@ from uuid import UUID
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from .audit import instance_chain, verify_all
+from .audit import cross_check, instance_chain, verify_all
 from .storage.models import (AuditEvent, Group, HumanTask, Membership, ProcessDefinition, ProcessInstance,
                              TaskCandidate, User, get_row)
 from .directory import check_password
@@ -214,7 +214,8 @@ class Queries:
     def verify_audit(self, instance_id: int | None = None):
         """(chains checked, broken links); one instance's chain, or every chain."""
         with self.session() as s:
-            return verify_all(s, instance_chain(instance_id) if instance_id else None)
+            chains, broken = verify_all(s, instance_chain(instance_id) if instance_id else None, self.audit_key)
+            return chains, broken + cross_check(s, instance_id)
 
     def definitions(self, process_id: str | None = None) -> list[DefinitionView]:
         stmt = select(ProcessDefinition).order_by(ProcessDefinition.process_id, ProcessDefinition.version)

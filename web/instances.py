@@ -46,7 +46,8 @@ def show(instance_id: int):
     verified = None
     if current_user.in_group(*SEE_ALL_GROUPS):
         chains, broken = engine.verify_audit(instance_id)
-        verified = {"ok": not broken, "chains": chains, "broken": [str(b) for b in broken]}
+        verified = {"ok": not broken, "chains": chains, "broken": [str(b) for b in broken],
+                    "keyed": engine.audit_key is not None}
     return render_template(
         "instances/show.html", instance=instance, tasks=tasks, open_tasks=open_tasks, entries=entries,
         record=record_of(engine.data(instance_id)), verified=verified, may_cancel=may_cancel(instance),

@@ -45,6 +45,7 @@ class Unit:
     locking: bool
     mail_enabled: bool = False
     operators: Mapping[str, Any] = field(default_factory=dict)     # the engine's service operators
+    audit_key: bytes | None = None                                  # signs new audit rows (HMAC)
     audit: AuditLog = field(init=False)
     notifications: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)      # mail to queue with this unit
@@ -54,7 +55,7 @@ class Unit:
     thrown: list[Thrown] = field(default_factory=list)              # messages and signals to route
 
     def __post_init__(self):
-        self.audit = AuditLog(self.session)
+        self.audit = AuditLog(self.session, self.audit_key)
 
     def write_pending(self) -> None:
         """Insert what was collected during the unit (audit events, mail), just before the commit."""

@@ -1,9 +1,9 @@
 """The audit trail is hash-chained per instance; editing or removing a row is detected."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
-from engine.storage.models import AuditEvent
+from engine.storage.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance
 
 
 def _walk(small):
@@ -64,3 +64,90 @@ def test_search_by_user_kind_and_date(small, clock):
     assert [e.kind for e in small.search_audit(actor="bob", kind="completed")] == ["completed"]
     assert small.search_audit(since=clock.now + timedelta(seconds=1)) == []
     assert small.search_audit(process_id="small_approval", until=clock.now + timedelta(seconds=1))
+
+
+def _reasons(small, instance_id=None) -> list[str]:
+    return [link.reason for link in small.verify_audit(instance_id)[1]]
+
+
+def test_cutting_the_last_rows_off_a_chain_is_reported(small):
+    inst = _walk(small)
+    with small.Session() as s, s.begin():
+        last = s.scalar(select(func.max(AuditEvent.seq)).where(AuditEvent.chain == f"instance:{inst.id}"))
+        s.execute(delete(AuditEvent).where(AuditEvent.chain == f"instance:{inst.id}", AuditEvent.seq == last))
+    assert any("rows removed or added" in r for r in _reasons(small))
+    assert any("rows removed or added" in r for r in _reasons(small, inst.id))
+
+
+def test_deleting_a_whole_chain_or_its_instance_is_reported(small):
+    first, second = _walk(small), small.start("small_approval", "alice", {"customer": "乙", "amount": 5})
+    with small.Session() as s, s.begin():
+        s.execute(delete(AuditEvent).where(AuditEvent.chain == f"instance:{first.id}"))
+        s.execute(delete(ProcessInstance).where(ProcessInstance.id == second.id))
+    reasons = _reasons(small)
+    assert "the instance has no audit chain (deleted)" in reasons
+    assert "the chain's instance was deleted" in reasons
+
+
+def test_an_inbox_row_naming_another_approver_is_reported(small):
+    inst = _walk(small)
+    with small.Session() as s, s.begin():
+        s.execute(update(HumanTask).where(HumanTask.instance_id == inst.id).values(completed_by="carol"))
+    assert any("completed by carol, which the chain never recorded" in r for r in _reasons(small))
+
+
+def test_a_deployed_definition_edited_in_place_is_reported(small):
+    with small.Session() as s, s.begin():
+        s.execute(update(ProcessDefinition).values(xml=ProcessDefinition.xml + " "))
+    assert any("changed since it was deployed" in r for r in _reasons(small))
+
+
+def _rewrite_every_approver(small, instance_id: int, who: str) -> None:
+    """The strongest attack on an unkeyed trail: change the history and recompute every hash and head."""
+    from engine.audit import GENESIS, compute_hash
+    with small.Session() as s, s.begin():
+        events = list(s.scalars(select(AuditEvent).where(AuditEvent.chain == f"instance:{instance_id}")
+                                .order_by(AuditEvent.seq)))
+        prev = GENESIS
+        for event in events:
+            if event.kind == "completed":
+                event.actor = who
+            fields = {k: getattr(event, k) for k in ("chain", "seq", "instance_id", "definition_id", "process_id",
+                                                      "task_guid", "bpmn_id", "kind", "actor", "at", "data")}
+            event.prev_hash, event.hash = prev, compute_hash(prev, fields)
+            prev = event.hash
+        s.execute(update(HumanTask).where(HumanTask.instance_id == instance_id).values(completed_by=who))
+        s.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id).values(audit_hash=prev))
+
+
+def test_without_a_key_a_full_rewrite_is_not_seen_and_the_engine_says_so(small):
+    inst = _walk(small)
+    _rewrite_every_approver(small, inst.id, "carol")
+    assert small.audit_key is None and small.verify_audit()[1] == []  # the stated limitation
+
+
+def test_with_a_key_a_full_rewrite_is_found(small, monkeypatch, tmp_path):
+    from engine import Engine
+    key_file = tmp_path / "audit.key"
+    key_file.write_text("a secret kept outside the database\n")
+    monkeypatch.setenv("APPROVALS_AUDIT_KEY_FILE", str(key_file))
+    keyed = Engine(small.sa_engine, forms_dir=small.forms.forms_dir, clock=small.clock)
+    inst = _walk(keyed)
+    with small.session() as s:
+        assert set(s.scalars(select(AuditEvent.keyed).where(AuditEvent.chain == f"instance:{inst.id}"))) == {True}
+    assert keyed.verify_audit(inst.id)[1] == []
+    _rewrite_every_approver(keyed, inst.id, "carol")
+    assert any("row edited" in link.reason for link in keyed.verify_audit(inst.id)[1])
+    # an engine without the key does not pass keyed rows on trust
+    monkeypatch.delenv("APPROVALS_AUDIT_KEY_FILE")
+    unkeyed = Engine(small.sa_engine, forms_dir=small.forms.forms_dir, clock=small.clock)
+    assert any("no audit key is configured" in link.reason for link in unkeyed.verify_audit(inst.id)[1])
+
+
+def test_membership_changes_are_on_the_system_chain(small):
+    small.import_users({"users": [{"username": "alice", "name": "爱丽丝", "groups": ["cs_staff", "gm"]}]})
+    small.import_users({"users": [{"username": "alice", "name": "爱丽丝", "groups": ["cs_staff", "gm"]}]})  # same
+    changes = [e.data for e in small.search_audit(kind="membership_changed") if e.data["user"] == "alice"]
+    assert changes[-1] == {"user": "alice", "added": ["gm"], "removed": [], "active": True, "password_changed": False}
+    assert len([c for c in changes if c["added"] == ["gm"]]) == 1  # re-importing the same thing records nothing
+    assert small.verify_audit()[1] == []

@@ -1,0 +1,22 @@
+"""audit rows signed with the operator's key (HMAC) are marked as such
+
+Revision ID: 0010
+Revises: 0009
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("audit_event") as batch:
+        batch.add_column(sa.Column("keyed", sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("audit_event") as batch:
+        batch.drop_column("keyed")
