@@ -275,6 +275,27 @@ class Queries:
             ok = row is not None and row.active and matches
         return self.user(username) if ok else None
 
+    def operational_figures(self) -> dict[str, Any]:
+        """What an operator graphs, read from the database (the same whichever process is asked): instances
+        by status, open tasks, completions and failures so far, how late the most overdue timer is, and
+        how much mail waits to be sent."""
+        from .storage.models import OutboxMessage
+        with self.session() as s:
+            by_status = dict(s.execute(select(ProcessInstance.status, func.count())
+                                       .group_by(ProcessInstance.status)).all())
+            open_tasks = s.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.status == "open"))
+            completions = s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "completed"))
+            errors = s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "error"))
+            oldest_due = s.scalar(select(func.min(ProcessInstance.next_timer_at)).where(
+                ProcessInstance.status == "running", ProcessInstance.next_timer_at.is_not(None)))
+            outbox = s.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None)))
+        now = self.now()
+        if oldest_due is not None and oldest_due.tzinfo is None:
+            oldest_due = oldest_due.replace(tzinfo=now.tzinfo)
+        lag = max(0.0, (now - oldest_due).total_seconds()) if oldest_due is not None else 0.0
+        return {"instances": by_status, "open_tasks": open_tasks or 0, "completions": completions or 0,
+                "step_errors": errors or 0, "timer_lag_seconds": lag, "outbox_backlog": outbox or 0}
+
     def database_ok(self) -> bool:
         """True when the database answers a trivial query."""
         try:

@@ -42,6 +42,8 @@ def _defaults() -> dict[str, Any]:
         "LOGIN_LOCK_MAX_SECONDS": 900,
         # No request body larger than this is read at all (the models area has its own, smaller limit).
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 4 * 1024 * 1024)),
+        # who may read /metrics (besides loopback): e.g. METRICS_ALLOW="10.0.0.5 10.0.0.6"
+        "METRICS_ALLOW": tuple(os.environ.get("METRICS_ALLOW", "127.0.0.1 ::1").split()),
         "INBOX_PAGE_SIZE": 20,
         "AUDIT_PAGE_SIZE": 50,
         "AUDIT_EXPORT_LIMIT": 10000,
@@ -61,8 +63,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from . import (audit, auth, engine_access, errors, health, i18n, inbox, instances, present, processes, security,
-                   tasks, vendor)
+    from . import (audit, auth, engine_access, errors, health, i18n, inbox, instances, metrics, present, processes,
+                   security, tasks, vendor)
     engine_access.init_app(app)
     i18n.init_app(app)
     csrf = CSRFProtect(app)
@@ -70,7 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     present.init_app(app)
     security.init_app(app)
-    for module in (auth, health, inbox, tasks, processes, instances, audit, vendor):
+    for module in (auth, health, metrics, inbox, tasks, processes, instances, audit, vendor):
         app.register_blueprint(module.bp)
     from . import models  # process owners' models area (the web/models package)
     app.register_blueprint(models.bp)

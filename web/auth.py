@@ -11,7 +11,7 @@ from .engine_access import get_engine
 from .throttle import LoginThrottle
 
 bp = Blueprint("auth", __name__)
-PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "health.healthz"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "health.healthz", "metrics.metrics"}
 
 
 class WebUser(UserMixin):

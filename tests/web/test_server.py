@@ -113,3 +113,22 @@ def test_an_unreachable_database_is_a_503_with_retry_after_on_pages_and_the_api(
     api = client.get("/api/v1/me", headers={"Authorization": "Basic " + base64.b64encode(b"alice:pw").decode()})
     assert api.status_code == 503 and api.json["error"] == "unavailable" and api.headers["Retry-After"] == "5"
     gone.sa_engine.dispose()
+
+
+def test_metrics_come_from_the_database_and_only_for_allowed_addresses(web_engine, clock):
+    from datetime import timedelta
+
+    from tests.web.conftest import make_app, open_task, start_request
+    inst = start_request(web_engine)  # small approval: the manager's task has a 3-day reminder timer
+    clock.advance(days=10)  # the reminder is long overdue and no worker ran
+    client = make_app(web_engine).test_client()
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'approvals_instances{status="running"} 1.0' in text and "approvals_open_tasks 1.0" in text
+    assert "approvals_completions_total 0.0" in text
+    lag = float(next(line.split()[1] for line in text.splitlines() if line.startswith("approvals_timer_lag_seconds ")))
+    assert lag > timedelta(days=6).total_seconds()
+    web_engine.complete(open_task(web_engine, inst.id, "manager_approval").id, "bob", {"decision": "approve"})
+    assert "approvals_completions_total 1.0" in client.get("/metrics").get_data(as_text=True)
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 404
+    allowed = make_app(web_engine, METRICS_ALLOW=("10.1.2.3",)).test_client()
+    assert allowed.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
