@@ -53,7 +53,7 @@ def frozen_at(now: datetime) -> Iterator[None]:
 
 class _EngineDatetime(datetime):
     @classmethod
-    def now(cls, tz=None):  # noqa: D102 - same contract as datetime.now
+    def now(cls, tz=None):  # noqa: D102 - same signature as datetime.now
         value = _current.get()
         if value is None:
             return datetime.now(tz)

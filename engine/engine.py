@@ -18,35 +18,34 @@ from SpiffWorkflow.util.task import TaskState
 from . import mail
 from .audit import SYSTEM_CHAIN, audit_key
 from .authoring import forms as formlib
-from .authoring.checks import Batch
-from .authoring.specs import SourceFile, SpecCache, dependencies_for, latest_definitions
-from .authoring.specs import deployable_processes, new_definition, start_event
+from .authoring.specs import SpecCache, dependencies_for, latest_definitions, start_event
 from .authoring.versioning import VersionVerbs
 from .clock import Clock, as_utc, frozen_at, system_clock
+from .deploying import DeployVerbs
 from .directory import SYSTEM_USER, groups_of, import_directory
-from .errors import Conflict, NotAllowed, NotFound, SpecInvalid
+from .errors import Conflict, NotAllowed, NotFound
 from .extensions import Extension
+from .form_reads import FormReads, form_versions
 from .messaging import EventVerbs
 from .pages import PageReads
 from .queries import Queries
-from .signin import SignInVerbs
 from .runtime import events, runner
 from .runtime.assignment import READ_ONLY_GROUP, refusal, start_lane
 from .runtime.operators import BUILTIN, OperatorContext, combine
-from .runtime.projection import task_properties
 from .runtime.repair import resume_unmerged
+from .signin import SignInVerbs
 from .storage import serialization
 from .storage.db import is_postgres, make_engine, make_sessionmaker
-from .storage.models import DefinitionForm, Group, HumanTask, Membership, ProcessInstance, User, get_row
+from .storage.models import HumanTask, Membership, ProcessInstance, User, get_row
 from .storage.unit import Unit
 from .tasks import TaskVerbs
-from .views import DefinitionView, InstanceView
+from .views import InstanceView
 
 DEFAULT_FORMS_DIR = Path(os.environ.get("APPROVALS_FORMS_DIR") or Path(__file__).resolve().parent.parent / "forms")
 RETRIES = 3
 
 
-class Engine(TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, Queries):
+class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 
@@ -140,45 +139,6 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, Querie
             return result
         return self._unit(actor, work)
 
-    # -- deploy -------------------------------------------------------------------------------
-    def deploy_paths(self, paths: list[Path], user: str = SYSTEM_USER) -> list[DefinitionView]:
-        return self.deploy([SourceFile.from_path(Path(p)) for p in paths], user)
-
-    def deploy(self, sources: list[SourceFile], user: str = SYSTEM_USER) -> list[DefinitionView]:
-        """Check every file, then deploy all of them as new versions, or none."""
-        return self._unit(user, lambda unit: self._deploy(unit, sources, user))
-
-    def _checked_batch(self, s: Session, sources: list[SourceFile]):
-        """The checked batch and the newest deployed definitions; SpecInvalid lists every problem."""
-        latest = latest_definitions(s)
-        batch = Batch(sources, set(s.scalars(select(Group.id))), self.forms.forms_dir,
-                      {p: d.xml for p, d in latest.items() if d.kind == "bpmn"},
-                      {p: d.xml for p, d in latest.items() if d.kind == "dmn"}, self.operators)
-        problems = batch.check()
-        if problems:
-            raise SpecInvalid(problems)
-        return batch, latest
-
-    def _deploy(self, unit: Unit, sources: list[SourceFile], user: str) -> list[DefinitionView]:
-        s = unit.session
-        self._require_owner(s, user)
-        batch, _latest = self._checked_batch(s, sources)
-        deployed = []
-        ordered = _deploy_order(batch.parsed)
-        for source, root, kind in ordered:
-            forms = {f: self.forms.file_text(f) for f in formlib.referenced_forms(root)} if kind == "bpmn" else {}
-            for pid, name in deployable_processes(root):  # every pool of a collaboration
-                row = new_definition(s, pid, kind, name, source, user, unit.now, forms)
-                if row is None:
-                    continue
-                unit.audit.append(kind="deployed", actor=user, at=unit.now, chain=SYSTEM_CHAIN,
-                                      definition_id=row.id, process_id=pid,
-                                      data={"version": row.version, "sha256": row.sha256, "file": row.filename})
-                if kind == "bpmn":
-                    self._register_triggers(unit, row)
-                deployed.append(DefinitionView.of(row))
-        return deployed
-
     # -- start --------------------------------------------------------------------------------
     def _newest(self, s: Session, process_id: str):
         """(definition, dependency ids, spec, subprocess specs) of the newest version of a process."""
@@ -189,53 +149,6 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, Querie
         deps = dependencies_for(s, definition, self.specs, latest)
         spec, subprocess_specs = self.specs.get(s, definition.id, deps)
         return definition, deps, spec, subprocess_specs
-
-    def _form(self, s: Session, definition_ids, schema_file: str | None,
-              ui_file: str | None = None) -> formlib.FormView:
-        """A form as deployed with an instance's version or a process it calls (the forms folder only for
-        versions deployed before forms were stored); `definition_ids`: the instance's own first."""
-        stored: dict[str, Any] = {}
-        older = False  # a version deployed before forms were stored with it
-        for definition_id in reversed(list(definition_ids)):
-            forms = self.forms.deployed(definition_id, lambda d=definition_id: s.scalars(
-                select(DefinitionForm).where(DefinitionForm.definition_id == d)))
-            stored.update(forms)
-            older = older or not forms
-        return self.forms.form(schema_file, ui_file, stored, from_disk=older)
-
-    def _start_form(self, s: Session, definition_id: int, spec) -> formlib.FormView:
-        props = task_properties(start_event(spec))
-        return self._form(s, [definition_id], props.get("formJsonSchemaFilename"), props.get("formUiSchemaFilename"))
-
-    def start_form(self, process_id: str) -> formlib.FormView:
-        """The form a user fills to start the newest version of a process."""
-        with self.session() as s:
-            definition, _deps, spec, _subs = self._newest(s, process_id)
-            return self._start_form(s, definition.id, spec)
-
-    def task_form(self, task_id: int) -> formlib.FormView:
-        """A task's form as deployed with its instance's version."""
-        with self.session() as s:
-            row = get_row(s, HumanTask, task_id)
-            instance = get_row(s, ProcessInstance, row.instance_id)
-            return self._form(s, _versions(instance), row.form, row.ui_form)
-
-    def instance_forms(self, instance_id: int) -> dict[str | None, formlib.FormView]:
-        """Every form of an instance's own version: its start form (key None) and each user task's
-        (by BPMN id), so old submissions are shown with the form they were made with."""
-        with self.session() as s:
-            return self._instance_forms(s, get_row(s, ProcessInstance, instance_id))
-
-    def _instance_forms(self, s: Session, instance: ProcessInstance) -> dict[str | None, formlib.FormView]:
-        spec, subprocess_specs = self.specs.get(s, instance.definition_id, instance.dependency_ids)
-        forms: dict[str | None, formlib.FormView] = {None: self._start_form(s, instance.definition_id, spec)}
-        for process_spec in [spec, *subprocess_specs.values()]:
-            for task_spec in process_spec.task_specs.values():
-                props = task_properties(task_spec)
-                if getattr(task_spec, "manual", False) and props.get("formJsonSchemaFilename"):
-                    forms.setdefault(task_spec.bpmn_id, self._form(
-                        s, _versions(instance), props["formJsonSchemaFilename"], props.get("formUiSchemaFilename")))
-        return forms
 
     def _may_start(self, s: Session, process_id: str, user: str, spec=None) -> bool:
         spec = spec or self._newest(s, process_id)[2]
@@ -299,7 +212,7 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, Querie
         def work(unit: Unit) -> InstanceView:
             row, instance, workflow, task = self._open_task(unit, task_id, user)
             self._check_may_act(unit, row, instance, task, user)
-            form = self._form(unit.session, _versions(instance), row.form, row.ui_form)
+            form = self._form(unit.session, form_versions(instance), row.form, row.ui_form)
             clean = formlib.validate(form, data or {})
             if row.assignee is None:
                 row.assignee = user
@@ -364,12 +277,18 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, Querie
             row = get_row(s, HumanTask, task_id)
             if row.status != "open":
                 return False, row.status
-            instance = s.get(ProcessInstance, row.instance_id)
             workflow = self._workflow(s, row.instance_id)
             task = workflow.get_task_from_id(UUID(row.task_guid))
-            if task is None or task.state != TaskState.READY:
-                return False, "not_waiting"
-            problem = self._refusal(s, row, instance, task, user)
+            return self._may_act_on(s, row, get_row(s, ProcessInstance, row.instance_id), task, user)
+
+    def _may_act_on(self, s: Session, row: HumanTask, instance: ProcessInstance, task,
+                    user: str) -> tuple[bool, str | None]:
+        """The engine's one answer to "may this user act on this task now", with the reason when not."""
+        if row.status != "open":
+            return False, row.status
+        if task is None or task.state != TaskState.READY:
+            return False, "not_waiting"
+        problem = self._refusal(s, row, instance, task, user)
         return (True, None) if problem is None else (False, problem.reason)
 
     # -- cancel, retry, timers ----------------------------------------------------------------
@@ -473,31 +392,3 @@ class Engine(TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, Querie
             return self._unit("engine", work, now=now)
         except Conflict:
             return False
-
-
-def _versions(instance: ProcessInstance) -> list[int]:
-    """The definitions whose forms an instance uses: its own, then the processes and tables it calls."""
-    return [instance.definition_id, *instance.dependency_ids]
-
-
-def _deploy_order(parsed: list) -> list:
-    """DMN files first, then every BPMN file after the files of the processes it calls (the deploy check
-    has refused call cycles), so each new version finds its callees deployed."""
-    from .authoring.specs import called_processes, executable_processes
-    dmn = [item for item in parsed if item[2] == "dmn"]
-    bpmn = [item for item in parsed if item[2] != "dmn"]
-    owner = {p.get("id"): index for index, item in enumerate(bpmn) for p in executable_processes(item[1])}
-    done: set[int] = set()
-    ordered: list = []
-
-    def visit(index: int, path: tuple[int, ...] = ()) -> None:
-        if index in done or index in path:
-            return
-        for called in sorted(called_processes(bpmn[index][1])):
-            if called in owner:
-                visit(owner[called], path + (index,))
-        done.add(index)
-        ordered.append(bpmn[index])
-    for index in range(len(bpmn)):
-        visit(index)
-    return dmn + ordered

@@ -6,10 +6,10 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
-from SpiffWorkflow.util.task import TaskState
 
 from .audit import instance_chain
 from .authoring.forms import FormView
+from .form_reads import form_versions
 from .storage.models import AuditEvent, HumanTask, ProcessInstance, get_row
 from .views import AuditView, InstanceView, TaskView
 
@@ -48,18 +48,12 @@ class PageReads:
             if task is not None:
                 ext = getattr(task.task_spec, "extensions", None) or {}
                 documentation = task.task_spec.documentation or ext.get("instructionsForEndUser") or ""
-            if row.status != "open":
-                may_act, reason = False, row.status
-            elif task is None or task.state != TaskState.READY:
-                may_act, reason = False, "not_waiting"
-            else:
-                problem = self._refusal(s, row, instance, task, user)
-                may_act, reason = problem is None, (problem.reason if problem else None)
+            may_act, reason = self._may_act_on(s, row, instance, task, user)
             members = tuple(self._members(s, row)) if may_act and any(c.group_id for c in row.candidates) else ()
             tasks = tuple(TaskView.of(t) for t in s.scalars(
                 select(HumanTask).where(HumanTask.instance_id == instance.id).order_by(HumanTask.id)))
             audit = tuple(AuditView.of(e) for e in s.scalars(
                 select(AuditEvent).where(AuditEvent.chain == instance_chain(instance.id)).order_by(AuditEvent.seq)))
             return TaskPage(TaskView.of(row), InstanceView.of(instance), data, documentation,
-                            self._form(s, [instance.definition_id, *instance.dependency_ids], row.form, row.ui_form),
+                            self._form(s, form_versions(instance), row.form, row.ui_form),
                             self._instance_forms(s, instance), tasks, audit, may_act, reason, members)

@@ -10,12 +10,14 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from ..errors import SpecProblem
 from ..runtime.scripting import check_source
 from .specs import BPMN_NS, called_processes, decision_ids, executable_processes, file_kind
+from .calls import CallGraph
+from .timers import TIMER_EXAMPLES, TIMER_TAGS, looks_like_unquoted_iso, timer_value_ok
+from .unsupported import unsupported_reason
 from .xmlsafe import parse_xml
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -23,56 +25,6 @@ INITIATOR_LANES = {"initiator"}
 _B = f"{{{BPMN_NS}}}"
 _S = f"{{{SPIFF_NS}}}"
 MAX_REASON = 180  # every problem is one line of at most this many characters
-
-# BPMN elements SpiffWorkflow 3.2 parses silently into something else, or parses but never runs (each was
-# tried end to end through Engine.deploy/start/complete): refused with what to draw instead. Transactions
-# (with cancel events) do run and are accepted.
-_NOT_RUN = "compensation is not supported: model the undo step as ordinary flow"
-_NO_DATA_STORE = "data stores are not supported: keep data in task data or call a service operator"
-UNSUPPORTED = {
-    # a throw is taken as a none event and the instance ends there; the catch is never reached
-    "linkEventDefinition": "link events are not supported: draw the sequence flow instead",
-    # evaluated once on arrival and never again: a false condition waits forever
-    "conditionalEventDefinition": "conditional events are not supported: the condition is never re-evaluated; "
-                                  "use a gateway or a timer",
-    # throws are taken as none events, handlers never run, boundary ones break the parser
-    "compensateEventDefinition": _NOT_RUN,
-    # starting one fails inside SpiffWorkflow (TypeError)
-    "adHocSubProcess": "ad-hoc subprocesses are not supported: use a subprocess with explicit flow",
-    # no data store implementation is registered; a lone reference is drawn but ignored
-    "dataStore": _NO_DATA_STORE,
-    "dataStoreReference": _NO_DATA_STORE,
-    "complexGateway": "complex gateways are not supported: use an exclusive, inclusive or parallel gateway",
-}
-# The event definitions SpiffWorkflow 3.2 reads on each kind of event (its event_parsers.py); any other is
-# dropped and the event runs as a none event: an error start event opens its event subprocess with the
-# instance, a signal end event never sends its signal.
-EVENT_DEFINITIONS_READ = {
-    "startEvent": {"message", "signal", "timer", "conditional"},
-    "endEvent": {"message", "cancel", "error", "escalation", "terminate"},
-    "intermediateCatchEvent": {"message", "signal", "timer", "conditional"},
-    "intermediateThrowEvent": {"escalation", "message", "signal", "timer"},
-    "boundaryEvent": {"cancel", "error", "escalation", "message", "signal", "timer", "conditional"},
-}
-_EVENT_WORDS = {"startEvent": "start event", "endEvent": "end event", "boundaryEvent": "boundary event",
-                "intermediateCatchEvent": "intermediate catch event",
-                "intermediateThrowEvent": "intermediate throw event"}
-
-# ISO 8601, for timers. A number is digits with an optional decimal fraction (SpiffWorkflow reads "PT1.5H").
-_NUM = r"\d+(?:[.,]\d+)?"
-_DURATION = (rf"P(?=[\dT])(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}W)?(?:{_NUM}D)?"
-             rf"(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?")
-_DATETIME = r"\d{4}-\d\d-\d\d(?:[T ]\d\d(?::\d\d(?::\d\d(?:[.,]\d+)?)?)?(?:Z|[+-]\d\d(?::?\d\d)?)?)?"
-DURATION_RE = re.compile(_DURATION)
-# a whole timer text that is an ISO value written without quotes: "P3D", "R6/P1D", "2026-12-01T09:00:00Z"
-UNQUOTED_ISO_RE = re.compile(rf"(?:R\d*/)?(?:{_DURATION}|{_DATETIME})(?:/(?:{_DURATION}|{_DATETIME}))?")
-# a Python name that is an ISO token: how "R6/P1D" or "R / PT1H" compile (names divided by names)
-ISO_NAME_RE = re.compile(rf"R\d*|{_DURATION}")
-TIMER_TAGS = ("timeDuration", "timeDate", "timeCycle")
-TIMER_EXAMPLES = {"timeDuration": 'a duration such as "P3D" or "PT2H"',
-                  "timeDate": 'a date-time such as "2026-12-01T09:00:00+08:00"',
-                  "timeCycle": 'a repeating interval such as "R3/PT1H"'}
-
 
 class Batch:
     """Files offered together, checked against each other and against what is already deployed."""
@@ -223,27 +175,15 @@ class Batch:
     def _check_unsupported(self, source, root):
         """Elements SpiffWorkflow does not run end to end, refused before it parses them."""
         for element in root.iter():
-            if not isinstance(element.tag, str) or etree.QName(element).namespace != BPMN_NS:
-                continue
-            tag = etree.QName(element).localname
-            reason = UNSUPPORTED.get(tag)
-            if reason is None and element.get("isForCompensation") == "true":
-                reason = _NOT_RUN
-            if reason is None and tag.endswith("EventDefinition"):
-                kind, event = tag[:-len("EventDefinition")], etree.QName(element.getparent()).localname
-                if event in EVENT_DEFINITIONS_READ and kind not in EVENT_DEFINITIONS_READ[event]:
-                    words = _EVENT_WORDS[event]
-                    reason = f"{kind} {words}s are not supported: SpiffWorkflow runs them as plain {words}s"
-            if reason is None and tag == "startEvent" and _interrupting_event_subprocess(element):
-                reason = ("interrupting event subprocesses are not supported: SpiffWorkflow runs the handler "
-                          "without cancelling the main flow; mark the start event non-interrupting")
-            if reason is not None:
-                self._problem(source, _owner(element), reason, "unsupported")
+            if isinstance(element.tag, str) and etree.QName(element).namespace == BPMN_NS:
+                reason = unsupported_reason(element)
+                if reason is not None:
+                    self._problem(source, _owner(element), reason, "unsupported")
 
     # -- calls ---------------------------------------------------------------------------------
     def _check_recursion(self):
         """A call activity from which its own process can be reached again: recursion without end."""
-        graph = _CallGraph(self.parsed, self.deployed_processes)
+        graph = CallGraph(self.parsed, self.deployed_processes)
         for source, root, kind in self.parsed:
             if kind != "bpmn":
                 continue
@@ -315,52 +255,6 @@ class Batch:
                     self._spiff_problem(source.filename, exc, process.get("id"))
 
 
-class _CallGraph:
-    """Which processes each process calls: the batch's, else the deployed newest version's."""
-
-    def __init__(self, parsed, deployed_processes: dict[str, str]):
-        self.calls: dict[str, set[str]] = {}
-        for _source, root, kind in parsed:
-            if kind == "bpmn":
-                for process in root.iter(f"{_B}process"):
-                    self.calls[process.get("id")] = _calls_in(process)
-        self.deployed = deployed_processes
-
-    def callees(self, pid: str) -> set[str]:
-        if pid not in self.calls:
-            self.calls[pid] = set()
-            xml = self.deployed.get(pid)
-            root = parse_xml(xml.encode(), pid)[0] if xml else None
-            for process in root.iter(f"{_B}process") if root is not None else ():
-                if process.get("id") == pid:
-                    self.calls[pid] = _calls_in(process)
-        return self.calls[pid]
-
-    def path(self, start: str | None, goal: str | None) -> list[str] | None:
-        """The shortest chain of calls start -> ... -> goal, or None."""
-        if not start or not goal:
-            return None
-        previous: dict[str, str | None] = {start: None}
-        queue = [start]
-        while queue:
-            current = queue.pop(0)
-            if current == goal:
-                chain = []
-                while current is not None:
-                    chain.append(current)
-                    current = previous[current]
-                return chain[::-1]
-            for callee in sorted(self.callees(current)):
-                if callee not in previous:
-                    previous[callee] = current
-                    queue.append(callee)
-        return None
-
-
-def _calls_in(process: etree._Element) -> set[str]:
-    return {c.get("calledElement") for c in process.iter(f"{_B}callActivity") if c.get("calledElement")}
-
-
 def one_line(text: str, limit: int = MAX_REASON) -> str:
     """Whitespace (newlines included) collapsed, at most `limit` characters."""
     text = " ".join(str(text).split())
@@ -403,50 +297,6 @@ def spiff_reason(exc: Exception) -> str:
     message = " ".join(message.split()).strip(" .:,")
     tag = getattr(exc, "tag", "") or ""
     return one_line(f"SpiffWorkflow cannot run this {tag or 'process'}: {message or type(exc).__name__}")
-
-
-def looks_like_unquoted_iso(text: str) -> bool:
-    """True for a timer written as a bare ISO 8601 value (`P3D`, `R6/P1D`), which Python reads as names."""
-    if UNQUOTED_ISO_RE.fullmatch(text):
-        return True
-    try:
-        tree = ast.parse(text, mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-    return bool(names) and all(ISO_NAME_RE.fullmatch(n) for n in names) \
-        and any(DURATION_RE.fullmatch(n) for n in names)
-
-
-def timer_value_ok(tag: str, value) -> bool:
-    """Whether a literal timer value is what its timer type needs, and SpiffWorkflow reads it."""
-    if not isinstance(value, str) or not value:
-        return False
-    try:
-        if tag == "timeDuration":
-            return bool(DURATION_RE.fullmatch(value.upper())) \
-                and TimerEventDefinition.parse_iso_duration(value) is not None
-        if tag == "timeDate":
-            return TimerEventDefinition.get_datetime(value) is not None
-        parts = value.upper().replace("--", "/").split("/")
-        if not re.fullmatch(r"R\d*", parts[0]) or len(parts) not in (2, 3):
-            return False
-        if any(p.startswith("P") and not DURATION_RE.fullmatch(p) for p in parts[1:]):
-            return False
-        return TimerEventDefinition.parse_iso_recurring_interval(value) is not None
-    except Exception:  # noqa: BLE001 - SpiffWorkflow raises bare Exception here
-        return False
-
-
-def _interrupting_event_subprocess(start: etree._Element) -> bool:
-    """A start event of an event subprocess that BPMN says interrupts (the default)."""
-    parent = start.getparent()
-    kinds = {etree.QName(c).localname[:-len("EventDefinition")] for c in start
-             if isinstance(c.tag, str) and etree.QName(c).localname.endswith("EventDefinition")}
-    if kinds - EVENT_DEFINITIONS_READ["startEvent"]:
-        return False  # refused for its event definition already
-    return (parent is not None and etree.QName(parent).localname == "subProcess"
-            and parent.get("triggeredByEvent") == "true" and start.get("isInterrupting", "true") != "false")
 
 
 def _owner(element: etree._Element) -> etree._Element:

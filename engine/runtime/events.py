@@ -61,11 +61,7 @@ def start_triggers(spec) -> list[Trigger]:
 def started_by_hand(spec) -> bool:
     """True when some start event of the process is a plain (none) start event."""
     starts = spec.bpmn_start_events
-    return not starts or any(not start_triggers_of(s) for s in starts)
-
-
-def start_triggers_of(task_spec) -> list:
-    return [d for d in _expanded(task_spec.event_definition) if kind_of(d) is not None]
+    return not starts or any(all(kind_of(d) is None for d in _expanded(s.event_definition)) for s in starts)
 
 
 def waits_of(workflow) -> set[tuple[str, str]]:
