@@ -43,6 +43,10 @@ from .views import InstanceView
 
 DEFAULT_FORMS_DIR = Path(os.environ.get("APPROVALS_FORMS_DIR") or Path(__file__).resolve().parent.parent / "forms")
 RETRIES = 3
+# the step budget: how long a request (or one worker round on an instance) runs engine steps before it
+# saves and leaves the rest to the worker (see docs/DECISIONS.md, "Long work leaves the request")
+REQUEST_STEP_SECONDS = float(os.environ.get("APPROVALS_REQUEST_STEP_SECONDS") or 2.0)
+WORKER_STEP_SECONDS = float(os.environ.get("APPROVALS_WORKER_STEP_SECONDS") or 30.0)
 
 
 class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, Queries):
@@ -178,10 +182,14 @@ class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageRe
             clean = formlib.validate(self._start_form(s, definition.id, spec), data or {})
             instance, workflow = self._begin(unit, definition, deps, spec, subprocess_specs, user, clean,
                                              {"form": clean, "version": definition.version})
-            result = runner.run(workflow, unit.now)
-            unit.save(instance, workflow, result)
-            return InstanceView.of(instance)
-        return self._unit(user, work)
+            unit.save(instance, workflow, runner.RunResult(deferred=True))
+            return instance.id
+        # Two units: the instance is saved (and queued for the worker) before any step runs, so no step
+        # runs while the new row holds SQLite's write lock, and a request that dies leaves work the worker
+        # finishes. The request then runs the first steps itself, within its step budget.
+        instance_id = self._unit(user, work)
+        self._advance(instance_id, self.now(), REQUEST_STEP_SECONDS, wait=True, actor=user)
+        return self.instance(instance_id)
 
     def _title(self, name: str, data: dict[str, Any]) -> str:
         """The process name, and what the request is about when an extension's title rule says."""
@@ -223,7 +231,7 @@ class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageRe
             task.data[f"{row.bpmn_id}_by"] = user
             unit.record(instance, "completed", task_guid=row.task_guid, bpmn_id=row.bpmn_id,
                         data={"title": row.title, "form": clean})
-            result = runner.run_task(workflow, task, unit.now)
+            result = runner.run_task(workflow, task, unit.now, REQUEST_STEP_SECONDS)
             unit.save(instance, workflow, result, completed={row.task_guid: user})
             return InstanceView.of(instance)
         return self._unit(user, work)
@@ -330,7 +338,7 @@ class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageRe
             stalled = runner.stalled_tasks(workflow, instance.error_element, data)
             unit.record(instance, "retried", data={"data": data or {}, "upgrade": upgrade,
                                                    "version": instance.definition_version})
-            result = runner.run(workflow, unit.now, wake=stalled)
+            result = runner.run(workflow, unit.now, wake=stalled, seconds=REQUEST_STEP_SECONDS)
             unit.save(instance, workflow, result)
             return InstanceView.of(instance)
         return self._unit(user, work)
@@ -376,19 +384,24 @@ class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageRe
         return fired + self.fire_scheduled_starts(now, limit)
 
     def _fire(self, instance_id: int, now: datetime) -> bool:
+        return self._advance(instance_id, now, WORKER_STEP_SECONDS, wait=False)
+
+    def _advance(self, instance_id: int, now: datetime, seconds: float, wait: bool, actor: str = "engine") -> bool:
+        """Run a running instance whose timer is due or whose steps were left to the worker, for at most
+        `seconds` of steps. `wait=False` (the worker) skips an instance another unit holds."""
         def work(unit: Unit) -> bool:
             stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id)
-            if self.locking:  # another worker holds it: skip, it is being fired
-                stmt = stmt.with_for_update(skip_locked=True, of=ProcessInstance)
+            if self.locking:
+                stmt = stmt.with_for_update(of=ProcessInstance, skip_locked=not wait)
             instance = unit.session.scalars(stmt).first()
             if instance is None or instance.status != "running" or not instance.next_timer_at \
-                    or instance.next_timer_at > now:
+                    or as_utc(instance.next_timer_at) > unit.now:
                 return False
             workflow = unit.load(instance)
-            result = runner.run(workflow, unit.now)
+            result = runner.run(workflow, unit.now, seconds=seconds)
             unit.save(instance, workflow, result)
             return True
         try:
-            return self._unit("engine", work, now=now)
+            return self._unit(actor, work, now=now)
         except Conflict:
             return False

@@ -6,6 +6,9 @@ from datetime import datetime, timedelta
 from ..clock import as_utc, current_time
 
 
+MAX_WORKING_DAYS = 10_000
+
+
 def _parse(iso: str) -> datetime:
     return as_utc(datetime.fromisoformat(str(iso)))
 
@@ -36,7 +39,9 @@ def add_hours(iso: str, hours: float) -> str:
 
 
 def add_business_days(iso: str, days: int) -> str:
-    """The given time shifted by working days (Monday to Friday)."""
+    """The given time shifted by working days (Monday to Friday), at most 10,000 of them."""
+    if abs(int(days)) > MAX_WORKING_DAYS:
+        raise ValueError(f"at most {MAX_WORKING_DAYS:,} working days")
     value = _parse(iso)
     step = 1 if days >= 0 else -1
     remaining = abs(int(days))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,6 +42,22 @@ class RunResult:
     signals: list = field(default_factory=list)  # BpmnEvents of signals thrown on the way
     error: str | None = None
     error_element: str | None = None
+    deferred: bool = False  # the step budget ran out: the worker continues from here
+
+
+class _StepBudgetSpent(Exception):
+    """Raised before a step when the run's time is up; the step stays READY for the continuation."""
+
+
+def _budget_check(seconds: float | None):
+    if seconds is None:
+        return None
+    deadline = time.monotonic() + seconds
+
+    def will_complete(_task) -> None:
+        if time.monotonic() > deadline:
+            raise _StepBudgetSpent
+    return will_complete
 
 
 def is_timer(task) -> bool:
@@ -81,9 +98,10 @@ def _recorder(result: RunResult):
     return did_complete
 
 
-def run(workflow: BpmnWorkflow, now: datetime, wake: list | None = None) -> RunResult:
+def run(workflow: BpmnWorkflow, now: datetime, wake: list | None = None, seconds: float | None = None) -> RunResult:
     """Fire due timers, then run engine steps; a failing script becomes `error`, never an exception.
-    `wake`: tasks whose update failed before (see `stalled_tasks`), updated again first."""
+    `wake`: tasks whose update failed before (see `stalled_tasks`), updated again first. `seconds`: the
+    step budget; once spent, no further step starts and the result is `deferred` (the worker goes on)."""
     result = RunResult()
     try:
         with frozen_at(now):
@@ -95,13 +113,15 @@ def run(workflow: BpmnWorkflow, now: datetime, wake: list | None = None) -> RunR
         with frozen_at(now + _INSTANT):
             workflow.refresh_timers()
         with frozen_at(now):
-            workflow.do_engine_steps(did_complete_task=_recorder(result))
+            workflow.do_engine_steps(will_complete_task=_budget_check(seconds), did_complete_task=_recorder(result))
+    except _StepBudgetSpent:
+        result.deferred = True
     except Exception as exc:  # noqa: BLE001 - any failure in a step is the instance's error, never a 500
         _fail(result, workflow, exc)
     return result
 
 
-def run_task(workflow: BpmnWorkflow, task, now: datetime) -> RunResult:
+def run_task(workflow: BpmnWorkflow, task, now: datetime, seconds: float | None = None) -> RunResult:
     """Run a READY user task (its post-script, its output mapping), then what follows it; a failure
     there is the instance's error, named after the task, like any other failing step."""
     try:
@@ -111,7 +131,7 @@ def run_task(workflow: BpmnWorkflow, task, now: datetime) -> RunResult:
         result = RunResult()
         _fail(result, workflow, exc, task)
         return result
-    return run(workflow, now)
+    return run(workflow, now, seconds=seconds)
 
 
 def _fail(result: RunResult, workflow: BpmnWorkflow, exc: Exception, task=None) -> None:

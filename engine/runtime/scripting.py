@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import copy
 import json
-import operator as _op
 from functools import lru_cache
 from typing import Any, Mapping
 
@@ -25,22 +24,19 @@ from RestrictedPython.Guards import (
     guarded_unpack_sequence,
     safer_getattr_raise,
 )
+from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
-from . import helpers
+from . import helpers, sandbox
 from ..errors import ScriptFailed
+from .budget import GUARDS, IN_PLACE, guarded_round
+from .bounded import is_bounded
 from .operators import BUILTIN, Operator, OperatorContext, call_operator
-
-# Augmented assignment to a name (`n += 1`) compiles to `_inplacevar_("+=", n, 1)`: every operator
-# RestrictedPython emits, with Python's in-place semantics (a list `+=` extends the same list).
-_INPLACE = {"+=": _op.iadd, "-=": _op.isub, "*=": _op.imul, "/=": _op.itruediv, "//=": _op.ifloordiv,
-            "%=": _op.imod, "**=": _op.ipow, "<<=": _op.ilshift, ">>=": _op.irshift, "|=": _op.ior,
-            "^=": _op.ixor, "&=": _op.iand, "@=": _op.imatmul}
 
 _EXTRA_BUILTINS = dict(all=all, any=any, sum=sum, min=min, max=max, len=len, sorted=sorted, dict=dict,
                        list=list, set=set, frozenset=frozenset, enumerate=enumerate, reversed=reversed,
-                       zip=zip, map=map, filter=filter, range=range, round=round, abs=abs, str=str,
+                       zip=zip, map=map, filter=filter, range=range, round=guarded_round, abs=abs, str=str,
                        int=int, float=float, bool=bool, tuple=tuple)
 
 _NO_CONSOLE = "scripts have no console; results go to task data"
@@ -87,6 +83,23 @@ class _SandboxRules(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+_GUARDED_OPS = {ast.Add: "_add_", ast.Mult: "_mult_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Mod: "_mod_"}
+
+
+class GuardedTransformer(RestrictingNodeTransformer):
+    """RestrictedPython's rules, and `a + b`, `a * b`, `a ** b`, `a << b`, `a % b` through the size
+    guards of budget.py (augmented assignment goes through `_inplacevar_`, guarded the same way)."""
+
+    def visit_BinOp(self, node):  # noqa: N802 - ast API
+        node = self.node_contents_visit(node)
+        guard = _GUARDED_OPS.get(type(node.op))
+        if guard is None:
+            return node
+        call = ast.Call(func=ast.Name(guard, ast.Load()), args=[node.left, node.right], keywords=[])
+        copy_locations(call, node)
+        return call
+
+
 def _first_line(message: str) -> str:
     return " ".join(str(message).split())
 
@@ -97,7 +110,8 @@ def compile_code(source: str, mode: str):
     try:
         tree = ast.parse(source, mode=mode)
         _SandboxRules().visit(tree)
-        result = compile_restricted_eval(source) if mode == "eval" else compile_restricted_exec(source)
+        compile_mode = compile_restricted_eval if mode == "eval" else compile_restricted_exec
+        result = compile_mode(source, policy=GuardedTransformer)
     except SyntaxError:
         raise
     except (RecursionError, MemoryError):
@@ -136,20 +150,29 @@ def _base_globals() -> dict[str, Any]:
         "_unpack_sequence_": guarded_unpack_sequence,
         "_apply_": _apply,
         "_write_": full_write_guard,
-        "_inplacevar_": lambda op, x, y: _INPLACE[op](x, y),
+        "_inplacevar_": lambda op, x, y: IN_PLACE[op](x, y),
+        **GUARDS,
         **helpers.EXPOSED,
     }
 
 
 class RestrictedEnvironment(TaskDataEnvironment):
-    """SpiffWorkflow's task-data environment, with restricted compilation and operator calls."""
+    """SpiffWorkflow's task-data environment, with restricted compilation and operator calls.
 
-    def __init__(self, context: OperatorContext | None = None, operators: Mapping[str, Operator] | None = None):
+    Code whose cost `bounded.is_bounded` can read from its shape runs here; the rest runs in the sandbox
+    process under the time and memory budget (`isolate=False` is the sandbox process itself)."""
+
+    def __init__(self, context: OperatorContext | None = None, operators: Mapping[str, Operator] | None = None,
+                 isolate: bool = True):
         super().__init__(_base_globals())
         self.context = context
         self.operators = BUILTIN if operators is None else operators
+        self.isolate = isolate
 
     def evaluate(self, expression, context, external_context=None):
+        if self.isolate and not is_bounded(expression, "eval"):
+            compile_code(expression, "eval")  # a refused expression fails here, with its reason
+            return sandbox.run("eval", expression, context, external_context)
         scope = copy.copy(self.globals)
         scope.update(external_context or {})
         scope.update(context)
@@ -157,6 +180,12 @@ class RestrictedEnvironment(TaskDataEnvironment):
 
     def execute(self, script, context, external_context=None):
         self.check_for_overwrite(context, external_context or {})
+        if self.isolate and not is_bounded(script, "exec"):
+            compile_code(script, "exec")
+            result = sandbox.run("exec", script, context, external_context)
+            context.clear()
+            context.update(result)
+            return True
         scope = copy.copy(self.globals)
         scope.update(external_context or {})
         context.update(scope)

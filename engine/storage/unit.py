@@ -104,6 +104,8 @@ class Unit:
         elif instance.status != "error":
             instance.error = instance.error_element = None
         instance.next_timer_at = snap.next_timer_at if instance.status == "running" else None
+        if run is not None and run.deferred and instance.status == "running":
+            instance.next_timer_at = self.now  # the worker's index: it continues the instance now
         if instance.status in ("completed", "cancelled") and instance.ended_at is None:
             instance.ended_at = self.now
         self.touch(instance)

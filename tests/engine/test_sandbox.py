@@ -4,7 +4,6 @@ from __future__ import annotations
 import types
 
 import pytest
-from RestrictedPython import compile_restricted_exec
 
 from engine import ScriptFailed, SpecInvalid
 from engine.runtime import scripting
@@ -17,13 +16,14 @@ RUNS = {
     "swap": ("a, b = b, a", {"a": 1, "b": 2}, {"a": 2, "b": 1}),
     "star unpacking": ("first, *rest = items", {"items": [1, 2, 3]}, {"first": 1, "rest": [2, 3]}),
     "nested unpacking": ("(a, (b, c)), d = (1, (2, 3)), 4", {}, {"a": 1, "b": 2, "c": 3, "d": 4}),
-    "chained assignment": ("x = (p, q) = (1, 2)", {}, {"x": (1, 2), "p": 1, "q": 2}),
+    # tuples come back as lists, as they do from the saved state
+    "chained assignment": ("x = (p, q) = (1, 2)", {}, {"x": [1, 2], "p": 1, "q": 2}),
     "nested unpacking in for": ("total = 0\nfor i, (a, b) in enumerate(pairs):\n    total = total + i + a * b",
                                 {"pairs": [(1, 2), (3, 4)]}, {"total": 15}),
     "star target in for": ("for head, *tail in rows:\n    last = tail", {"rows": [(1, 2, 3)]}, {"last": [2, 3]}),
     "list comprehension": ("xs = [x * 2 for x in range(3) if x]", {}, {"xs": [2, 4]}),
     "dict comprehension": ("d = {k: v + 1 for k, v in src.items()}", {"src": {"a": 1}}, {"d": {"a": 2}}),
-    "set comprehension": ("s = {x % 2 for x in range(5)}", {}, {"s": {0, 1}}),
+    "set comprehension": ("s = sorted({x % 2 for x in range(5)})", {}, {"s": [0, 1]}),
     "nested comprehension unpacking": ("xs = [a + b for (a, b), c in rows]", {"rows": [((1, 2), 3)]}, {"xs": [3]}),
     "generator expression": ("n = sum(x for x in items if x > 1)", {"items": [1, 2, 3]}, {"n": 5}),
     "f-string": ("s = f'{name!r}:{amount:>6.2f}|{amount * 2}'", {"name": "甲", "amount": 1.5},
@@ -67,7 +67,7 @@ RUNS = {
     "builtins": ("flags = [isinstance(1, int), any([0, 1]), all([]), callable(len)]\n"
                  "kept = list(filter(None, [0, 1, 2]))\npairs = list(zip([1], ['a']))\nrev = list(reversed(kept))\n"
                  "fs = sorted(frozenset([2, 1]))\nr = round(divmod(7, 2)[1] + abs(-1.25), 1)",
-                 {}, {"flags": [True, True, True, True], "kept": [1, 2], "pairs": [(1, "a")], "rev": [2, 1],
+                 {}, {"flags": [True, True, True, True], "kept": [1, 2], "pairs": [[1, "a"]], "rev": [2, 1],
                       "fs": [1, 2], "r": 2.2}),
     "helpers": ("later = add_days('2026-11-23T09:00:00+08:00', 1)", {}, {"later": "2026-11-24T01:00:00+00:00"}),
     "assert": ("assert amount > 0, 'positive'", {"amount": 1}, {"amount": 1}),
@@ -184,7 +184,7 @@ def f(*args, **kwargs):
     return len(args) + len(kwargs)
 m = f(*[1], **{'k': 2})
 t = {x: y for x, y in d.items()}
-u = {x for x in range(2)}
+u = sorted({x for x in range(2)})
 w = sum(x for x in range(2))
 try:
     z = 1 / 0
@@ -194,9 +194,8 @@ except ZeroDivisionError as exc:
 
 
 def test_every_guard_the_compiled_code_calls_is_provided():
-    result = compile_restricted_exec(KITCHEN_SINK)
-    assert not result.errors
-    guards = {name for code in _code_objects(result.code) for name in code.co_names
+    code = scripting.compile_code(KITCHEN_SINK, "exec")
+    guards = {name for code in _code_objects(code) for name in code.co_names
               if name.startswith("_") and name.endswith("_") and not name.startswith("__")}
     assert {"_getattr_", "_getitem_", "_getiter_", "_write_", "_inplacevar_", "_unpack_sequence_",
             "_iter_unpack_sequence_", "_apply_"} <= guards
