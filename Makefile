@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export APPROVALS_INSTANCE_DIR ?= instance
 
-.PHONY: run test bench setup demo clean
+.PHONY: run test bench loadtest setup demo clean
 
 $(STAMP): pyproject.toml package.json
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# `approvals serve` on SQLite, then on a private PostgreSQL server: users x seconds, failures injected midway
+LOADTEST_USERS ?= 50
+LOADTEST_SECONDS ?= 60
+loadtest: $(STAMP)
+	$(BIN)/python -m loadtest --backends sqlite,postgresql --users $(LOADTEST_USERS) --seconds $(LOADTEST_SECONDS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

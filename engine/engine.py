@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterator, Sequence
 from uuid import UUID
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -29,7 +29,7 @@ from .form_reads import FormReads, form_versions
 from .messaging import EventVerbs
 from .pages import PageReads
 from .queries import Queries
-from .runtime import events, runner
+from .runtime import events, projection, runner
 from .runtime.assignment import READ_ONLY_GROUP, refusal, start_lane
 from .runtime.operators import BUILTIN, OperatorContext, combine
 from .runtime.repair import resume_unmerged
@@ -39,6 +39,7 @@ from .storage.db import is_postgres, make_engine, make_sessionmaker
 from .storage.models import HumanTask, Membership, ProcessInstance, User, get_row
 from .storage.unit import Unit
 from .tasks import TaskVerbs
+from .tokens import TokenVerbs
 from .views import InstanceView
 
 DEFAULT_FORMS_DIR = Path(os.environ.get("APPROVALS_FORMS_DIR") or Path(__file__).resolve().parent.parent / "forms")
@@ -49,7 +50,8 @@ REQUEST_STEP_SECONDS = float(os.environ.get("APPROVALS_REQUEST_STEP_SECONDS") or
 WORKER_STEP_SECONDS = float(os.environ.get("APPROVALS_WORKER_STEP_SECONDS") or 30.0)
 
 
-class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, Queries):
+class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
+             Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 
@@ -183,13 +185,18 @@ class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageRe
             instance, workflow = self._begin(unit, definition, deps, spec, subprocess_specs, user, clean,
                                              {"form": clean, "version": definition.version})
             unit.save(instance, workflow, runner.RunResult(deferred=True))
-            return instance.id
+            return InstanceView.of(instance)
         # Two units: the instance is saved (and queued for the worker) before any step runs, so no step
         # runs while the new row holds SQLite's write lock, and a request that dies leaves work the worker
         # finishes. The request then runs the first steps itself, within its step budget.
-        instance_id = self._unit(user, work)
-        self._advance(instance_id, self.now(), REQUEST_STEP_SECONDS, wait=True, actor=user)
-        return self.instance(instance_id)
+        queued = self._unit(user, work)
+        try:
+            self._advance(queued.id, self.now(), REQUEST_STEP_SECONDS, wait=True, actor=user)
+            return self.instance(queued.id)
+        except DBAPIError:
+            # the database went away after the request was saved: it exists, and its steps are the
+            # worker's now; saying "failed" would make the caller start it a second time
+            return queued
 
     def _title(self, name: str, data: dict[str, Any]) -> str:
         """The process name, and what the request is about when an extension's title rule says."""
@@ -331,9 +338,11 @@ class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageRe
             reopened = [str(t.id) for t in runner.reset_errors(workflow, data, instance.error_element)
                         if t.task_spec.manual]
             if reopened:  # its inbox row was closed with the submission that failed: open it again
-                for row in s.scalars(select(HumanTask).where(HumanTask.task_guid.in_(reopened))):
+                rows = list(s.scalars(select(HumanTask).where(HumanTask.task_guid.in_(reopened))))
+                for row in rows:
                     row.status, row.completed_by, row.completed_at = "open", None, None
                     unit.known_rows[row.task_guid] = row
+                projection.mark_candidates(s, [row.id for row in rows], True)
                 unit.open_before[instance.id] |= set(reopened)
             stalled = runner.stalled_tasks(workflow, instance.error_element, data)
             unit.record(instance, "retried", data={"data": data or {}, "upgrade": upgrade,

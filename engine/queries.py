@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, func, select, union
 from sqlalchemy.orm import selectinload
 
+from . import checkpoint_file, checkpoint_schedule, checkpoints
 from .audit import cross_check, instance_chain, verify_all
 from .storage.models import (AuditEvent, Group, HumanTask, Membership, ProcessDefinition, ProcessInstance,
                              TaskCandidate, User, get_row)
@@ -28,27 +30,35 @@ def _audit_filter(stmt: Select, process_id, instance_id, actor, kind, since, unt
     return stmt
 
 
-def _offered_to(username: str) -> Any:
+def offered_task_ids(username: str) -> Any:
+    """Ids of open tasks offered to the user or one of their groups: read from the open candidates of the
+    user and of each group only (two partial indexes), never from every open task in the system."""
     my_groups = select(Membership.group_id).join(User).where(User.username == username)
-    return exists().where(TaskCandidate.human_task_id == HumanTask.id,
-                          or_(TaskCandidate.username == username, TaskCandidate.group_id.in_(my_groups)))
+    by_group = select(TaskCandidate.human_task_id).where(TaskCandidate.is_open == True,  # noqa: E712 - SQL
+                                                           TaskCandidate.group_id.in_(my_groups))
+    by_user = select(TaskCandidate.human_task_id).where(TaskCandidate.is_open == True,  # noqa: E712
+                                                          TaskCandidate.username == username)
+    return union(by_group, by_user)
 
 
 def inbox_query(username: str, process_id: str | None = None) -> Select:
-    """Open tasks assigned to the user."""
-    stmt = select(HumanTask).where(HumanTask.status == "open", HumanTask.assignee == username)
+    """Open tasks assigned to the user (the (assignee, status) index)."""
+    stmt = select(HumanTask).where(HumanTask.assignee == username, HumanTask.status == "open")
     return stmt.where(HumanTask.process_id == process_id) if process_id else stmt
 
 
 def group_queue_query(username: str, process_id: str | None = None) -> Select:
     """Open, unclaimed tasks offered to the user or one of their groups."""
-    stmt = select(HumanTask).where(HumanTask.status == "open", HumanTask.assignee.is_(None), _offered_to(username))
+    stmt = select(HumanTask).where(HumanTask.id.in_(offered_task_ids(username)), HumanTask.status == "open",
+                                   HumanTask.assignee.is_(None))
     return stmt.where(HumanTask.process_id == process_id) if process_id else stmt
 
 
 def actionable_query(username: str) -> Select:
-    return select(HumanTask).where(HumanTask.status == "open", or_(
-        HumanTask.assignee == username, and_(HumanTask.assignee.is_(None), _offered_to(username))))
+    """Everything the user can act on: assigned to them, or offered to them and unclaimed."""
+    return select(HumanTask).where(HumanTask.id.in_(union(
+        inbox_query(username).with_only_columns(HumanTask.id),
+        group_queue_query(username).with_only_columns(HumanTask.id))))
 
 
 class Queries:
@@ -216,6 +226,31 @@ class Queries:
         with self.session() as s:
             chains, broken = verify_all(s, instance_chain(instance_id) if instance_id else None, self.audit_key)
             return chains, broken + cross_check(s, instance_id)
+
+    # -- external checkpoints (checkpoints.py) --------------------------------------------------
+    def checkpoint_path(self) -> Path:
+        """The checkpoint file: APPROVALS_CHECKPOINT_FILE, else beside the SQLite file or in the instance folder."""
+        return checkpoint_file.default_path(self.sa_engine.url.render_as_string(hide_password=True))
+
+    def write_checkpoint(self, path: Path | None = None) -> checkpoints.CheckpointView:
+        """Append a checkpoint of every chain's head to the checkpoint file."""
+        with self.session() as s:
+            return checkpoints.write(s, path or self.checkpoint_path(), self.now(), self.audit_key)
+
+    def checkpoint_if_due(self) -> checkpoints.CheckpointView | None:
+        """The worker's round: a checkpoint when APPROVALS_CHECKPOINT_EVERY has passed and the trail changed."""
+        return checkpoint_schedule.write_if_due(self.session, self.checkpoint_path(), self.now(), self.audit_key)
+
+    def latest_checkpoint(self, path: Path | None = None, line: int | None = None) -> checkpoints.CheckpointView | None:
+        """A checkpoint's summary (the newest by default), or None when there is none yet."""
+        return checkpoints.summary(path or self.checkpoint_path(), line)
+
+    def verify_checkpoint(self, path: Path | None = None, line: int | None = None, root: str | None = None,
+                          instance_id: int | None = None) -> checkpoints.CheckpointReport:
+        """The trail (every chain, or one instance's) against a checkpoint: rewritten, cut or deleted chains."""
+        with self.session() as s:
+            return checkpoints.verify_against(s, path or self.checkpoint_path(), self.audit_key, line, root,
+                                              instance_chain(instance_id) if instance_id else None)
 
     def definitions(self, process_id: str | None = None) -> list[DefinitionView]:
         stmt = select(ProcessDefinition).order_by(ProcessDefinition.process_id, ProcessDefinition.version)

@@ -10,6 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+# Test databases are thrown away: commit without waiting for the disk (the default is FULL, see
+# tests/engine/test_durability.py); set before any engine (or server subprocess) reads it.
+os.environ.setdefault("APPROVALS_SQLITE_SYNCHRONOUS", "NORMAL")
+
 from engine import Engine
 from engine.storage.db import make_engine, upgrade
 from engine.directory import load_directory_file

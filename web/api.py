@@ -1,4 +1,5 @@
-"""JSON API under /api/v1 for scripts and integrations: HTTP Basic auth, the engine's verbs, OpenAPI.
+"""JSON API under /api/v1 for scripts and integrations: personal access tokens or HTTP Basic, the engine's
+verbs, OpenAPI.
 
 No cookies: every request carries its credentials, so the API needs no CSRF token. The same
 read-side guards as the pages decide what a user may see; the engine re-checks every action.
@@ -171,6 +172,17 @@ def cancel(instance_id: int):
     return jsonify(to_jsonable(get_engine().cancel(instance_id, current_user.username, reason)))
 
 
+@bp.post("/instances/<int:instance_id>/retry")
+def retry(instance_id: int):
+    """Run a stopped step again (process owners), optionally with corrected `data`."""
+    require_actor()
+    get_instance_or_404(instance_id)
+    data = _body().get("data")
+    if data is not None and not isinstance(data, dict):
+        return jsonify(error="invalid", message="data must be an object"), 400
+    return jsonify(to_jsonable(get_engine().retry(instance_id, current_user.username, data or None)))
+
+
 @bp.before_request
 def _authenticated():
     if request.endpoint == "api.openapi":
@@ -185,7 +197,9 @@ def _authenticated():
     if not current_user.is_authenticated:
         # No `WWW-Authenticate: Basic` challenge: a browser then never asks for, keeps or resends
         # credentials for this API on its own.
-        response = jsonify(error="unauthorized", message="HTTP Basic credentials required")
+        message = ("the token is unknown, revoked or expired, or its user is inactive" if g.get("api_token_refused")
+                   else "credentials required: Authorization: Bearer <personal access token>, or HTTP Basic")
+        response = jsonify(error="unauthorized", message=message)
         response.status_code = 401
         if g.get("api_retry_after"):
             response.status_code = 429

@@ -1,4 +1,5 @@
-"""Auditors: search audit events, export them (CSV, JSON), see whether each instance's chain verifies."""
+"""Auditors: search audit events, export them (CSV, JSON), see whether each instance's chain verifies, and
+check the whole trail against the newest external checkpoint (and download the checkpoint file)."""
 from __future__ import annotations
 
 import csv
@@ -8,13 +9,13 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, send_file
 from flask_babel import get_timezone
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from engine import NotFound
-from engine import AuditView
+from engine import AuditView, EngineError, NotFound
 
 from .engine_access import get_engine
 from .guards import refuse
@@ -22,6 +23,9 @@ from .paging import Page, counted, last_page, page_arg
 from .present import EVENT_KINDS, process_names
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+# what a chain (or the file) is found to be when checked against a checkpoint
+PROBLEM_KINDS = {"rewritten": _l("Rewritten"), "truncated": _l("Cut short"), "missing": _l("Deleted"),
+                 "file": _l("Checkpoint file altered")}
 FIELDS = ("id", "at", "instance_id", "process_id", "chain", "seq", "kind", "actor", "bpmn_id", "task_guid",
           "definition_id", "data", "hash")
 
@@ -98,8 +102,42 @@ def search():
     for instance_id in sorted({e.instance_id for e in page.items if e.instance_id}):
         _count, broken = engine.verify_audit(instance_id)
         chains[instance_id] = not broken
+    checkpoint, checkpoint_error = _latest_checkpoint()
     return render_template("audit/search.html", filters=filters, errors=errors, page=page, searched=searched,
-                           chains=chains, kinds=EVENT_KINDS, processes=process_names())
+                           chains=chains, kinds=EVENT_KINDS, processes=process_names(), checkpoint=checkpoint,
+                           checkpoint_error=checkpoint_error)
+
+
+def _latest_checkpoint():
+    """(the newest checkpoint's summary or None, why it cannot be read or None)."""
+    try:
+        return get_engine().latest_checkpoint(), None
+    except EngineError as exc:
+        return None, exc.message
+
+
+@bp.get("/checkpoint")
+def checkpoint():
+    """The newest external checkpoint, and the whole trail verified against it."""
+    engine = get_engine()
+    report, error = None, None
+    try:
+        report = engine.verify_checkpoint()
+    except NotFound:
+        pass  # none written yet: the page says so
+    except EngineError as exc:
+        error = exc.message
+    return render_template("audit/checkpoint.html", report=report, error=error, kinds=PROBLEM_KINDS)
+
+
+@bp.get("/checkpoint/file")
+def checkpoint_file():
+    """The checkpoint file as it is, to keep apart from the machines."""
+    path = get_engine().checkpoint_path()
+    if not path.is_file():
+        raise NotFound("no checkpoint has been written yet")
+    return send_file(path, mimetype="application/x-ndjson", as_attachment=True, download_name=path.name,
+                     max_age=0)
 
 
 def _row(event: AuditView) -> dict[str, Any]:

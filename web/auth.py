@@ -43,9 +43,18 @@ def _load_user(session_id: str) -> WebUser | None:
     return WebUser(view.username, view.name, view.groups, view.session_epoch)
 
 
+# The throttle's user name for failed tokens: they are counted per address (a token names no user).
+TOKEN_THROTTLE_NAME = "(api token)"
+
+
 def _load_api_user(req) -> WebUser | None:
-    """HTTP Basic credentials, for /api/ only (pages use the session); throttled like the sign-in form."""
-    if not req.path.startswith("/api/") or req.authorization is None or req.authorization.type != "basic":
+    """A personal access token (`Authorization: Bearer ...`) or HTTP Basic credentials, for /api/ only (pages
+    use the session, so a token never signs anyone in to a page)."""
+    if not req.path.startswith("/api/") or req.authorization is None:
+        return None
+    if req.authorization.type == "bearer":
+        return _token_user(req.authorization.token or "", req.remote_addr)
+    if req.authorization.type != "basic":
         return None
     username, password = req.authorization.username or "", req.authorization.password or ""
     key = LoginThrottle.key(username, req.remote_addr)
@@ -59,6 +68,18 @@ def _load_api_user(req) -> WebUser | None:
         return None
     throttle().succeeded(key)
     return WebUser(user.username, user.name, user.groups)
+
+
+def _token_user(token: str, address: str | None) -> WebUser | None:
+    """The token's user. A valid token costs a sha256 and a look-up, and no throttle query; a wrong, revoked or
+    expired one counts as a failed sign-in from its address (429 with Retry-After once that address is locked)."""
+    user = get_engine().authenticate_token(token)
+    if user is not None:
+        return WebUser(user.username, user.name, user.groups)
+    g.api_token_refused = True
+    key = LoginThrottle.key(TOKEN_THROTTLE_NAME, address)
+    g.api_retry_after = throttle().retry_after(key) or throttle().failed(key) or None
+    return None
 
 
 def init_app(app: Flask) -> None:

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--threads", type=int, default=4, help="threads per web process")
     serve.add_argument("--no-timers", dest="timers", action="store_false",
                        help="do not fire timers or send mail in this process (run `approvals worker` instead)")
-    serve.add_argument("--interval", type=float, default=30.0, help="seconds between worker rounds")
+    serve.add_argument("--interval", type=float, default=2.0, help="seconds between worker rounds")
     serve.set_defaults(fn=cmd_serve)
     return engine_cli.main(argv, parser)
 

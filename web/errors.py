@@ -119,7 +119,7 @@ def init_app(app: Flask) -> None:
             response = _json_error(503, "unavailable", "the database is not reachable; try again shortly")
         else:
             response = make_response(error_page(503))
-        response.headers["Retry-After"] = "5"
+        response.headers["Retry-After"] = "2"
         return response
 
     @app.errorhandler(500)

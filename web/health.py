@@ -14,5 +14,5 @@ def healthz():
     response = jsonify(ok=ok, database="ok" if ok else "unreachable")
     if not ok:
         response.status_code = 503
-        response.headers["Retry-After"] = "5"
+        response.headers["Retry-After"] = "2"
     return response

@@ -1,4 +1,4 @@
-"""Requests (instances): my requests, one request's status, diagram, record, timeline; cancel."""
+"""Requests (instances): my requests, one request's status, diagram, record, timeline; cancel, retry."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -48,13 +48,27 @@ def show(instance_id: int):
         chains, broken = engine.verify_audit(instance_id)
         verified = {"ok": not broken, "chains": chains, "broken": [str(b) for b in broken],
                     "keyed": engine.audit_key is not None}
+    now = engine.now()
+    # the worker continues it: its steps were left to the worker, or a timer of it is due
+    in_progress = (instance.status == "running" and not open_tasks and instance.next_timer_at is not None
+                   and instance.next_timer_at <= now)
     return render_template(
         "instances/show.html", instance=instance, tasks=tasks, open_tasks=open_tasks, entries=entries,
+        in_progress=in_progress, over_budget=over_budget(instance.error),
         record=record_of(engine.data(instance_id)), verified=verified, may_cancel=may_cancel(instance),
+        may_retry=instance.status == "error" and current_user.in_group("process_owner"),
         current_ids=sorted({t.bpmn_id for t in open_tasks}),
         done_ids=sorted({e.event.bpmn_id for e in entries if e.event.bpmn_id}
                         - {t.bpmn_id for t in open_tasks}),
-        now=engine.now())
+        now=now)
+
+
+def over_budget(error: str | None) -> str | None:
+    """"time" or "memory" when a step was stopped by its budget (the engine's words for it), else None."""
+    for kind in ("time", "memory"):
+        if error and f"{kind} budget" in error:
+            return kind
+    return None
 
 
 @bp.get("/<int:instance_id>/diagram.bpmn")
@@ -62,6 +76,19 @@ def diagram(instance_id: int):
     instance = get_instance_or_404(instance_id)
     xml = get_engine().definition_xml(instance.definition_id)
     return Response(xml, mimetype="application/xml")
+
+
+@bp.post("/<int:instance_id>/retry")
+def retry(instance_id: int):
+    """A process owner runs the stopped step again (after correcting the diagram or the data elsewhere)."""
+    require_actor()
+    get_instance_or_404(instance_id)
+    view = get_engine().retry(instance_id, current_user.username)
+    if view.status == "error":
+        flash(_("The step failed again: %(error)s", error=view.error), "error")
+    else:
+        flash(_("The stopped step ran again; the request goes on."), "success")
+    return redirect(url_for("instances.show", instance_id=instance_id))
 
 
 @bp.post("/<int:instance_id>/cancel")

@@ -9,12 +9,11 @@ from typing import Any, Mapping
 import markdown
 import nh3
 from flask_babel import format_datetime
-from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-# Autoescape: the documentation is written by process owners, but the data came from other users' forms.
-_SANDBOX = SandboxedEnvironment(autoescape=True)
+from engine import TemplateFailed, render_template
+
 _TAGS = {"p", "br", "strong", "em", "b", "i", "u", "ul", "ol", "li", "code", "pre", "blockquote", "h3", "h4", "h5",
          "h6", "a", "table", "thead", "tbody", "tr", "th", "td", "hr"}
 
@@ -36,11 +35,12 @@ def _readable(value: Any) -> Any:
 
 
 def render(documentation: str, data: Mapping[str, Any]) -> Markup:
-    """The instructions as safe HTML; a template that fails shows as its plain text."""
+    """The instructions as safe HTML. The template runs under the engine's script budget (values escaped);
+    one that fails, is refused or overruns its budget shows as its plain text, with a note saying so."""
     if not documentation:
         return Markup("")
     try:
-        return _sanitized(_SANDBOX.from_string(documentation).render({k: _readable(v) for k, v in data.items()}))
-    except (TemplateError, TypeError, ValueError, ArithmeticError):
-        # SecurityError is a TemplateError: a refused template is shown, never run.
-        return escape(documentation)
+        return _sanitized(render_template(documentation, {k: _readable(v) for k, v in data.items()}))
+    except TemplateFailed:
+        note = _("The fields in these instructions could not be filled in; they are shown as written.")
+        return Markup('<p class="muted">{}</p><pre class="plain">{}</pre>').format(note, escape(documentation))

@@ -1,8 +1,7 @@
 """`/metrics` for Prometheus: the figures an operator graphs, read from the database at each scrape.
 
-Every number comes from the database, so it is the same whichever web process answers (counters kept in
-one process's memory would jump between scrapes under several gunicorn workers). Request latency per
-route is left to the proxy in front (nginx or the load balancer), which sees every request.
+Every figure of the requests and tasks comes from the database, so it is the same whichever web process
+answers. Request latency per route is measured in each web process and added up across them (latency.py).
 """
 from __future__ import annotations
 
@@ -10,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from . import latency
 from .engine_access import get_engine
 
 bp = Blueprint("metrics", __name__)
@@ -43,4 +43,5 @@ def metrics():
         abort(404)
     registry = CollectorRegistry(auto_describe=True)
     registry.register(_Figures(get_engine().operational_figures()))
+    latency.collect_into(registry)
     return Response(generate_latest(registry), mimetype="text/plain; version=0.0.4")

@@ -5,8 +5,10 @@ from typing import Any
 
 _ERROR = {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 _ERRORS = {str(code): {**_ERROR, "description": text} for code, text in (
-    (401, "no or wrong credentials"), (403, "not allowed (reason code in `reason`)"), (404, "not found"),
-    (409, "conflict: completed, claimed or changed by someone else"), (422, "invalid form data, per field"))}
+    (401, "no credentials, a wrong password, or a token that is unknown, revoked or expired"),
+    (403, "not allowed (reason code in `reason`)"), (404, "not found"),
+    (409, "conflict: completed, claimed or changed by someone else"), (422, "invalid form data, per field"),
+    (429, "too many failed credentials from this address: wait `Retry-After` seconds"))}
 
 
 def _op(summary: str, body: bool = False, status: str = "200") -> dict[str, Any]:
@@ -25,9 +27,15 @@ def document(server: str) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "Approvals API", "version": "1"},
         "servers": [{"url": server}],
-        "security": [{"basic": []}],
+        "security": [{"token": []}, {"basic": []}],
         "components": {
-            "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
+            "securitySchemes": {
+                "token": {"type": "http", "scheme": "bearer", "bearerFormat": "apv_...",
+                          "description": "a personal access token, made on the API tokens page (or with "
+                                         "`approvals token create`) and shown once; failures are throttled "
+                                         "per address (429 with Retry-After)"},
+                "basic": {"type": "http", "scheme": "basic",
+                          "description": "user name and password; every request pays a password-hash check"}},
             "schemas": {"Error": {"type": "object", "required": ["error", "message"], "properties": {
                 "error": {"type": "string"}, "reason": {"type": ["string", "null"]},
                 "holder": {"type": ["string", "null"]}, "message": {"type": "string"},
@@ -59,5 +67,8 @@ def document(server: str) -> dict[str, Any]:
                                                        "parameters": [_id("instance_id")]}},
             "/instances/{instance_id}/cancel": {"post": {**_op("cancel ({reason})", body=True),
                                                          "parameters": [_id("instance_id")]}},
+            "/instances/{instance_id}/retry": {"post": {
+                **_op("run the stopped step again ({data: corrected fields}); process owners", body=True),
+                "parameters": [_id("instance_id")]}},
         },
     }

@@ -34,6 +34,8 @@ EVENT_KINDS = {
     "signal_received": _l("signal received"),
     "signal_undelivered": _l("signal reached nobody"),
     "repaired": _l("resumed after a restart"),
+    "token_created": _l("API token created"),
+    "token_revoked": _l("API token revoked"),
 }
 
 STATUSES = {

@@ -58,6 +58,9 @@ REASONS: dict[str, Callable[[str | None], str]] = {
                          lambda: _("You do not hold this task.")),
     "not_in_group": _named(lambda name: _("%(name)s is not in the group this task belongs to.", name=name),
                            lambda: _("That colleague is not in the group this task belongs to.")),
+    "not_token_owner": lambda _h: _("Only the token's owner may revoke it."),
+    # refused input
+    "token_name": lambda _h: _("Give the token a name of at most 100 characters."),
 }
 
 # Reasons the error page already explains with the task's current state (who completed or holds it).

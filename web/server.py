@@ -5,10 +5,13 @@ must not each fire timers), unless `--no-timers` says a separate `approvals work
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
+import subprocess
 import sys
+import tempfile
+import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -33,7 +36,8 @@ class WebServer(BaseApplication):
 
 
 def worker_loop(interval: float) -> None:
-    """Fire due timers and send mail until stopped; failures are printed and the loop goes on."""
+    """Fire due timers, send mail and write audit checkpoints when due, until stopped; failures are printed
+    and the loop goes on."""
     from .engine_access import EXTENSIONS
     engine_cli.EXTENSIONS = EXTENSIONS  # a new process: registered again, as the command line does
     eng = engine_cli.engine_from_env()
@@ -45,20 +49,71 @@ def worker_loop(interval: float) -> None:
         time.sleep(interval)
 
 
+def _metrics_directory() -> None:
+    """Where each web process keeps its latency figures for /metrics to add up (see web/latency.py): set
+    before any web process starts, emptied of a previous run's figures."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        for stale in Path(directory).glob("*.db"):
+            stale.unlink()
+    else:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="approvals-metrics-")
+
+
+def _web_process_exited(_server, worker) -> None:
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid)
+
+
+class WorkerSupervisor:
+    """The timer/mail worker as a plain child process (not multiprocessing: the web processes gunicorn forks
+    later must not inherit it as their own child), started again within a second whenever it dies."""
+
+    def __init__(self, interval: float):
+        self.command = [sys.executable, "-m", "web.server", "--worker-loop", str(interval)]
+        self.process: subprocess.Popen | None = None
+        self.stopping = threading.Event()
+        self.restarts = 0
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command)  # noqa: S603 - our own interpreter and module
+        threading.Thread(target=self._watch, name="approvals-worker-watch", daemon=True).start()
+
+    def _watch(self) -> None:
+        while not self.stopping.wait(1.0):
+            if self.process is not None and self.process.poll() is not None:
+                print(f"worker exited with {self.process.returncode}; starting it again", file=sys.stderr)
+                self.restarts += 1
+                self.process = subprocess.Popen(self.command)  # noqa: S603
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
 def serve(host: str, port: int, workers: int, threads: int, timers: bool, interval: float) -> None:
-    worker = None
-    if timers:
-        worker = multiprocessing.get_context("spawn").Process(
-            target=worker_loop, args=(interval,), name="approvals-worker", daemon=True)
-        worker.start()
+    _metrics_directory()
+    supervisor = WorkerSupervisor(interval) if timers else None
+    if supervisor is not None:
+        supervisor.start()
     try:
         WebServer({"bind": f"{host}:{port}", "workers": workers, "threads": threads, "timeout": 60,
-                   "graceful_timeout": 20, "accesslog": "-", "errorlog": "-", "preload_app": False}).run()
+                   "graceful_timeout": 20, "accesslog": "-", "errorlog": "-", "preload_app": False,
+                   "child_exit": _web_process_exited}).run()
     finally:
-        if worker is not None and worker.is_alive():
-            worker.terminate()
-            worker.join(5)
+        if supervisor is not None:
+            supervisor.stop()
 
 
 def default_workers() -> int:
     return int(os.environ.get("WEB_WORKERS") or max(2, min(4, (os.cpu_count() or 1) + 1)))
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--worker-loop"]:
+    worker_loop(float(sys.argv[2]))

@@ -16,6 +16,7 @@ from ..errors import SpecProblem
 from ..runtime.scripting import check_source
 from .specs import BPMN_NS, called_processes, decision_ids, executable_processes, file_kind
 from .calls import CallGraph
+from .parse_room import MAX_FLOW_ELEMENTS, flow_elements, with_room
 from .timers import TIMER_EXAMPLES, TIMER_TAGS, looks_like_unquoted_iso, timer_value_ok
 from .unsupported import unsupported_reason
 from .xmlsafe import parse_xml
@@ -87,6 +88,11 @@ class Batch:
         if not processes:  # a collaboration deploys each of its executable pools
             self._problem(source, None, "no executable process in this file", "process_count")
             return
+        elements = flow_elements([root])
+        if elements > MAX_FLOW_ELEMENTS:
+            self._problem(source, None, f"{elements:,} flow elements: at most {MAX_FLOW_ELEMENTS:,} are supported "
+                                        "in one file; split it into processes that call each other", "too_large")
+            return
         for lane in root.iter(f"{_B}lane"):
             name = lane.get("name") or ""
             if not name.strip():
@@ -99,8 +105,11 @@ class Batch:
                 continue
             self._check_forms(source, element)
             self._check_expressions(source, element)
+        outgoing: dict[str, list] = {}
+        for flow in root.iter(f"{_B}sequenceFlow"):
+            outgoing.setdefault(flow.get("sourceRef"), []).append(flow)
         for gateway in root.iter(f"{_B}exclusiveGateway"):
-            self._check_gateway(source, root, gateway)
+            self._check_gateway(source, gateway, outgoing.get(gateway.get("id"), []))
         batch_processes = {p.get("id") for _, r, k in self.parsed if k == "bpmn" for p in r.iter(f"{_B}process")}
         for call in root.iter(f"{_B}callActivity"):
             target = call.get("calledElement")
@@ -195,8 +204,7 @@ class Batch:
                         self._problem(source, call, f"recursive call {chain}: a process may not call itself, "
                                                     "directly or through other processes", "recursive_call")
 
-    def _check_gateway(self, source, root, gateway):
-        flows = [f for f in root.iter(f"{_B}sequenceFlow") if f.get("sourceRef") == gateway.get("id")]
+    def _check_gateway(self, source, gateway, flows):
         if len(flows) < 2:
             return
         default = gateway.get("default")
@@ -217,9 +225,12 @@ class Batch:
                                          line=line if isinstance(line, int) else None, name=name, code="parse"))
 
     def _check_spiff_parse(self):
+        """SpiffWorkflow parses every process of the batch (with the processes and decision tables it needs),
+        with room for long paths (`parse_room`)."""
         parser = SpiffBpmnParser()
         batch_ids = set()
         filename = ""
+        bpmn_roots = []
         try:
             for _source, root, kind in self.parsed:
                 if kind == "dmn":
@@ -234,6 +245,7 @@ class Batch:
                 if kind == "bpmn":
                     filename = _source.filename
                     parser.add_bpmn_xml(root, filename=_source.filename)
+                    bpmn_roots.append(root)
                     batch_ids |= {p.get("id") for p in root.iter(f"{_B}process")}
             needed = set().union(*(called_processes(r) for _, r, k in self.parsed if k == "bpmn"))
             for pid in needed - batch_ids:
@@ -241,9 +253,14 @@ class Batch:
                     filename = pid
                     root, _ = parse_xml(self.deployed_processes[pid].encode(), pid)
                     parser.add_bpmn_xml(root, filename=pid)
+                    bpmn_roots.append(root)
         except Exception as exc:  # noqa: BLE001 - any parser failure refuses the batch
             self._spiff_problem(filename, exc)
             return
+        # one file's processes nest while they are parsed (embedded subprocesses); called ones do not
+        with_room(lambda: self._spiff_specs(parser), max((flow_elements([r]) for r in bpmn_roots), default=0))
+
+    def _spiff_specs(self, parser):
         for source, root, kind in self.parsed:
             if kind != "bpmn":
                 continue

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session, defer
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskMixin
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from ..runtime import hooks
+from ..runtime import hooks, tree_walks
 from ..storage.models import DefinitionForm, ProcessDefinition
+from .parse_room import flow_elements, with_room
 from .xmlsafe import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -110,9 +111,9 @@ def dependencies_for(session: Session, definition: ProcessDefinition, cache: Spe
     return sorted(needed)
 
 
-def build_parser(sources: list[tuple[str, str, str]]) -> SpiffBpmnParser:
-    """A spiff parser loaded with (kind, filename, xml) sources."""
-    parser = SpiffBpmnParser()
+def build_parser(sources: list[tuple[str, str, str]]) -> tuple[SpiffBpmnParser, list[etree._Element]]:
+    """A spiff parser loaded with (kind, filename, xml) sources, and the BPMN documents among them."""
+    parser, roots = SpiffBpmnParser(), []
     for kind, filename, xml in sources:
         root, problems = parse_xml(xml.encode(), filename)
         if root is None:
@@ -121,7 +122,8 @@ def build_parser(sources: list[tuple[str, str, str]]) -> SpiffBpmnParser:
             parser.add_dmn_xml(root, filename=filename)
         else:
             parser.add_bpmn_xml(root, filename=filename)
-    return parser
+            roots.append(root)
+    return parser, roots
 
 
 class SpecCache:
@@ -147,10 +149,15 @@ class SpecCache:
         rows = {d.id: d for d in session.scalars(
             select(ProcessDefinition).where(ProcessDefinition.id.in_([definition_id, *dependency_ids])))}
         main = rows[definition_id]
-        parser = build_parser([(d.kind, d.filename, d.xml) for d in rows.values()])
-        spec = parser.get_spec(main.process_id)
-        subprocess_specs = parser.get_subprocess_specs(main.process_id)
-        hooks.prepare(spec, subprocess_specs)
+        parser, roots = build_parser([(d.kind, d.filename, d.xml) for d in rows.values()])
+
+        def parse():
+            spec = parser.get_spec(main.process_id)
+            subprocess_specs = parser.get_subprocess_specs(main.process_id)
+            hooks.prepare(spec, subprocess_specs)
+            tree_walks.install_on_specs(spec, subprocess_specs)  # long paths predicted without recursion
+            return spec, subprocess_specs
+        spec, subprocess_specs = with_room(parse, max((flow_elements([r]) for r in roots), default=0))
         with self._lock:
             self._specs[key] = (spec, subprocess_specs)
         return spec, subprocess_specs

@@ -19,6 +19,7 @@ from ..errors import Conflict, NotAllowed, NotFound, SpecInvalid
 from ..storage.models import HumanTask, ProcessDefinition, ProcessDraft, ProcessInstance, get_row
 from .specs import SourceFile, dependencies_for, deployed_forms, executable_processes, latest_definitions
 from ..views import DefinitionView
+from .parse_room import with_room
 from .xmlsafe import parse_xml
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
@@ -215,8 +216,7 @@ class VersionVerbs:
             workflow = unit.load(instance)
             deps = dependencies_for(s, target, unit.specs)
             spec, subprocess_specs = unit.specs.get(s, target.id, deps)
-            registry = serialization.registry()
-            top_diff, sub_diffs = diff_workflow(registry, workflow, spec, subprocess_specs)
+            top_diff, sub_diffs = _diff(workflow, spec, subprocess_specs)
             refused = _refusal(workflow, top_diff, sub_diffs)
             check = MigrationCheck(
                 instance_id, instance.definition_version, target.version, refused is None,
@@ -248,7 +248,7 @@ class VersionVerbs:
         newest = latest_definitions(s, "bpmn")[instance.process_id]
         deps = dependencies_for(s, newest, unit.specs)
         spec, subprocess_specs = unit.specs.get(s, newest.id, deps)
-        top_diff, sub_diffs = diff_workflow(serialization.registry(), workflow, spec, subprocess_specs)
+        top_diff, sub_diffs = _diff(workflow, spec, subprocess_specs)
         refused = _refusal(workflow, top_diff, sub_diffs)
         if refused:
             raise Conflict(f"instance {instance.id} cannot move to version {newest.version}: {refused.text}",
@@ -259,6 +259,13 @@ class VersionVerbs:
                                                  "to_version": newest.version})
         instance.definition_id, instance.definition_version, instance.dependency_ids = newest.id, newest.version, deps
         return workflow
+
+
+def _diff(workflow, spec, subprocess_specs):
+    """SpiffWorkflow's diff of a running workflow against a new version. It aligns the two versions by
+    walking the old one's paths recursively, so it runs with room for the longest process (`parse_room`)."""
+    longest = max(len(s.task_specs) for s in [spec, workflow.spec, *subprocess_specs.values()])
+    return with_room(lambda: diff_workflow(serialization.registry(), workflow, spec, subprocess_specs), longest)
 
 
 def _refusal(workflow, top_diff, sub_diffs) -> _Refusal | None:

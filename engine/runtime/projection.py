@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
@@ -23,15 +23,27 @@ def task_title(task) -> str:
     return spec.bpmn_name or spec.bpmn_id or spec.name
 
 
-def due_at(task) -> datetime | None:
-    """The time a timer boundary event on this task fires: the task's deadline."""
+def due_at(task, timers_by_parent: dict | None = None) -> datetime | None:
+    """The time a timer boundary event on this task fires: the task's deadline. `timers_by_parent` keeps
+    each parent's waiting timers for the next sibling (a gateway with 3,000 branches reads its children
+    once, not once per branch)."""
     parent = task.parent
     if parent is None:
         return None
-    times = [timer_due(s) for s in parent.children
-             if s is not task and s.state == TaskState.WAITING and is_timer(s)]
-    times = [t for t in times if t is not None]
+    timers = timers_by_parent.get(parent.id) if timers_by_parent is not None else None
+    if timers is None:
+        timers = [(s, timer_due(s)) for s in parent.children if s.state == TaskState.WAITING and is_timer(s)]
+        if timers_by_parent is not None:
+            timers_by_parent[parent.id] = timers
+    times = [due for s, due in timers if s is not task and due is not None]
     return min(times) if times else None
+
+
+def mark_candidates(session: Session, task_ids: list[int], is_open: bool) -> None:
+    """Keep `task_candidate.is_open` in step with its task's status (the inbox's partial indexes)."""
+    if task_ids:
+        session.execute(update(TaskCandidate.__table__).where(TaskCandidate.human_task_id.in_(task_ids))
+                        .values(is_open=is_open))
 
 
 def sync(session: Session, instance: ProcessInstance, ready_tasks: list, now: datetime,
@@ -51,6 +63,7 @@ def sync(session: Session, instance: ProcessInstance, ready_tasks: list, now: da
     else:
         existing = {row.task_guid: row for row in session.scalars(
             select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))}
+    closed = []
     for guid, row in existing.items():
         if guid in ready:
             continue
@@ -59,7 +72,10 @@ def sync(session: Session, instance: ProcessInstance, ready_tasks: list, now: da
         else:
             row.status = "cancelled"
         row.completed_at = now
+        closed.append(row.id)
+    mark_candidates(session, closed, False)
     opened = []
+    timers_by_parent: dict = {}
     for guid, task in ready.items():
         if guid in existing:
             continue
@@ -70,7 +86,7 @@ def sync(session: Session, instance: ProcessInstance, ready_tasks: list, now: da
             process_id=instance.process_id, lane=task.task_spec.lane,
             form=props.get("formJsonSchemaFilename"), ui_form=props.get("formUiSchemaFilename"),
             assignee=next(iter(who.users)) if len(who.users) == 1 and not who.groups else None,
-            status="open", created_at=now, due_at=due_at(task))
+            status="open", created_at=now, due_at=due_at(task, timers_by_parent))
         row.candidates = ([TaskCandidate(group_id=g) for g in sorted(who.groups)]
                           + [TaskCandidate(username=u) for u in sorted(who.users)])
         session.add(row)

@@ -9,6 +9,9 @@ from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_INSTANCE_DIR = Path(os.environ.get("APPROVALS_INSTANCE_DIR", "instance"))
+# FULL: a commit is on disk before the user is told it happened (a power cut loses no confirmed approval).
+# NORMAL (WAL) is faster and can lose the last commits on power loss; for throwaway databases only.
+SQLITE_SYNCHRONOUS = {"FULL", "NORMAL", "EXTRA"}
 
 
 def default_url() -> str:
@@ -32,6 +35,7 @@ def make_engine(url: str | None = None) -> SAEngine:
     """An SQLAlchemy engine with the per-backend settings the engine relies on."""
     url = normalise_url(url or default_url())
     if url.startswith("sqlite"):
+        synchronous = sqlite_synchronous()
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -40,10 +44,18 @@ def make_engine(url: str | None = None) -> SAEngine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA synchronous={synchronous}")
             cur.close()
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def sqlite_synchronous() -> str:
+    """The SQLite durability level: APPROVALS_SQLITE_SYNCHRONOUS (FULL by default)."""
+    value = (os.environ.get("APPROVALS_SQLITE_SYNCHRONOUS") or "FULL").upper()
+    if value not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"APPROVALS_SQLITE_SYNCHRONOUS must be one of {sorted(SQLITE_SYNCHRONOUS)}, not {value!r}")
+    return value
 
 
 def make_sessionmaker(engine: SAEngine) -> sessionmaker[Session]:

@@ -1,11 +1,11 @@
-"""SQLAlchemy 2 models: definitions, instances, the inbox projection, audit, the directory."""
+"""SQLAlchemy 2 models: definitions, instances, the inbox projection, audit, the directory, API tokens."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text, true)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -123,6 +123,7 @@ class HumanTask(Base):
     """The inbox projection: one row per user task that is or was READY."""
 
     __tablename__ = "human_task"
+    __table_args__ = (Index("ix_human_task_assignee_status", "assignee", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
@@ -133,7 +134,7 @@ class HumanTask(Base):
     lane: Mapped[str | None] = mapped_column(String(200))
     form: Mapped[str | None] = mapped_column(String(300))
     ui_form: Mapped[str | None] = mapped_column(String(300))
-    assignee: Mapped[str | None] = mapped_column(String(80), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(80))
     status: Mapped[str] = mapped_column(String(20), index=True)  # open | completed | cancelled
     created_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
@@ -145,14 +146,22 @@ class HumanTask(Base):
 
 
 class TaskCandidate(Base):
-    """Who may act on an open task: a group or a single user."""
+    """Who may act on an open task: a group or a single user. `is_open` follows the task's status, so the
+    inbox reads the open candidates of the user and their groups only (partial indexes), never history."""
 
     __tablename__ = "task_candidate"
+    __table_args__ = (
+        Index("ix_candidate_open_group", "group_id", "human_task_id", sqlite_where=text("is_open = 1"),
+              postgresql_where=text("is_open = true")),
+        Index("ix_candidate_open_user", "username", "human_task_id", sqlite_where=text("is_open = 1"),
+              postgresql_where=text("is_open = true")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     human_task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), index=True)
-    group_id: Mapped[str | None] = mapped_column(String(80), index=True)
-    username: Mapped[str | None] = mapped_column(String(80), index=True)
+    group_id: Mapped[str | None] = mapped_column(String(80))
+    username: Mapped[str | None] = mapped_column(String(80))
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class AuditEvent(Base):
@@ -162,7 +171,7 @@ class AuditEvent(Base):
     __table_args__ = (UniqueConstraint("chain", "seq"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    chain: Mapped[str] = mapped_column(String(40), index=True)  # "instance:<id>" or "system"
+    chain: Mapped[str] = mapped_column(String(40))  # "instance:<id>" or "system"; indexed by (chain, seq)
     seq: Mapped[int] = mapped_column(Integer)
     instance_id: Mapped[int | None] = mapped_column(index=True)
     definition_id: Mapped[int | None]
@@ -253,7 +262,7 @@ class DefinitionForm(Base):
 
 
 _NAMES = {"HumanTask": "task", "ProcessInstance": "instance", "ProcessDefinition": "definition",
-          "ProcessDraft": "draft"}
+          "ProcessDraft": "draft", "ApiToken": "token"}
 
 
 def get_row(session, model, key):
@@ -274,3 +283,22 @@ class SignInFailure(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     last_seen: Mapped[datetime] = mapped_column(index=True)
+
+
+class ApiToken(Base):
+    """A personal access token for the JSON API. Only the sha256 of its secret is kept: the secret itself
+    is shown once, when the token is made."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)  # sha256 hex of the secret
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(80))
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]  # written at most once a minute
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(80))
+    user: Mapped[User] = relationship()

@@ -16,6 +16,8 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from ..runtime import tree_walks
+
 SERIALIZER_VERSION = "approvals-1"
 # stored version -> function(dict) -> (dict, next version), applied until SERIALIZER_VERSION
 MIGRATIONS: dict[str, Callable[[dict], tuple[dict, str]]] = {}
@@ -80,4 +82,5 @@ def loads(state: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
         dct, version = MIGRATIONS[version](dct)
     workflow = ser.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
     workflow.script_engine = script_engine
+    tree_walks.install_on_workflow(workflow)  # removing a long path's tasks needs no recursion
     return workflow

@@ -145,3 +145,18 @@ def test_steps_beyond_the_request_budget_continue_in_the_worker(monkeypatch, sma
     assert [t.bpmn_id for t in worker.open_tasks(inst.id)] == ["check"]
     assert worker.data(inst.id)["share"] == 250
     assert worker.instance(inst.id).next_timer_at is None
+
+
+def test_a_start_saved_before_the_database_went_away_is_reported_as_saved(monkeypatch, small):
+    from sqlalchemy.exc import OperationalError
+
+    def gone(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(type(small), "_advance", gone)
+    inst = small.start("small_approval", "alice", {"customer": "甲", "amount": 10})
+    assert inst.status == "running" and inst.next_timer_at is not None  # saved, queued for the worker
+    monkeypatch.undo()
+    assert small.fire_due_timers() == 1  # the worker runs its first steps: one request, not two
+    assert [t.bpmn_id for t in small.open_tasks(inst.id)] == ["manager_approval"]
+    assert len(small.instances(process_id="small_approval")) == 1

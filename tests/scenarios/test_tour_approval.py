@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import NotAllowed
+from engine import NotAllowed, render_template
 from engine.clock import parse_iso
 from procedures.numbering import RecordCounter, next_value
 from procedures.tour.records import Tour
@@ -213,6 +213,8 @@ def test_photography_on_key_tour_gm_consents_and_a_photographer_is_designated(en
     row = tour(eng, inst)
     assert (row.photo_status, row.photographer, row.status) == ("consented", "陈静", "approved")
     assert open_ids(eng, inst) == ["gate"]
+    # the gatekeeper's instructions follow the decision: photography allowed, not "谢绝拍照"
+    assert "谢绝拍照" not in gate_instructions(eng, inst)
 
 
 def test_photography_on_key_tour_gm_refuses_without_refusing_the_tour(eng, clock):
@@ -221,6 +223,14 @@ def test_photography_on_key_tour_gm_refuses_without_refusing_the_tour(eng, clock
     row = tour(eng, inst)
     assert (row.photo_status, row.photo_reason) == ("refused", "涉及新工艺，不宜拍照")
     assert row.status == "approved" and row.photographer == "" and open_ids(eng, inst) == ["gate"]
+    assert "本次参观谢绝拍照" in gate_instructions(eng, inst)
+
+
+def gate_instructions(eng, inst) -> str:
+    """The gate task's instructions as the gatekeeper reads them (the template over the task's data)."""
+    gate = task_for(eng, "maliang", inst, "gate")
+    page = eng.task_screen(gate.id, "maliang")
+    return render_template(page.documentation, page.data)
 
 
 # ------------------------------------------------------------------ rules 6–8: permit, gate, done

@@ -1,7 +1,19 @@
 """Task instructions: BPMN documentation rendered in Jinja2's sandbox, data escaped, failures shown as text."""
 from __future__ import annotations
 
+import time
+
+from markupsafe import escape
+
 from web.instructions import render
+
+NOTE = "could not be filled in"
+
+
+def shown_as_written(out, template: str) -> bool:
+    """A failed template: the note, then the text itself, escaped, never run."""
+    text = str(out)
+    return NOTE in text and text.endswith(f'<pre class="plain">{escape(template)}</pre>')
 
 
 def test_renders_data_and_escapes_it():
@@ -12,12 +24,22 @@ def test_renders_data_and_escapes_it():
 def test_sandbox_refuses_unsafe_things():
     assert str(render("x{{ customer.__class__ }}y", {"customer": "a"})) == "<p>xy</p>"
     template = "{{ customer.__class__.__mro__[1].__subclasses__() }}"
-    assert str(render(template, {"customer": "a"})) == template  # refused: shown, never run
-    assert str(render("{{ range(10**9) | list | length }}", {})) == "{{ range(10**9) | list | length }}"
+    assert shown_as_written(render(template, {"customer": "a"}), template)  # refused: shown, never run
+    assert shown_as_written(render("{{ range(10**9) | list | length }}", {}), "{{ range(10**9) | list | length }}")
+
+
+def test_a_template_that_would_run_for_ever_is_stopped(monkeypatch):
+    monkeypatch.setenv("APPROVALS_SCRIPT_SECONDS", "1")
+    template = "{% for i in range(99999) %}{% for j in range(99999) %}{{ i }}{% endfor %}{% endfor %}"
+    began = time.monotonic()
+    out = render(template, {})
+    assert time.monotonic() - began < 2.5
+    assert shown_as_written(out, template)
+    assert shown_as_written(render("{{ 'a' * 10**10 }}", {}), "{{ 'a' * 10**10 }}")
 
 
 def test_broken_template_is_shown_as_escaped_text():
-    assert str(render("{% if %}<i>", {})) == "{% if %}&lt;i&gt;"
+    assert shown_as_written(render("{% if %}<i>", {}), "{% if %}<i>")
     assert str(render("", {"a": 1})) == ""
     assert str(render("{{ missing }}!", {})) == "<p>!</p>"
 

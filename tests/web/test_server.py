@@ -48,7 +48,7 @@ def server(tmp_path):
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=1):
                 break
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out while the processes start
             time.sleep(0.1)
     else:
         proc.kill()
@@ -72,8 +72,20 @@ def test_serve_runs_gunicorn_workers_a_timer_worker_and_a_health_check(server):
     # the main process is gunicorn's arbiter: two web processes forked from it, and the timer worker
     kids = {pid: cmdline(pid) for pid in children(proc.pid)}
     web = [pid for pid, line in kids.items() if line == cmdline(proc.pid)]
-    timer_worker = [pid for pid, line in kids.items() if "multiprocessing" in line and "spawn_main" in line]
+    timer_worker = [pid for pid, line in kids.items() if "--worker-loop" in line]
     assert len(web) == 2 and len(timer_worker) == 1, kids
+
+
+def test_a_killed_worker_is_started_again(server):
+    proc, _base = server
+    [worker] = [pid for pid in children(proc.pid) if "--worker-loop" in cmdline(pid)]
+    os.kill(worker, signal.SIGKILL)
+    for _ in range(100):
+        again = [pid for pid in children(proc.pid) if pid != worker and "--worker-loop" in cmdline(pid)]
+        if again:
+            break
+        time.sleep(0.1)
+    assert again, "no worker after 10 s"
 
 
 def test_a_lockout_holds_in_every_web_process(server):
@@ -96,7 +108,7 @@ def test_health_check_says_503_with_retry_after_when_the_database_is_gone(tmp_pa
     from tests.web.conftest import make_app
     gone = Engine(make_engine(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nowhere"))
     response = make_app(gone).test_client().get("/healthz")
-    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert response.status_code == 503 and response.headers["Retry-After"] == "2"
     assert response.json == {"ok": False, "database": "unreachable"}
     gone.sa_engine.dispose()
 
@@ -109,9 +121,9 @@ def test_an_unreachable_database_is_a_503_with_retry_after_on_pages_and_the_api(
     gone = Engine(make_engine(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nowhere"))
     client = make_app(gone, PROPAGATE_EXCEPTIONS=False).test_client()
     page = client.post("/login", data={"username": "alice", "password": "pw-alice"})
-    assert page.status_code == 503 and page.headers["Retry-After"] == "5" and "数据库" in page.text
+    assert page.status_code == 503 and page.headers["Retry-After"] == "2" and "数据库" in page.text
     api = client.get("/api/v1/me", headers={"Authorization": "Basic " + base64.b64encode(b"alice:pw").decode()})
-    assert api.status_code == 503 and api.json["error"] == "unavailable" and api.headers["Retry-After"] == "5"
+    assert api.status_code == 503 and api.json["error"] == "unavailable" and api.headers["Retry-After"] == "2"
     gone.sa_engine.dispose()
 
 
@@ -132,3 +144,15 @@ def test_metrics_come_from_the_database_and_only_for_allowed_addresses(web_engin
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 404
     allowed = make_app(web_engine, METRICS_ALLOW=("10.1.2.3",)).test_client()
     assert allowed.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
+
+
+def test_metrics_add_up_request_latency_of_every_web_process(server):
+    _proc, base = server
+    for _ in range(6):  # several connections: both web processes answer some
+        urllib.request.urlopen(base + "/healthz", timeout=5).close()
+    with urllib.request.urlopen(base + "/metrics", timeout=5) as scrape:
+        text = scrape.read().decode()
+    [count] = [line for line in text.splitlines()
+               if line.startswith("approvals_request_seconds_count") and 'route="/healthz"' in line]
+    assert float(count.rsplit(" ", 1)[1]) >= 6
+    assert "approvals_instances" in text  # the database figures alongside

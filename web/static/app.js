@@ -19,3 +19,23 @@
     });
   });
 }());
+
+/* Copy buttons (a new API token): shown only where the clipboard can be written; the field stays selectable. */
+(function () {
+  'use strict';
+  document.querySelectorAll('button.copy[data-copy]').forEach(function (button) {
+    var field = document.getElementById(button.dataset.copy);
+    if (!field || !navigator.clipboard) { return; }
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      navigator.clipboard.writeText(field.value).then(function () {
+        button.textContent = button.dataset.done;
+      }, function () {
+        field.select();
+      });
+    });
+  });
+  document.querySelectorAll('input.secret').forEach(function (field) {
+    field.addEventListener('focus', function () { field.select(); });
+  });
+}());

@@ -1,0 +1,726 @@
+"""Lays a one-pool BPMN diagram out left to right in its lanes, rewriting nothing but its BPMN DI.
+
+    python -m engine.authoring.layout workflows/tour_approval.bpmn [more.bpmn ...]
+
+rewrites each file's `<bpmndi:BPMNDiagram>` in place (the process part of the file is kept byte for
+byte) and prints what `legibility.measure` finds in the result. How it lays out:
+
+1. Columns: loops are found by a depth-first walk from the start events (a flow back to a step still
+   on the walk closes a loop); without them the flows form a DAG, and each node's column is its longest
+   path from a start. A boundary event's flows count as its task's. End events move to the column after
+   the last other node of their lane.
+2. Lanes are stacked in the order people first act in them (the column of a lane's first node); lanes
+   that start in the same column are ordered so that fewest flows pass through lanes between their ends.
+3. Rows: in column order, a node takes its lane's row of the same-lane step before it when it is that
+   step's main continuation (the one with the longest way still to go), else a row below; rows are
+   added as needed, and a row is skipped when a node sits between the node and its predecessor there.
+4. Flows are routed orthogonally (a shortest path with bend, crossing and overlap costs on a grid of
+   the gaps between columns and rows): a flow never runs along a lane that is neither its source's nor
+   its target's, and moves between lanes only toward its target, so loops go back along their own lane.
+5. Labels of events, gateways and named flows go to the first free place next to their element; where
+   none is free, the gaps around it grow and everything is placed again.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from .legibility import (BPMN_NS, BPMNDI_NS, DC_NS, DI_NS, EVENTS, FLOW_NODES, GATEWAYS, LANE_TITLE, LINE_HEIGHT,
+                         TASKS, Box, measure, read_drawing, text_width, wrapped_lines)
+
+SIZES = {"task": (100, 80), "event": (36, 36), "gateway": (50, 50)}
+POOL_TITLE = 30  # the pool's name band on its left
+ROW = 80  # a row is as tall as a task
+OBSTACLE = 10  # flows keep this far from shapes they do not touch
+STUB = 18  # a flow leaves and enters a shape straight for this long
+TRACK = 12  # spacing of parallel flows in a gap
+LABEL_WIDTH = 90  # bpmn-js's width for external labels
+BEND, CROSS, OVERLAP, TOUCH = 40, 300, 5000, 1500
+_B = f"{{{BPMN_NS}}}"
+UNSUPPORTED = {"textAnnotation", "association", "dataObjectReference", "dataStoreReference", "group"}
+
+
+class LayoutError(ValueError):
+    """The diagram holds something this layout does not handle (several pools, an expanded subprocess...)."""
+
+
+@dataclass
+class Node:
+    id: str
+    kind: str
+    name: str
+    lane: str | None
+    order: int
+    host: str | None = None
+    w: int = 0
+    h: int = 0
+    col: int = 0
+    row: int = 0
+    x: int = 0
+    y: int = 0
+
+    @property
+    def box(self) -> Box:
+        return Box(self.x, self.y, self.w, self.h)
+
+    @property
+    def shape(self) -> str:
+        return "task" if self.kind in TASKS else "gateway" if self.kind in GATEWAYS else "event"
+
+
+@dataclass
+class Flow:
+    id: str
+    name: str
+    source: str  # as in the file (may be a boundary event)
+    target: str
+    order: int
+    tail: str = ""  # the node the flow leaves in the graph: the boundary event's task for a boundary flow
+    back: bool = False
+    points: list[tuple[int, int]] = field(default_factory=list)
+    label: Box | None = None
+
+
+@dataclass
+class Spacing:
+    """The gaps that grow where labels do not fit."""
+
+    gaps: dict[int, int] = field(default_factory=dict)  # after column c (-1: before the first)
+    row_gap: dict[str | None, int] = field(default_factory=dict)
+    pad_top: dict[str | None, int] = field(default_factory=dict)
+    pad_bottom: dict[str | None, int] = field(default_factory=dict)
+
+    def gap(self, c: int) -> int:
+        return self.gaps.get(c, 48 if c == -1 else 64)
+
+
+class Diagram:
+    """One process in one pool: its lanes, nodes and flows, and the geometry given to them."""
+
+    def __init__(self, root):
+        self.root = root
+        collaboration = root.find(f"{_B}collaboration")
+        participants = collaboration.findall(f"{_B}participant") if collaboration is not None else []
+        processes = root.findall(f"{_B}process")
+        if len(participants) > 1 or len(processes) != 1:
+            raise LayoutError("lays out a file with one process in at most one pool")
+        self.process = processes[0]
+        self.plane_element = collaboration.get("id") if participants else self.process.get("id")
+        self.participant = participants[0] if participants else None
+        lane_sets = self.process.findall(f"{_B}laneSet")
+        self.lanes: list[tuple[str, str]] = []  # (lane id, lane name) in file order
+        lane_of = {}
+        for lane_set in lane_sets:
+            for lane in lane_set.findall(f"{_B}lane"):
+                if lane.find(f"{_B}childLaneSet") is not None:
+                    raise LayoutError(f"lane {lane.get('id')} has lanes inside it")
+                self.lanes.append((lane.get("id"), lane.get("name") or lane.get("id")))
+                for ref in lane.findall(f"{_B}flowNodeRef"):
+                    lane_of[(ref.text or "").strip()] = lane.get("id")
+        self.nodes: dict[str, Node] = {}
+        self.flows: list[Flow] = []
+        for order, el in enumerate(self.process):
+            if not isinstance(el.tag, str):
+                continue
+            kind = etree.QName(el).localname
+            if kind in UNSUPPORTED:
+                raise LayoutError(f"{kind} {el.get('id')} is not laid out")
+            if kind in FLOW_NODES:
+                if kind == "subProcess" and self._expanded(el.get("id")):
+                    raise LayoutError(f"expanded subprocess {el.get('id')} is not laid out")
+                node = Node(el.get("id"), kind, (el.get("name") or "").strip(), lane_of.get(el.get("id")), order,
+                            el.get("attachedToRef"))
+                node.w, node.h = SIZES[node.shape]
+                if self.lanes and node.lane is None:
+                    raise LayoutError(f"{node.id} is in no lane")
+                self.nodes[node.id] = node
+            elif kind == "sequenceFlow":
+                self.flows.append(Flow(el.get("id"), (el.get("name") or "").strip(), el.get("sourceRef"),
+                                       el.get("targetRef"), order))
+        if not self.lanes:
+            self.lanes = [(None, None)]
+        for f in self.flows:
+            source = self.nodes[f.source]
+            f.tail = source.host or f.source
+        self.steps = [n for n in self.nodes.values() if not n.host]  # what takes a cell of the grid
+        self.lane_order: list[str | None] = [lane for lane, _ in self.lanes]
+        self.rows: dict[str | None, int] = {}
+        self.spacing = Spacing()
+
+    def _expanded(self, element_id: str) -> bool:
+        for shape in self.root.iter(f"{{{BPMNDI_NS}}}BPMNShape"):
+            if shape.get("bpmnElement") == element_id:
+                return shape.get("isExpanded") == "true"
+        return False
+
+    # 1. columns -------------------------------------------------------------------------------------
+    def outgoing(self, node_id: str) -> list[Flow]:
+        own = [f for f in self.flows if f.source == node_id]
+        attached = [f for f in self.flows if f.tail == node_id and f.source != node_id]
+        return sorted(own, key=lambda f: f.order) + sorted(attached, key=lambda f: f.order)
+
+    def find_loops(self) -> None:
+        """Marks the flows that close a loop, walking depth first from the start events."""
+        state: dict[str, int] = {}  # 1 on the walk, 2 done
+        starts = [n for n in self.steps if n.kind == "startEvent"]
+        entered = {f.target for f in self.flows}
+        roots = starts + [n for n in self.steps if n.id not in entered and n not in starts] + self.steps
+        for root in roots:
+            if root.id in state:
+                continue
+            stack = [(root.id, iter(self.outgoing(root.id)))]
+            state[root.id] = 1
+            while stack:
+                node_id, flows = stack[-1]
+                flow = next(flows, None)
+                if flow is None:
+                    state[node_id] = 2
+                    stack.pop()
+                    continue
+                if state.get(flow.target) == 1:
+                    flow.back = True
+                elif flow.target not in state:
+                    state[flow.target] = 1
+                    stack.append((flow.target, iter(self.outgoing(flow.target))))
+
+    def forward(self) -> list[Flow]:
+        return [f for f in self.flows if not f.back]
+
+    def place_columns(self) -> None:
+        incoming = {n.id: 0 for n in self.steps}
+        for f in self.forward():
+            incoming[f.target] += 1
+        ready = [n.id for n in sorted(self.steps, key=lambda n: n.order) if incoming[n.id] == 0]
+        col = {n: 0 for n in ready}
+        while ready:
+            node_id = ready.pop(0)
+            for f in self.outgoing(node_id):
+                if f.back:
+                    continue
+                col[f.target] = max(col.get(f.target, 0), col[node_id] + 1)
+                incoming[f.target] -= 1
+                if incoming[f.target] == 0:
+                    ready.append(f.target)
+        for n in self.steps:
+            n.col = col.get(n.id, 0)
+        for lane, _ in self.lanes:
+            last = max((n.col for n in self.steps if n.lane == lane and n.kind != "endEvent"), default=-1)
+            for n in self.steps:
+                if n.lane == lane and n.kind == "endEvent":
+                    n.col = max(n.col, last + 1)
+
+    # 2. lanes ---------------------------------------------------------------------------------------
+    def order_lanes(self) -> None:
+        first = {lane: min((n.col for n in self.steps if n.lane == lane), default=math.inf) for lane, _ in self.lanes}
+        file_order = [lane for lane, _ in self.lanes]
+        handovers = [(self.nodes[f.tail].lane, self.nodes[f.target].lane) for f in self.flows]
+        groups = [list(g) for _, g in itertools.groupby(sorted(file_order, key=lambda l: (first[l], file_order.index(l))),
+                                                        key=lambda l: first[l])]
+        best = None
+        for choice in itertools.islice(itertools.product(*(itertools.permutations(g) for g in groups)), 5000):
+            order = [lane for group in choice for lane in group]
+            pos = {lane: i for i, lane in enumerate(order)}
+            passes = sum(max(abs(pos[a] - pos[b]) - 1, 0) for a, b in handovers)
+            key = (passes, [file_order.index(lane) for lane in order])
+            if best is None or key < best[0]:
+                best = (key, order)
+        self.lane_order = best[1]
+
+    # 3. rows ----------------------------------------------------------------------------------------
+    def place_rows(self) -> None:
+        depth: dict[str, int] = {}
+        for n in sorted(self.steps, key=lambda n: -n.col):
+            depth[n.id] = 1 + max((depth.get(f.target, 0) for f in self.outgoing(n.id) if not f.back), default=0)
+        main: dict[str, str] = {}  # a node's main continuation, when it stays in the node's lane
+        for n in self.steps:
+            ahead = [f for f in self.outgoing(n.id) if f.source == n.id and not f.back
+                     and self.nodes[f.target].col > n.col]
+            if ahead:
+                chosen = max(ahead, key=lambda f: (depth[f.target], self.nodes[f.target].lane == n.lane, -f.order))
+                if self.nodes[chosen.target].lane == n.lane:
+                    main[n.id] = chosen.target
+        taken: dict[tuple[str | None, int, int], str] = {}
+        placed: set[str] = set()
+
+        def clear(lane, row: int, after: int, before: int) -> bool:
+            return all((lane, c, row) not in taken for c in range(after + 1, before))
+
+        for n in sorted(self.steps, key=lambda n: (n.col, n.order)):
+            before = [f for f in self.flows if f.target == n.id and not f.back and f.tail in placed
+                      and self.nodes[f.tail].lane == n.lane]
+            preferred, straight_from = 0, None
+            for f in before:
+                if main.get(f.tail) == n.id and f.source == f.tail:
+                    preferred, straight_from = self.nodes[f.tail].row, self.nodes[f.tail]
+                    break
+            else:
+                if before:
+                    preferred = min(self.nodes[f.tail].row for f in before) + 1
+                    if n.kind == "endEvent" and len(before) == 1:
+                        straight_from = self.nodes[before[0].tail]
+            # the nearest free row, going down first; with the way from the step before kept clear
+            row = None
+            for candidate in sorted(range(0, preferred + 1 + len(self.steps)),
+                                    key=lambda r: (r < preferred, abs(r - preferred))):
+                if (n.lane, n.col, candidate) in taken:
+                    continue
+                if straight_from is not None and not clear(n.lane, candidate, straight_from.col, n.col):
+                    continue
+                row = candidate
+                break
+            n.row = row
+            taken[(n.lane, n.col, row)] = n.id
+            placed.add(n.id)
+        for lane, _ in self.lanes:
+            self.rows[lane] = 1 + max((n.row for n in self.steps if n.lane == lane), default=0)
+
+    # geometry ---------------------------------------------------------------------------------------
+    def place_shapes(self) -> None:
+        sp = self.spacing
+        cols = 1 + max(n.col for n in self.steps)
+        widths = [max((n.w for n in self.steps if n.col == c), default=36) for c in range(cols)]
+        self.col_left = []
+        x = POOL_TITLE + LANE_TITLE + sp.gap(-1)
+        for c in range(cols):
+            self.col_left.append(x)
+            x += widths[c] + sp.gap(c)
+        self.col_width = widths
+        self.width = x - sp.gap(cols - 1) + sp.gaps.get(cols - 1, 48)
+        self.bands: dict[str | None, Box] = {}
+        y = 0
+        for lane in self.lane_order:
+            top, gap, bottom = sp.pad_top.get(lane, 44), sp.row_gap.get(lane, 64), sp.pad_bottom.get(lane, 56)
+            height = top + self.rows[lane] * ROW + (self.rows[lane] - 1) * gap + bottom
+            self.bands[lane] = Box(POOL_TITLE, y, self.width - POOL_TITLE, height)
+            for n in self.steps:
+                if n.lane == lane:
+                    centre = y + top + n.row * (ROW + gap) + ROW // 2
+                    n.x = self.col_left[n.col] + (widths[n.col] - n.w) // 2
+                    n.y = centre - n.h // 2
+            y += height
+        self.height = y
+        for host in self.steps:
+            attached = sorted((n for n in self.nodes.values() if n.host == host.id), key=lambda n: n.order)
+            for i, n in enumerate(attached):
+                n.x = host.x + host.w - 14 - n.w - i * (n.w + 8)
+                n.y = host.y + host.h - n.h // 2
+
+    # 4. flows ---------------------------------------------------------------------------------------
+    def lane_index(self, y: float) -> int:
+        for i, lane in enumerate(self.lane_order):
+            if self.bands[lane].y < y < self.bands[lane].bottom:
+                return i
+        return -1
+
+    def ports(self, n: Node, leaving: bool) -> list[tuple[str, tuple[int, int], tuple[int, int], int]]:
+        """(side, point on the outline, direction out of the shape, cost) for each side a flow may use."""
+        b = n.box
+        sides = {"r": ((b.right, b.cy), (1, 0)), "l": ((b.x, b.cy), (-1, 0)),
+                 "t": ((b.cx, b.y), (0, -1)), "b": ((b.cx, b.bottom), (0, 1))}
+        if n.host:
+            wanted = {"b": 0}
+        elif leaving:
+            wanted = {"r": 0, "b": 10 if n.shape == "gateway" else 90, "t": 10 if n.shape == "gateway" else 90}
+        else:
+            wanted = {"l": 0, "t": 20 if n.shape == "gateway" else 90, "b": 20 if n.shape == "gateway" else 90}
+        return [(side, (int(sides[side][0][0]), int(sides[side][0][1])), sides[side][1], cost)
+                for side, cost in wanted.items()]
+
+    def grid(self) -> None:
+        xs, ys = set(), set()
+        boxes = [n.box for n in self.nodes.values()]
+        self.obstacles = [Box(b.x - OBSTACLE, b.y - OBSTACLE, b.w + 2 * OBSTACLE, b.h + 2 * OBSTACLE) for b in boxes]
+        for n in self.nodes.values():
+            b = n.box
+            xs |= {int(b.cx), int(b.x - STUB), int(b.right + STUB)}
+            ys |= {int(b.cy), int(b.y - STUB), int(b.bottom + STUB)}
+        # tracks in every gap between columns (and the margins)
+        edges = [POOL_TITLE + LANE_TITLE] + [v for c, left in enumerate(self.col_left)
+                                             for v in (left, left + self.col_width[c])] + [self.width]
+        for lo, hi in zip(edges[::2], edges[1::2]):
+            xs |= set(_tracks(lo + OBSTACLE, hi - OBSTACLE))
+        # tracks in every lane between its rows and in its top and bottom margins
+        for lane in self.lane_order:
+            band = self.bands[lane]
+            top, gap = self.spacing.pad_top.get(lane, 44), self.spacing.row_gap.get(lane, 64)
+            cuts = [band.y]
+            for r in range(self.rows[lane]):
+                y0 = band.y + top + r * (ROW + gap)
+                cuts += [y0, y0 + ROW]
+            cuts.append(band.bottom)
+            for lo, hi in zip(cuts[::2], cuts[1::2]):
+                ys |= set(_tracks(lo + 6, hi - 6))
+        self.xs, self.ys = sorted(xs), sorted(ys)
+        self.xi = {x: i for i, x in enumerate(self.xs)}
+        self.yi = {y: i for i, y in enumerate(self.ys)}
+        self.used_moves: dict[tuple, set[str]] = {}
+        self.passes: dict[tuple[int, int], list[tuple[str, set[str]]]] = {}
+
+    def free_point(self, x: int, y: int) -> bool:
+        return not any(o.x < x < o.right and o.y < y < o.bottom for o in self.obstacles)
+
+    def free_move(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
+        return not any(o.hit_by(a, b) for o in self.obstacles)
+
+    def route(self, f: Flow) -> None:
+        source, target = self.nodes[f.source], self.nodes[f.target]
+        s_lane = self.lane_index(source.box.cy)
+        t_lane = self.lane_index(target.box.cy)
+        lanes = {s_lane, t_lane}
+        lo, hi = min(s_lane, t_lane), max(s_lane, t_lane)
+        kin = {f.source, f.target, f.tail}
+
+        def related(owners: set[str]) -> bool:
+            return bool(owners & kin)
+
+        goals = {}
+        for side, point, out, cost in self.ports(target, leaving=False):
+            end = (point[0] + out[0] * STUB, point[1] + out[1] * STUB)
+            goals[end] = (point, (-out[0], -out[1]), cost)
+        heap, best, came, tie = [], {}, {}, itertools.count()
+        def guess(p: tuple[int, int]) -> int:
+            return min(abs(p[0] - q[0]) + abs(p[1] - q[1]) for q in goals)
+        for side, point, out, cost in self.ports(source, leaving=True):
+            start = (point[0] + out[0] * STUB, point[1] + out[1] * STUB)
+            if start[0] not in self.xi or start[1] not in self.yi:
+                continue
+            state = (start, out)
+            g = cost + STUB
+            best[state] = g
+            came[state] = (None, point)
+            heapq.heappush(heap, (g + guess(start), g, next(tie), state))
+        final = None
+        while heap:
+            _, g, _, state = heapq.heappop(heap)
+            if g > best.get(state, math.inf):
+                continue
+            point, heading = state
+            if point == "goal":
+                final = state
+                break
+            if point in goals:
+                end_point, inward, cost = goals[point]
+                total = g + cost + STUB + (0 if heading == inward else BEND)
+                goal = ("goal", inward)
+                if total < best.get(goal, math.inf):
+                    best[goal] = total
+                    came[goal] = (state, end_point)
+                    heapq.heappush(heap, (total, total, next(tie), goal))
+            ix, iy = self.xi[point[0]], self.yi[point[1]]
+            for d in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+                if d == (-heading[0], -heading[1]):
+                    continue
+                jx, jy = ix + d[0], iy + d[1]
+                if not (0 <= jx < len(self.xs) and 0 <= jy < len(self.ys)):
+                    continue
+                nxt = (self.xs[jx], self.ys[jy])
+                if not self.free_point(*nxt) or not self.free_move(point, nxt):
+                    continue
+                step = abs(nxt[0] - point[0]) + abs(nxt[1] - point[1])
+                if d[1] == 0:
+                    lane = self.lane_index(point[1])
+                    if lane not in lanes:
+                        continue  # never along someone else's lane
+                    if d[0] < 0 and not f.back:
+                        step *= 3
+                else:
+                    a, b = self.lane_index(point[1]), self.lane_index(nxt[1])
+                    if a != b and not (lo <= b <= hi and abs(t_lane - b) < abs(t_lane - a)):
+                        continue  # between lanes only toward the target
+                cost = g + step + (BEND if d != heading else 0)
+                move = (min(point, nxt), max(point, nxt))
+                owners = self.used_moves.get(move)
+                if owners and not related(owners):
+                    cost += OVERLAP
+                way = "h" if d[1] == 0 else "v"
+                for other, others in self.passes.get(nxt, ()):
+                    if not related(others) and other != way:
+                        cost += TOUCH if other == "turn" else CROSS
+                if d != heading:
+                    cost += sum(TOUCH for _, others in self.passes.get(point, ()) if not related(others))
+                state2 = (nxt, d)
+                if cost < best.get(state2, math.inf):
+                    best[state2] = cost
+                    came[state2] = (state, None)
+                    heapq.heappush(heap, (cost + guess(nxt), cost, next(tie), state2))
+        if final is None:
+            raise LayoutError(f"no way found for flow {f.id}")
+        points = [came[final][1]]
+        state = came[final][0]
+        while state is not None:
+            points.append(state[0])
+            prev, start_point = came[state]
+            if prev is None:
+                points.append(start_point)
+            state = prev
+        points.reverse()
+        f.points = _simplify(points)
+        for a, b in zip(points[1:-2], points[2:-1]):
+            self.used_moves.setdefault((min(a, b), max(a, b)), set()).update(kin)
+        for a, b, c in zip(points, points[1:], points[2:]):
+            way = "h" if a[1] == b[1] == c[1] else "v" if a[0] == b[0] == c[0] else "turn"
+            self.passes.setdefault(b, []).append((way, kin))
+
+    def route_all(self) -> None:
+        self.grid()
+        def length(f: Flow) -> int:
+            a, b = self.nodes[f.tail].box, self.nodes[f.target].box
+            return abs(a.cx - b.cx) + abs(a.cy - b.cy)
+        for f in sorted(self.flows, key=lambda f: (f.back, self.nodes[f.tail].lane != self.nodes[f.target].lane,
+                                                   length(f))):
+            self.route(f)
+
+    # 5. labels --------------------------------------------------------------------------------------
+    def place_labels(self) -> list[tuple[str, Node | Flow]]:
+        self.labels: dict[str, Box] = {}
+        taken = [Box(b.x - 3, b.y - 3, b.w + 6, b.h + 6) for b in (n.box for n in self.nodes.values())]
+        segments = [(f.id, a, b) for f in self.flows for a, b in zip(f.points, f.points[1:])]
+        failed = []
+
+        def fits(box: Box, owner: str, lane_box: Box | None) -> bool:
+            if lane_box is not None and not box.inside(lane_box):
+                return False
+            if any(box.overlaps(t) for t in taken):
+                return False
+            return not any(box.hit_by(a, b, 2) for _, a, b in segments)
+
+        def inner(lane: str | None) -> Box:
+            band = self.bands[lane]
+            return Box(band.x + LANE_TITLE + 2, band.y + 2, band.w - LANE_TITLE - 4, band.h - 4)
+
+        order = sorted((n for n in self.nodes.values() if n.name and n.shape != "task"),
+                       key=lambda n: (n.shape != "gateway", n.order))
+        for n in order:
+            spot = None
+            for w, h in _label_sizes(n.name):
+                for box in _around(n.box, w, h, n):
+                    if fits(box, n.id, inner(n.lane)):
+                        spot = box
+                        break
+                if spot:
+                    break
+            if spot is None:
+                failed.append(("node", n))
+                continue
+            self.labels[n.id] = spot
+            taken.append(spot)
+        for f in sorted(self.flows, key=lambda f: f.order):
+            f.label = None
+            if not f.name:
+                continue
+            spot = None
+            for w, h in _label_sizes(f.name, flow=True):
+                for box in _along(f.points, w, h):
+                    lane = self.lane_index(box.cy)
+                    if lane < 0:
+                        continue
+                    if fits(box, f.id, inner(self.lane_order[lane])):
+                        spot = box
+                        break
+                if spot:
+                    break
+            if spot is None:
+                failed.append(("flow", f))
+                continue
+            f.label = spot
+            taken.append(spot)
+        return failed
+
+    def grow(self, failed) -> None:
+        sp = self.spacing
+        for kind, item in failed:
+            if kind == "node":
+                n = self.nodes[item.host] if item.host else item
+                for c in (n.col - 1, n.col):
+                    sp.gaps[c] = sp.gap(c) + 24
+                sp.row_gap[n.lane] = sp.row_gap.get(n.lane, 64) + 16
+                sp.pad_top[n.lane] = sp.pad_top.get(n.lane, 44) + 12
+                sp.pad_bottom[n.lane] = sp.pad_bottom.get(n.lane, 56) + 12
+            else:
+                tail = self.nodes[item.tail]
+                sp.gaps[tail.col] = sp.gap(tail.col) + 32
+                sp.row_gap[tail.lane] = sp.row_gap.get(tail.lane, 64) + 8
+
+    def lay_out(self, rounds: int = 20) -> None:
+        self.find_loops()
+        self.place_columns()
+        self.order_lanes()
+        self.place_rows()
+        for _ in range(rounds):
+            self.place_shapes()
+            self.route_all()
+            failed = self.place_labels()
+            if not failed:
+                return
+            self.grow(failed)
+        raise LayoutError("labels do not fit: " + ", ".join(item.id for _, item in failed))
+
+    # output -----------------------------------------------------------------------------------------
+    def di(self, indent: str = "  ") -> str:
+        """The new `<bpmndi:BPMNDiagram>` element, as text in the file's own prefixes."""
+        prefix = {ns: p for p, ns in self.root.nsmap.items() if p}
+        di_p, dc_p, w_p = prefix.get(BPMNDI_NS, "bpmndi"), prefix.get(DC_NS, "dc"), prefix.get(DI_NS, "di")
+        old = {}
+        diagram_id, plane_id = "BPMNDiagram_1", "BPMNPlane_1"
+        diagram = self.root.find(f"{{{BPMNDI_NS}}}BPMNDiagram")
+        if diagram is not None:
+            diagram_id = diagram.get("id") or diagram_id
+            plane = diagram.find(f"{{{BPMNDI_NS}}}BPMNPlane")
+            if plane is not None:
+                plane_id = plane.get("id") or plane_id
+                for el in plane:
+                    if isinstance(el.tag, str) and el.get("bpmnElement"):
+                        old[el.get("bpmnElement")] = el
+        out = [f'{indent}<{di_p}:BPMNDiagram id="{diagram_id}">',
+               f'{indent * 2}<{di_p}:BPMNPlane id="{plane_id}" bpmnElement="{self.plane_element}">']
+
+        def bounds(box: Box, depth: int) -> str:
+            return (f'{indent * depth}<{dc_p}:Bounds x="{int(box.x)}" y="{int(box.y)}" width="{int(box.w)}" '
+                    f'height="{int(box.h)}" />')
+
+        def shape(element_id: str, box: Box, label: Box | None = None, extra: str = "") -> None:
+            previous = old.get(element_id)
+            shape_id = previous.get("id") if previous is not None else f"{element_id}_di"
+            for attr in ("isMarkerVisible", "isExpanded", "isHorizontal"):
+                if previous is not None and previous.get(attr) and attr not in extra:
+                    extra += f' {attr}="{previous.get(attr)}"'
+            out.append(f'{indent * 3}<{di_p}:BPMNShape id="{shape_id}" bpmnElement="{element_id}"{extra}>')
+            out.append(bounds(box, 4))
+            if label is not None:
+                out.extend([f"{indent * 4}<{di_p}:BPMNLabel>", bounds(label, 5), f"{indent * 4}</{di_p}:BPMNLabel>"])
+            out.append(f"{indent * 3}</{di_p}:BPMNShape>")
+
+        if self.participant is not None:
+            shape(self.participant.get("id"), Box(0, 0, self.width, self.height), extra=' isHorizontal="true"')
+        for lane in self.lane_order:
+            if lane is not None:
+                shape(lane, self.bands[lane], extra=' isHorizontal="true"')
+        for n in sorted(self.nodes.values(), key=lambda n: (n.host is not None, n.order)):
+            shape(n.id, n.box, self.labels.get(n.id))
+        for f in sorted(self.flows, key=lambda f: f.order):
+            previous = old.get(f.id)
+            edge_id = previous.get("id") if previous is not None else f"{f.id}_di"
+            out.append(f'{indent * 3}<{di_p}:BPMNEdge id="{edge_id}" bpmnElement="{f.id}">')
+            out += [f'{indent * 4}<{w_p}:waypoint x="{x}" y="{y}" />' for x, y in f.points]
+            if f.label is not None:
+                out += [f"{indent * 4}<{di_p}:BPMNLabel>", bounds(f.label, 5), f"{indent * 4}</{di_p}:BPMNLabel>"]
+            out.append(f"{indent * 3}</{di_p}:BPMNEdge>")
+        out += [f"{indent * 2}</{di_p}:BPMNPlane>", f"{indent}</{di_p}:BPMNDiagram>"]
+        return "\n".join(out)
+
+
+def _tracks(lo: float, hi: float) -> list[int]:
+    """Evenly spaced lines at least TRACK apart between lo and hi (at least the middle one)."""
+    if hi <= lo:
+        return [int((lo + hi) / 2)]
+    count = max(1, int((hi - lo) // TRACK) + 1)
+    if count == 1:
+        return [int((lo + hi) / 2)]
+    step = (hi - lo) / (count - 1)
+    return [int(round(lo + i * step)) for i in range(count)]
+
+
+def _simplify(points: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for p in points:
+        if out and p == out[-1]:
+            continue
+        if len(out) >= 2 and (out[-2][0] == out[-1][0] == p[0] or out[-2][1] == out[-1][1] == p[1]):
+            out[-1] = p
+        else:
+            out.append(p)
+    return out
+
+
+def _label_sizes(text: str, flow: bool = False) -> list[tuple[int, int]]:
+    """Box sizes to try for a label: one line if it fits the label width, then narrower and taller."""
+    full = text_width(text)
+    widths = [min(full, LABEL_WIDTH)]
+    for lines in (2, 3):
+        if full / lines > 24:
+            widths.append(full / lines)
+    sizes = []
+    for w in widths:
+        w = math.ceil(w) + 4
+        h = math.ceil(wrapped_lines(text, w) * LINE_HEIGHT) + 1
+        if (w, h) not in sizes:
+            sizes.append((w, h))
+    return sizes
+
+
+def _around(b: Box, w: int, h: int, n: Node):
+    """Places next to a shape, in the order a reader looks for them."""
+    below = Box(b.cx - w / 2, b.bottom + 4, w, h)
+    above = Box(b.cx - w / 2, b.y - 4 - h, w, h)
+    right = Box(b.right + 4, b.cy - h / 2, w, h)
+    left = Box(b.x - 4 - w, b.cy - h / 2, w, h)
+    corners = [Box(b.right + 2, b.bottom + 2, w, h), Box(b.x - 2 - w, b.bottom + 2, w, h),
+               Box(b.right + 2, b.y - 2 - h, w, h), Box(b.x - 2 - w, b.y - 2 - h, w, h)]
+    if n.host:
+        spots = [Box(b.right + 2, b.bottom - 4, w, h), Box(b.x - 2 - w, b.bottom - 4, w, h), below] + corners
+    elif n.shape == "gateway":
+        spots = [above, below] + corners + [right, left]
+    else:
+        spots = [below, above] + corners + [right, left]
+    return [Box(round(s.x), round(s.y), s.w, s.h) for s in spots]
+
+
+def _along(points: list[tuple[int, int]], w: int, h: int):
+    """Places beside a flow's segments, nearest its source first."""
+    spots = []
+    for a, b in zip(points, points[1:]):
+        if a[1] == b[1]:  # horizontal
+            lo, hi = min(a[0], b[0]), max(a[0], b[0])
+            xs = [a[0] + 6 if b[0] > a[0] else a[0] - 6 - w, (lo + hi) / 2 - w / 2]
+            for x in xs:
+                spots += [Box(x, a[1] - 3 - h, w, h), Box(x, a[1] + 3, w, h)]
+        else:
+            ys = [a[1] + 6 if b[1] > a[1] else a[1] - 6 - h, (a[1] + b[1]) / 2 - h / 2]
+            for y in ys:
+                spots += [Box(a[0] + 4, y, w, h), Box(a[0] - 4 - w, y, w, h)]
+    return [Box(round(s.x), round(s.y), s.w, s.h) for s in spots]
+
+
+DIAGRAM = re.compile(r"[ \t]*<(\w+:)?BPMNDiagram\b.*?</(\w+:)?BPMNDiagram>", re.S)
+
+
+def lay_out_xml(text: str) -> str:
+    """The file's text with its BPMN DI replaced by a fresh left-to-right layout; nothing else changes."""
+    root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
+    diagram = Diagram(root)
+    diagram.lay_out()
+    new = diagram.di()
+    found = DIAGRAM.findall(text)
+    if len(found) > 1:
+        raise LayoutError("the file has more than one BPMNDiagram")
+    if found:
+        return DIAGRAM.sub(lambda _: new, text, count=1)
+    closing = text.rindex("</")
+    return text[:closing] + new + "\n" + text[closing:]
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__)
+        return 2
+    for name in argv:
+        path = Path(name)
+        text = lay_out_xml(path.read_text(encoding="utf-8"))
+        path.write_text(text, encoding="utf-8")
+        found = measure(read_drawing(etree.fromstring(text.encode("utf-8"))))
+        print(path, found.counts())
+        for kind, problems in found.problems().items():
+            for problem in problems:
+                print(f"  {kind}: {problem}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
