@@ -86,9 +86,9 @@ class Chaos(threading.Thread):
             time.sleep(0.1)
         started = self.deployment.start_worker()
         self.note(at, f"kill -9 worker process {victim}",
-                  f"approvals serve did not start a new worker within {WORKER_RESTART_WITHIN:.0f} s (it starts "
-                  f"one at launch and never watches it); the load test started `approvals worker` (pid "
-                  f"{started}) beside the server so the run goes on", finding=True)
+                  f"approvals serve did not start a new worker within {WORKER_RESTART_WITHIN:.0f} s; the load "
+                  f"test started `approvals worker` (pid {started}) beside the server so the run goes on",
+                  finding=True)
 
     def restart_database(self) -> None:
         at = self.ledger.now()

@@ -164,9 +164,9 @@ class Deployment:
         return [pid for pid in children(self.serve.pid) if cmdline(pid) == own]
 
     def worker_processes(self) -> list[int]:
-        """The timer/mail worker `approvals serve` started (a spawn child), and one started here, if any."""
+        """The timer/mail worker `approvals serve` started (its `--worker-loop` child), and one started here."""
         found = [] if self.serve is None else [
-            pid for pid in children(self.serve.pid) if "spawn_main" in cmdline(pid)]
+            pid for pid in children(self.serve.pid) if "--worker-loop" in cmdline(pid)]
         if self.extra_worker is not None and self.extra_worker.poll() is None:
             found.append(self.extra_worker.pid)
         return found
