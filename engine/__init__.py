@@ -1,25 +1,51 @@
 """The approval engine: BPMN on SpiffWorkflow, state and audit in SQL. No web code in here.
 
 This module is the engine's public surface: the web layer (and any other client) imports from here only.
+Each name is imported on first use, so a command that needs none of them (`approvals --help`) does not
+pay for SpiffWorkflow and SQLAlchemy.
 """
-from .authoring.changes import Change
-from .storage.db import default_url, make_engine, upgrade
-from .engine import Engine
-from .errors import (Conflict, EngineError, EventRefused, FieldError, FormInvalid, NotAllowed, NotFound, ScriptFailed,
-                     SpecInvalid, SpecProblem)
-from .authoring.forms import FormView
-from .authoring.forms import validate as validate_form
-from .messaging import DeliveryView, StartPlanView
-from .pages import TaskPage
-from .runtime.templates import TemplateFailed
-from .runtime.templates import render as render_template
-from .authoring.specs import SourceFile, identify
-from .authoring.versioning import DraftView, FilePreview, MigrationCheck, VersionStats
-from .tokens import NewToken, TokenView
-from .views import AuditView, DefinitionView, InstanceView, TaskView, to_jsonable
+from __future__ import annotations
 
-__all__ = ["Engine", "EngineError", "NotFound", "NotAllowed", "Conflict", "FormInvalid", "FieldError", "SpecInvalid",
-           "SpecProblem", "ScriptFailed", "EventRefused", "Change", "FormView", "validate_form", "DeliveryView",
-           "StartPlanView", "TaskPage", "TemplateFailed", "render_template", "SourceFile", "identify", "DraftView", "FilePreview", "MigrationCheck",
-           "VersionStats", "NewToken", "TokenView", "AuditView", "DefinitionView", "InstanceView", "TaskView",
-           "to_jsonable", "default_url", "make_engine", "upgrade"]
+from importlib import import_module
+from typing import Any
+
+# public name -> (module, name in that module)
+_EXPORTS = {
+    "Change": (".authoring.changes", "Change"),
+    "default_url": (".storage.db", "default_url"),
+    "make_engine": (".storage.db", "make_engine"),
+    "upgrade": (".storage.db", "upgrade"),
+    "Engine": (".engine", "Engine"),
+    **{name: (".errors", name) for name in ("Conflict", "EngineError", "EventRefused", "FieldError", "FormInvalid",
+                                            "NotAllowed", "NotFound", "ScriptFailed", "SpecInvalid", "SpecProblem")},
+    "FormView": (".authoring.forms", "FormView"),
+    "validate_form": (".authoring.forms", "validate"),
+    "DeliveryView": (".messaging", "DeliveryView"),
+    "StartPlanView": (".messaging", "StartPlanView"),
+    "TaskPage": (".pages", "TaskPage"),
+    "TemplateFailed": (".runtime.templates", "TemplateFailed"),
+    "render_template": (".runtime.templates", "render"),
+    "SourceFile": (".authoring.specs", "SourceFile"),
+    "identify": (".authoring.specs", "identify"),
+    **{name: (".authoring.versioning", name) for name in ("DraftView", "FilePreview", "MigrationCheck",
+                                                          "VersionStats")},
+    "NewToken": (".tokens", "NewToken"),
+    "TokenView": (".tokens", "TokenView"),
+    **{name: (".views", name) for name in ("AuditView", "DefinitionView", "InstanceView", "TaskView",
+                                           "to_jsonable")},
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    module, attribute = _EXPORTS[name]
+    value = getattr(import_module(module, __name__), attribute)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -6,21 +6,25 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .errors import EngineError
-from .views import to_jsonable
 
 
 # The extensions (packages of procedures) this command runs with: set once by the program that composes
 # the command line (web.cli adds the company's procedures); the engine's own command has none.
-EXTENSIONS: tuple = ()
+EXTENSIONS: tuple | Callable[[], tuple] = ()
+
+
+def extensions() -> tuple:
+    """The extensions, imported when a command first needs them (`--help` needs none)."""
+    return EXTENSIONS() if callable(EXTENSIONS) else EXTENSIONS
 
 
 def engine_from_env():
     """The Engine for DATABASE_URL (or the default SQLite file), with the command's extensions."""
     from .engine import Engine
-    return Engine.from_url(extensions=EXTENSIONS)
+    return Engine.from_url(extensions=extensions())
 
 
 def _data(text: str | None) -> dict[str, Any]:
@@ -37,7 +41,7 @@ def _data(text: str | None) -> dict[str, Any]:
 
 def cmd_db_upgrade(args) -> Any:
     from .storage.db import make_engine, upgrade
-    upgrade(make_engine(), EXTENSIONS)
+    upgrade(make_engine(), extensions())
     return {"ok": True, "message": "database is at the newest revision"}
 
 
@@ -332,6 +336,7 @@ def main(argv: list[str] | None = None, parser: argparse.ArgumentParser | None =
     if result is None:
         return 0
     if args.json:
+        from .views import to_jsonable
         print(json.dumps({"ok": True, **{k: to_jsonable(v) for k, v in result.items() if k != "message"}},
                          ensure_ascii=False))
     else:

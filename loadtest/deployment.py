@@ -153,7 +153,7 @@ class Deployment:
             time.sleep(0.1)
 
     def web_process_count(self) -> int:
-        from web.server import default_workers
+        from web.cli import default_workers
         return int(self.env.get("WEB_WORKERS") or default_workers())
 
     def web_processes(self) -> list[int]:

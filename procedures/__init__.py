@@ -3,39 +3,18 @@
 One subpackage per procedure (tour, complaint, customer, contract), each with its records and
 service-task operators (`records.py`), its record labels and processes (`__init__.py`) and its demo seed
 (`demo.py`). Their tables live on their own metadata with their own Alembic branch
-(`procedures/migrations`). The web app factory and the `approvals` command hand `COMPANY` to the engine.
+(`procedures/migrations`). The web app factory and the `approvals` command hand `COMPANY`
+(procedures/company.py) to the engine; it is imported on first use, so `approvals --help` stays light.
 """
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from engine.extensions import Extension
-
-from . import complaint, contract, customer, tour
-from .base import OPERATORS, Base
-from .demo import USERS_FILE, load_demo
-
-PROCEDURES = (tour, complaint, customer, contract)
-PROCESSES = tuple(p for module in PROCEDURES for p in module.PROCESSES)
-_TITLE_KEYS = tuple(dict.fromkeys(key for module in PROCEDURES for key in module.TITLE_KEYS))
+__all__ = ["COMPANY", "PROCEDURES", "PROCESSES", "USERS_FILE"]
 
 
-def title(data: Mapping[str, Any]) -> str | None:
-    """What a request is about: its customer, or the contract it concerns."""
-    return next((str(data[key]) for key in _TITLE_KEYS if data.get(key)), None)
-
-
-COMPANY = Extension(
-    name="procedures",
-    operators=OPERATORS,
-    metadata=Base.metadata,
-    migrations=Path(__file__).resolve().parent / "migrations" / "versions",
-    title=title,
-    record_fields=tuple(field for module in PROCEDURES for field in module.RECORD_FIELDS),
-    demo=load_demo,
-    # the tables of revisions 0002 and 0003 were created by the engine's own chain before this branch existed
-    adopt_at={"0004": "0003", "0005": "0003"},
-)
-
-__all__ = ["COMPANY", "PROCESSES", "USERS_FILE"]
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from . import company
+        return getattr(company, name)
+    raise AttributeError(f"module 'procedures' has no attribute {name!r}")

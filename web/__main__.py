@@ -1,18 +1,14 @@
-"""`python -m web [--host H] [--port P]`: run the web UI on its own."""
+"""`python -m web [--host H] [--port P] ...`: the same production server as `approvals serve`."""
 from __future__ import annotations
 
-import argparse
+import sys
 
-from . import serve
+from .cli import main as approvals
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m web", description="Run the approvals web UI.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=5000)
-    args = parser.parse_args()
-    serve(args.host, args.port)
+def main(argv: list[str] | None = None) -> int:
+    return approvals(["serve", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

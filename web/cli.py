@@ -1,14 +1,14 @@
 """`approvals`: the engine's commands plus `serve`, which runs the web UI (the engine knows no Flask)."""
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
 from engine import cli as engine_cli
 from procedures import cli as procedures_cli
 
-from .engine_access import EXTENSIONS
-from .server import default_workers
+from .extensions import extensions
 
 DEMO_LOGINS = ("liuyang (客服, applicant), zhangwei (客服经理), lina (客户经理), wangqiang (总经理), "
                "sunli (业务员), wujun (业务主管), zhengkai (主管领导), huangyan (审计), luoming (流程管理员)")
@@ -23,8 +23,13 @@ def cmd_serve(args) -> Any:
     return None
 
 
+def default_workers() -> int:
+    """Web processes for `serve`: WEB_WORKERS, else the CPU count + 1, at least 2 and at most 4."""
+    return int(os.environ.get("WEB_WORKERS") or max(2, min(4, (os.cpu_count() or 1) + 1)))
+
+
 def main(argv: list[str] | None = None) -> int:
-    engine_cli.EXTENSIONS = EXTENSIONS  # the company's procedures, registered once for every command
+    engine_cli.EXTENSIONS = extensions  # the company's procedures, for every command that opens the engine
     parser, sub = engine_cli.build_parser()
     procedures_cli.add_commands(sub, engine_cli.engine_from_env)
     serve = sub.add_parser("serve", help="run the web server (and the timer/mail worker)")

@@ -7,10 +7,10 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from engine import Engine
-from procedures import COMPANY
 
-# The packages of procedures this application runs: registered here, once, for the app and the CLI.
-EXTENSIONS = (COMPANY,)
+from .extensions import extensions
+
+EXTENSIONS = extensions()  # the packages of procedures this application runs
 
 _KEY = "approvals.engine"
 _LOCK_KEY = "approvals.engine_lock"

@@ -38,8 +38,8 @@ class WebServer(BaseApplication):
 def worker_loop(interval: float) -> None:
     """Fire due timers, send mail and write audit checkpoints when due, until stopped; failures are printed
     and the loop goes on."""
-    from .engine_access import EXTENSIONS
-    engine_cli.EXTENSIONS = EXTENSIONS  # a new process: registered again, as the command line does
+    from .extensions import extensions
+    engine_cli.EXTENSIONS = extensions  # a new process: registered again, as the command line does
     eng = engine_cli.engine_from_env()
     while True:
         try:
@@ -110,9 +110,6 @@ def serve(host: str, port: int, workers: int, threads: int, timers: bool, interv
         if supervisor is not None:
             supervisor.stop()
 
-
-def default_workers() -> int:
-    return int(os.environ.get("WEB_WORKERS") or max(2, min(4, (os.cpu_count() or 1) + 1)))
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--worker-loop"]:
