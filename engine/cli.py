@@ -72,10 +72,16 @@ def cmd_start(args) -> Any:
 
 
 def cmd_tasks(args) -> Any:
-    tasks = engine_from_env().tasks(args.as_user)
+    if args.limit < 1:
+        raise EngineError("--limit must be at least 1")
+    page = engine_from_env().tasks(args.as_user, limit=args.limit + 1, after=args.after)
+    tasks, more = page[:args.limit], len(page) > args.limit
     lines = [f"{t.id}\t{t.process_id}\t{t.title}\t{t.assignee or 'group:' + ','.join(t.candidate_groups)}"
              f"\t{t.due_at.isoformat() if t.due_at else ''}" for t in tasks]
-    return {"tasks": tasks, "message": "\n".join(lines) or "no tasks"}
+    if more:
+        lines.append(f"(more: --after {tasks[-1].id})")
+    return {"tasks": tasks, "next_after": tasks[-1].id if more else None,
+            "message": "\n".join(lines) or "no tasks"}
 
 
 def cmd_complete(args) -> Any:
@@ -253,6 +259,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
 
     ts = sub.add_parser("tasks", help="tasks a user can act on")
     ts.add_argument("--as", dest="as_user", required=True)
+    ts.add_argument("--limit", type=int, default=100, help="tasks per page (default 100)")
+    ts.add_argument("--after", type=int, help="the last task id of the previous page")
     ts.set_defaults(fn=cmd_tasks)
 
     co = sub.add_parser("complete", help="complete a task")

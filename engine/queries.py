@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, func, select, union
+from sqlalchemy import Select, func, select, tuple_, union
 from sqlalchemy.orm import selectinload
 
 from . import checkpoint_file, checkpoint_schedule, checkpoints
@@ -64,20 +64,35 @@ def actionable_query(username: str) -> Select:
 class Queries:
     """Mixed into Engine; every method is one read-only session."""
 
-    def _tasks(self, stmt: Select) -> list[TaskView]:
-        stmt = stmt.options(selectinload(HumanTask.candidates)).order_by(HumanTask.created_at, HumanTask.id)
+    def _tasks(self, stmt: Select, limit: int | None = None, after: int | None = None,
+               history: bool = False) -> list[TaskView]:
+        """Tasks in creation order, or for `history` the most recently completed first; one keyset page
+        when `limit` is given: `after` is the last id of the previous page, so any page costs the same."""
+        if history:
+            key = tuple_(HumanTask.completed_at, HumanTask.id)
+            order = (HumanTask.completed_at.desc(), HumanTask.id.desc())
+            if after is not None:
+                stmt = stmt.where(key < tuple_(select(HumanTask.completed_at).where(HumanTask.id == after)
+                                               .scalar_subquery(), after))
+        else:
+            order = (HumanTask.id,)
+            if after is not None:
+                stmt = stmt.where(HumanTask.id > after)
+        stmt = stmt.options(selectinload(HumanTask.candidates)).order_by(*order)
+        if limit is not None:
+            stmt = stmt.limit(limit)
         with self.session() as s:
             return [TaskView.of(r) for r in s.scalars(stmt)]
 
-    def tasks(self, user: str) -> list[TaskView]:
+    def tasks(self, user: str, limit: int | None = None, after: int | None = None) -> list[TaskView]:
         """Everything the user can act on: assigned to them, or open to one of their groups."""
-        return self._tasks(actionable_query(user))
+        return self._tasks(actionable_query(user), limit, after)
 
-    def inbox(self, user: str) -> list[TaskView]:
-        return self._tasks(inbox_query(user))
+    def inbox(self, user: str, limit: int | None = None, after: int | None = None) -> list[TaskView]:
+        return self._tasks(inbox_query(user), limit, after)
 
-    def group_queue(self, user: str) -> list[TaskView]:
-        return self._tasks(group_queue_query(user))
+    def group_queue(self, user: str, limit: int | None = None, after: int | None = None) -> list[TaskView]:
+        return self._tasks(group_queue_query(user), limit, after)
 
     def task_page(self, user: str, tab: str = "mine", process_id: str | None = None, sort: str = "due",
                   limit: int = 20, offset: int = 0) -> tuple[list[TaskView], int, list[str]]:
@@ -129,11 +144,9 @@ class Queries:
         with self.session() as s:
             return s.scalar(stmt) or 0
 
-    def completed_tasks(self, user: str, limit: int = 200) -> list[TaskView]:
-        stmt = (select(HumanTask).where(HumanTask.completed_by == user).options(selectinload(HumanTask.candidates))
-                .order_by(HumanTask.completed_at.desc()).limit(limit))
-        with self.session() as s:
-            return [TaskView.of(r) for r in s.scalars(stmt)]
+    def completed_tasks(self, user: str, limit: int | None = 200, after: int | None = None) -> list[TaskView]:
+        """Tasks the user completed, newest first (`after`: the last id of the previous page)."""
+        return self._tasks(select(HumanTask).where(HumanTask.completed_by == user), limit, after, history=True)
 
     def open_tasks(self, instance_id: int) -> list[TaskView]:
         return self._tasks(select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "open"))

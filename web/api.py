@@ -91,13 +91,30 @@ def start(process_id: str):
 
 @bp.get("/tasks")
 def tasks():
+    """One page of tasks (`limit`, at most 500, default 100; `after`: the last id of the previous page). The
+    body is the list; `X-Next-After` carries the id to ask for the next page with, when there is one."""
     engine, me = get_engine(), current_user.username
     scope = request.args.get("scope", "all")
     found = {"all": engine.tasks, "inbox": engine.inbox, "queue": engine.group_queue,
              "completed": engine.completed_tasks}.get(scope)
     if found is None:
         abort(400, description="scope must be all, inbox, queue or completed")
-    return jsonify(to_jsonable(found(me)))
+    limit = _int_arg("limit", 100, 1, 500)
+    after = _int_arg("after", None, 1, 2**62)
+    page = found(me, limit=limit + 1, after=after)
+    response = jsonify(to_jsonable(page[:limit]))
+    if len(page) > limit:
+        response.headers["X-Next-After"] = str(page[limit - 1].id)
+    return response
+
+
+def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
+    text = request.args.get(name)
+    if text is None or text == "":
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        abort(400, description=f"{name} must be a whole number from {low} to {high}")
+    return int(text)
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -47,8 +47,12 @@ def document(server: str) -> dict[str, Any]:
             "/processes/{process_id}/instances": {"post": {
                 **_op("start the newest version; body: data = the start form", body=True, status="201"),
                 "parameters": [{"name": "process_id", "in": "path", "required": True, "schema": {"type": "string"}}]}},
-            "/tasks": {"get": {**_op("tasks: scope=all|inbox|queue|completed"), "parameters": [
-                {"name": "scope", "in": "query", "schema": {"enum": ["all", "inbox", "queue", "completed"]}}]}},
+            "/tasks": {"get": {**_op("tasks: scope=all|inbox|queue|completed; one keyset page (limit, after); the "
+                                     "header X-Next-After names the next page's `after`"), "parameters": [
+                {"name": "scope", "in": "query", "schema": {"enum": ["all", "inbox", "queue", "completed"]}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500,
+                                                            "default": 100}},
+                {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 1}}]}},
             "/tasks/{task_id}": {"get": {**_op("a task, its form (JSON Schema + UI schema), may_act"),
                                          "parameters": [_id("task_id")]}},
             **{f"/tasks/{{task_id}}/{verb}": {"post": {**_op(text, body=True), "parameters": [_id("task_id")]}}

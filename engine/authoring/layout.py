@@ -22,6 +22,7 @@ byte) and prints what `legibility.measure` finds in the result. How it lays out:
 """
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import math
@@ -334,19 +335,16 @@ class Diagram:
                 for side, cost in wanted.items()]
 
     def grid(self) -> None:
+        """The lines flows may run on: gaps between columns, rows and lanes, and the ends of every stub."""
         xs, ys = set(), set()
-        boxes = [n.box for n in self.nodes.values()]
-        self.obstacles = [Box(b.x - OBSTACLE, b.y - OBSTACLE, b.w + 2 * OBSTACLE, b.h + 2 * OBSTACLE) for b in boxes]
         for n in self.nodes.values():
             b = n.box
             xs |= {int(b.cx), int(b.x - STUB), int(b.right + STUB)}
             ys |= {int(b.cy), int(b.y - STUB), int(b.bottom + STUB)}
-        # tracks in every gap between columns (and the margins)
         edges = [POOL_TITLE + LANE_TITLE] + [v for c, left in enumerate(self.col_left)
                                              for v in (left, left + self.col_width[c])] + [self.width]
         for lo, hi in zip(edges[::2], edges[1::2]):
             xs |= set(_tracks(lo + OBSTACLE, hi - OBSTACLE))
-        # tracks in every lane between its rows and in its top and bottom margins
         for lane in self.lane_order:
             band = self.bands[lane]
             top, gap = self.spacing.pad_top.get(lane, 44), self.spacing.row_gap.get(lane, 64)
@@ -358,115 +356,127 @@ class Diagram:
             for lo, hi in zip(cuts[::2], cuts[1::2]):
                 ys |= set(_tracks(lo + 6, hi - 6))
         self.xs, self.ys = sorted(xs), sorted(ys)
+        nx, ny = len(self.xs), len(self.ys)
         self.xi = {x: i for i, x in enumerate(self.xs)}
         self.yi = {y: i for i, y in enumerate(self.ys)}
+        self.lane_at = [self.lane_index(y) for y in self.ys]
+        # what shapes (grown by OBSTACLE) block: grid points, and moves to the next point right or down
+        self.point_ok = [[True] * ny for _ in range(nx)]
+        self.right_ok = [[True] * ny for _ in range(nx)]
+        self.down_ok = [[True] * ny for _ in range(nx)]
+        for n in self.nodes.values():
+            b = n.box
+            x0, x1, y0, y1 = b.x - OBSTACLE, b.right + OBSTACLE, b.y - OBSTACLE, b.bottom + OBSTACLE
+            inside_x = range(bisect.bisect_right(self.xs, x0), bisect.bisect_left(self.xs, x1))
+            inside_y = range(bisect.bisect_right(self.ys, y0), bisect.bisect_left(self.ys, y1))
+            span_x = range(max(bisect.bisect_right(self.xs, x0) - 1, 0), bisect.bisect_left(self.xs, x1))
+            span_y = range(max(bisect.bisect_right(self.ys, y0) - 1, 0), bisect.bisect_left(self.ys, y1))
+            for ix in inside_x:
+                for iy in inside_y:
+                    self.point_ok[ix][iy] = False
+                for iy in span_y:
+                    self.down_ok[ix][iy] = False
+            for iy in inside_y:
+                for ix in span_x:
+                    self.right_ok[ix][iy] = False
         self.used_moves: dict[tuple, set[str]] = {}
         self.passes: dict[tuple[int, int], list[tuple[str, set[str]]]] = {}
 
-    def free_point(self, x: int, y: int) -> bool:
-        return not any(o.x < x < o.right and o.y < y < o.bottom for o in self.obstacles)
-
-    def free_move(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
-        return not any(o.hit_by(a, b) for o in self.obstacles)
-
     def route(self, f: Flow) -> None:
+        """The cheapest orthogonal way on the grid from a side of the source to a side of the target."""
         source, target = self.nodes[f.source], self.nodes[f.target]
-        s_lane = self.lane_index(source.box.cy)
-        t_lane = self.lane_index(target.box.cy)
-        lanes = {s_lane, t_lane}
+        s_lane, t_lane = self.lane_index(source.box.cy), self.lane_index(target.box.cy)
         lo, hi = min(s_lane, t_lane), max(s_lane, t_lane)
         kin = {f.source, f.target, f.tail}
-
-        def related(owners: set[str]) -> bool:
-            return bool(owners & kin)
-
+        xs, ys, xi, yi = self.xs, self.ys, self.xi, self.yi
+        nx, ny = len(xs), len(ys)
         goals = {}
         for side, point, out, cost in self.ports(target, leaving=False):
-            end = (point[0] + out[0] * STUB, point[1] + out[1] * STUB)
+            end = (xi[point[0] + out[0] * STUB], yi[point[1] + out[1] * STUB])
             goals[end] = (point, (-out[0], -out[1]), cost)
+
+        def guess(ix: int, iy: int) -> int:
+            return min(abs(xs[ix] - xs[g[0]]) + abs(ys[iy] - ys[g[1]]) for g in goals)
+
         heap, best, came, tie = [], {}, {}, itertools.count()
-        def guess(p: tuple[int, int]) -> int:
-            return min(abs(p[0] - q[0]) + abs(p[1] - q[1]) for q in goals)
         for side, point, out, cost in self.ports(source, leaving=True):
-            start = (point[0] + out[0] * STUB, point[1] + out[1] * STUB)
-            if start[0] not in self.xi or start[1] not in self.yi:
-                continue
+            start = (xi[point[0] + out[0] * STUB], yi[point[1] + out[1] * STUB])
             state = (start, out)
             g = cost + STUB
             best[state] = g
             came[state] = (None, point)
-            heapq.heappush(heap, (g + guess(start), g, next(tie), state))
+            heapq.heappush(heap, (g + guess(*start), g, next(tie), state))
         final = None
         while heap:
             _, g, _, state = heapq.heappop(heap)
             if g > best.get(state, math.inf):
                 continue
-            point, heading = state
-            if point == "goal":
+            at, heading = state
+            if at == "goal":
                 final = state
                 break
-            if point in goals:
-                end_point, inward, cost = goals[point]
+            if at in goals:
+                end_point, inward, cost = goals[at]
                 total = g + cost + STUB + (0 if heading == inward else BEND)
                 goal = ("goal", inward)
                 if total < best.get(goal, math.inf):
                     best[goal] = total
                     came[goal] = (state, end_point)
                     heapq.heappush(heap, (total, total, next(tie), goal))
-            ix, iy = self.xi[point[0]], self.yi[point[1]]
+            ix, iy = at
+            turn_touch = sum(TOUCH for _, others in self.passes.get(at, ()) if not others & kin)
             for d in ((1, 0), (-1, 0), (0, 1), (0, -1)):
                 if d == (-heading[0], -heading[1]):
                     continue
                 jx, jy = ix + d[0], iy + d[1]
-                if not (0 <= jx < len(self.xs) and 0 <= jy < len(self.ys)):
+                if not (0 <= jx < nx and 0 <= jy < ny) or not self.point_ok[jx][jy]:
                     continue
-                nxt = (self.xs[jx], self.ys[jy])
-                if not self.free_point(*nxt) or not self.free_move(point, nxt):
-                    continue
-                step = abs(nxt[0] - point[0]) + abs(nxt[1] - point[1])
                 if d[1] == 0:
-                    lane = self.lane_index(point[1])
-                    if lane not in lanes:
+                    if not self.right_ok[min(ix, jx)][iy]:
+                        continue
+                    if self.lane_at[iy] not in (s_lane, t_lane):
                         continue  # never along someone else's lane
-                    if d[0] < 0 and not f.back:
-                        step *= 3
+                    step = abs(xs[jx] - xs[ix]) * (3 if d[0] < 0 and not f.back else 1)
                 else:
-                    a, b = self.lane_index(point[1]), self.lane_index(nxt[1])
+                    if not self.down_ok[ix][min(iy, jy)]:
+                        continue
+                    a, b = self.lane_at[iy], self.lane_at[jy]
                     if a != b and not (lo <= b <= hi and abs(t_lane - b) < abs(t_lane - a)):
                         continue  # between lanes only toward the target
-                cost = g + step + (BEND if d != heading else 0)
-                move = (min(point, nxt), max(point, nxt))
-                owners = self.used_moves.get(move)
-                if owners and not related(owners):
+                    step = abs(ys[jy] - ys[iy])
+                cost = g + step
+                if d != heading:
+                    cost += BEND + turn_touch
+                nxt = (jx, jy)
+                owners = self.used_moves.get((min(at, nxt), max(at, nxt)))
+                if owners and not owners & kin:
                     cost += OVERLAP
                 way = "h" if d[1] == 0 else "v"
                 for other, others in self.passes.get(nxt, ()):
-                    if not related(others) and other != way:
+                    if other != way and not others & kin:
                         cost += TOUCH if other == "turn" else CROSS
-                if d != heading:
-                    cost += sum(TOUCH for _, others in self.passes.get(point, ()) if not related(others))
                 state2 = (nxt, d)
                 if cost < best.get(state2, math.inf):
                     best[state2] = cost
                     came[state2] = (state, None)
-                    heapq.heappush(heap, (cost + guess(nxt), cost, next(tie), state2))
+                    heapq.heappush(heap, (cost + guess(jx, jy), cost, next(tie), state2))
         if final is None:
             raise LayoutError(f"no way found for flow {f.id}")
-        points = [came[final][1]]
+        cells = []
         state = came[final][0]
+        start_point = None
         while state is not None:
-            points.append(state[0])
+            cells.append(state[0])
             prev, start_point = came[state]
-            if prev is None:
-                points.append(start_point)
             state = prev
-        points.reverse()
-        f.points = _simplify(points)
-        for a, b in zip(points[1:-2], points[2:-1]):
+        cells.reverse()
+        for a, b in zip(cells, cells[1:]):
             self.used_moves.setdefault((min(a, b), max(a, b)), set()).update(kin)
+        points = [start_point] + [(xs[c[0]], ys[c[1]]) for c in cells] + [came[final][1]]
         for a, b, c in zip(points, points[1:], points[2:]):
             way = "h" if a[1] == b[1] == c[1] else "v" if a[0] == b[0] == c[0] else "turn"
-            self.passes.setdefault(b, []).append((way, kin))
+            self.passes.setdefault((xi[b[0]], yi[b[1]]), []).append((way, kin))
+        f.points = _simplify(points)
 
     def route_all(self) -> None:
         self.grid()
