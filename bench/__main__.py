@@ -8,6 +8,7 @@
 (b) Engine.complete per task on a SQLite file: load, check, run, projection, audit, commit
 (c) (b) on an instance that already holds 500 completed tasks (a rework loop)
 (d) memory the instances take: resident-set growth while starting 10,000 instances (after setup)
+(e) the approval over HTTP: `approvals serve`, one client with a token, per call (bench/http.py)
 (f) one user's inbox queries with 1k, 100k and 1M open tasks in the database, SQLite and PostgreSQL
     (bench/inbox.py)
 
@@ -32,7 +33,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from sqlalchemy import text
 
-from bench import inbox
+from bench import http, inbox
 from engine import Engine
 from engine.directory import load_directory_file
 from engine.runtime.scripting import ScriptEngine
@@ -238,6 +239,9 @@ def main() -> int:
     print(f"ratio b/a     = {b / a:.2f} (target <= 2.0; against the raw job with the same durability)")
     print(f"ratio b/a-ref = {b / a_ref:.2f} (the engine against SpiffWorkflow in memory, the engine's serializer)")
     print(f"ratio c/b     = {c / b:.2f} (target <= 3)")
+    sys.stdout.flush()
+    for line in http.report(http.measure(), b):
+        print(line)
     sys.stdout.flush()
     for line in inbox_figures():
         print(line)

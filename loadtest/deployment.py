@@ -2,7 +2,7 @@
 
 Everything lives in one temporary folder (database or checkpoint file, the users file, the server's log) and
 goes with it. The process helpers read /proc: the serve process is gunicorn's arbiter, its web processes are
-forks with the same command line, and its worker is a `multiprocessing` spawn child.
+forks with the same command line, and its worker is its `--worker-loop` child.
 """
 from __future__ import annotations
 

@@ -449,8 +449,8 @@ class Diagram:
                     cost += BEND + turn_touch
                 nxt = (jx, jy)
                 owners = self.used_moves.get((min(at, nxt), max(at, nxt)))
-                if owners and not owners & kin:
-                    cost += OVERLAP
+                if owners and f.target not in owners:
+                    cost += OVERLAP  # only flows into the same node share a line
                 way = "h" if d[1] == 0 else "v"
                 for other, others in self.passes.get(nxt, ()):
                     if other != way and not others & kin:
@@ -471,7 +471,7 @@ class Diagram:
             state = prev
         cells.reverse()
         for a, b in zip(cells, cells[1:]):
-            self.used_moves.setdefault((min(a, b), max(a, b)), set()).update(kin)
+            self.used_moves.setdefault((min(a, b), max(a, b)), set()).add(f.target)
         points = [start_point] + [(xs[c[0]], ys[c[1]]) for c in cells] + [came[final][1]]
         for a, b, c in zip(points, points[1:], points[2:]):
             way = "h" if a[1] == b[1] == c[1] else "v" if a[0] == b[0] == c[0] else "turn"
