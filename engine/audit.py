@@ -99,9 +99,9 @@ class AuditLog:
     def write(self) -> None:
         """Insert the queued events (one statement); the unit of work commits them with the state."""
         if self._pending:
-            # the table, not the ORM entity: a plain multi-row INSERT, no unit-of-work pass for rows that are
-            # never read back in this transaction
-            self.session.execute(insert(AuditEvent.__table__), self._pending)
+            # the table on the connection, not the ORM entity: a plain multi-row INSERT, no unit-of-work pass
+            # for rows that are never read back in this transaction
+            self.session.connection().execute(insert(AuditEvent.__table__), self._pending)
             self._pending = []
 
 

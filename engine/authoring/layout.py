@@ -34,7 +34,7 @@ from pathlib import Path
 from lxml import etree
 
 from .legibility import (BPMN_NS, BPMNDI_NS, DC_NS, DI_NS, EVENTS, FLOW_NODES, GATEWAYS, LANE_TITLE, LINE_HEIGHT,
-                         TASKS, Box, measure, read_drawing, text_width, wrapped_lines)
+                         LABEL_FONT, TASKS, Box, measure, read_drawing, text_width, wrapped_lines)
 
 SIZES = {"task": (100, 80), "event": (36, 36), "gateway": (50, 50)}
 POOL_TITLE = 30  # the pool's name band on its left
@@ -526,7 +526,7 @@ class Diagram:
             if not f.name:
                 continue
             spot = None
-            for w, h in _label_sizes(f.name, flow=True):
+            for w, h in _label_sizes(f.name):
                 for box in _along(f.points, w, h):
                     lane = self.lane_index(box.cy)
                     if lane < 0:
@@ -649,16 +649,16 @@ def _simplify(points: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def _label_sizes(text: str, flow: bool = False) -> list[tuple[int, int]]:
-    """Box sizes to try for a label: one line if it fits the label width, then narrower and taller."""
+def _label_sizes(text: str) -> list[tuple[int, int]]:
+    """Box sizes to try for a label: as few lines as the label width allows, evenly filled; then more lines."""
     full = text_width(text)
-    widths = [min(full, LABEL_WIDTH)]
-    for lines in (2, 3):
-        if full / lines > 24:
-            widths.append(full / lines)
+    fewest = max(1, math.ceil(full / LABEL_WIDTH))
     sizes = []
-    for w in widths:
-        w = math.ceil(w) + 4
+    for lines in range(fewest, fewest + 3):
+        if lines > 1 and full / lines < 3 * LABEL_FONT:
+            break
+        w = math.ceil(full / lines) + LABEL_FONT / 2  # room for the widest character of an uneven break
+        w = math.ceil(w)
         h = math.ceil(wrapped_lines(text, w) * LINE_HEIGHT) + 1
         if (w, h) not in sizes:
             sizes.append((w, h))

@@ -42,8 +42,9 @@ def due_at(task, timers_by_parent: dict | None = None) -> datetime | None:
 def mark_candidates(session: Session, task_ids: list[int], is_open: bool) -> None:
     """Keep `task_candidate.is_open` in step with its task's status (the inbox's partial indexes)."""
     if task_ids:
-        session.execute(update(TaskCandidate.__table__).where(TaskCandidate.human_task_id.in_(task_ids))
-                        .values(is_open=is_open))
+        # on the connection: a plain UPDATE, without the session's ORM pass over the statement
+        session.connection().execute(update(TaskCandidate.__table__)
+                                     .where(TaskCandidate.human_task_id.in_(task_ids)).values(is_open=is_open))
 
 
 def sync(session: Session, instance: ProcessInstance, ready_tasks: list, now: datetime,
