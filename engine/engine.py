@@ -319,7 +319,7 @@ class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageRe
             workflow.cancel()
             unit.record(instance, "cancel_requested", data={"reason": reason})
             unit.save(instance, workflow)
-            instance.status, instance.next_timer_at = "cancelled", None
+            instance.status, instance.next_timer_at, instance.outcome = "cancelled", None, "cancelled"
             return InstanceView.of(instance)
         return self._unit(user, work)
 

@@ -55,11 +55,14 @@ class InstanceView:
     next_timer_at: datetime | None
     error: str | None
     error_element: str | None
+    outcome: str | None = None        # approved, rejected, expired, withdrawn, not_applicable, done, ...
+    outcome_label: str | None = None  # the words of the end event it reached
 
     @classmethod
     def of(cls, row: ProcessInstance) -> InstanceView:
         return cls(row.id, row.process_id, row.definition_id, row.definition_version, row.title, row.status,
-                   row.started_by, row.started_at, row.ended_at, row.next_timer_at, row.error, row.error_element)
+                   row.started_by, row.started_at, row.ended_at, row.next_timer_at, row.error, row.error_element,
+                   row.outcome, row.outcome_label)
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,33 @@ def status_label(status: str) -> str:
     return str(STATUSES.get(status, status))
 
 
+# What an ended request came to (engine/runtime/outcome.py), when its end event has no name to show.
+OUTCOME_WORDS = {
+    "approved": _l("approved"),
+    "done": _l("done"),
+    "rejected": _l("rejected"),
+    "expired": _l("expired"),
+    "withdrawn": _l("withdrawn"),
+    "not_applicable": _l("not applicable"),
+    "completed": _l("ended"),
+    "cancelled": _l("cancelled"),
+}
+
+
+def state_class(instance) -> str:
+    """The badge class of a request: its outcome once it ended, else its lifecycle status."""
+    if instance.status in ("completed", "cancelled") and instance.outcome:
+        return f"outcome-{instance.outcome}"
+    return f"status-{instance.status}"
+
+
+def state_label(instance) -> str:
+    """What a request came to, in the end event's own words ("参观申请被驳回"), else its status."""
+    if instance.status in ("completed", "cancelled") and instance.outcome:
+        return instance.outcome_label or str(OUTCOME_WORDS.get(instance.outcome, instance.outcome))
+    return status_label(instance.status)
+
+
 def as_text(value: Any) -> str:
     """A submitted value as one readable line (lists joined, objects as compact JSON)."""
     if isinstance(value, bool):
@@ -120,5 +147,5 @@ def as_text(value: Any) -> str:
 def init_app(app: Flask) -> None:
     for name, fn in (("person", person), ("group_name", group_name), ("process_name", process_name),
                      ("when", when), ("kind_label", kind_label), ("status_label", status_label),
-                     ("as_text", as_text)):
+                     ("state_class", state_class), ("state_label", state_label), ("as_text", as_text)):
         app.add_template_filter(fn, name)

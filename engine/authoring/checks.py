@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from ..errors import SpecProblem
+from ..runtime.outcome import OUTCOMES
 from ..runtime.scripting import check_source
 from .specs import BPMN_NS, called_processes, decision_ids, executable_processes, file_kind
 from .calls import CallGraph
@@ -104,6 +105,7 @@ class Batch:
             if not isinstance(element.tag, str):
                 continue
             self._check_forms(source, element)
+            self._check_outcome(source, element)
             self._check_expressions(source, element)
         outgoing: dict[str, list] = {}
         for flow in root.iter(f"{_B}sequenceFlow"):
@@ -141,6 +143,16 @@ class Batch:
             except SchemaError as exc:
                 self._problem(source, owner, f"form file {filename!r} is not a valid JSON Schema: {exc.message}",
                               "form")
+
+    def _check_outcome(self, source, element):
+        if element.tag != f"{_S}property" or element.get("name") != "outcome":
+            return
+        owner, value = _owner(element), element.get("value") or ""
+        allowed = sorted(set(OUTCOMES) - {"cancelled"})
+        if etree.QName(owner).localname != "endEvent":
+            self._problem(source, owner, "only an end event declares an outcome", "outcome")
+        elif value not in allowed:
+            self._problem(source, owner, f"outcome {value!r} is not one of {', '.join(allowed)}", "outcome")
 
     def _check_expressions(self, source, element):
         tag = etree.QName(element).localname

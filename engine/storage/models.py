@@ -112,6 +112,8 @@ class ProcessInstance(Base):
     ended_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
     error_element: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str | None] = mapped_column(String(40))         # see engine/runtime/outcome.py
+    outcome_label: Mapped[str | None] = mapped_column(String(200))  # the end event's name
     # head of this instance's audit chain, kept on the (locked) row so appending needs no query
     audit_seq: Mapped[int] = mapped_column(Integer, default=0)
     audit_hash: Mapped[str | None] = mapped_column(String(64))

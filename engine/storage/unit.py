@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from ..runtime import events, projection
+from ..runtime import events, outcome, projection
 from .. import mail
 from . import serialization
 from ..runtime.compaction import compact
@@ -129,7 +129,11 @@ class Unit:
                                                 instance.id))
         self.notifications.clear()
         if instance.status in ("completed", "cancelled") and previous != instance.status:
-            self.record(instance, f"instance_{instance.status}", actor="engine")
+            ended = outcome.reached(workflow) if instance.status == "completed" else outcome.Outcome("cancelled", None,
+                                                                                                    None)
+            instance.outcome, instance.outcome_label = ended.code, ended.label
+            self.record(instance, f"instance_{instance.status}", actor="engine",
+                        bpmn_id=ended.end_event, data={"outcome": ended.code, "label": ended.label})
 
     def _collect_thrown(self, instance: ProcessInstance, workflow: BpmnWorkflow, run: RunResult | None) -> None:
         for event in workflow.get_events():  # drains SpiffWorkflow's queue of uncaught events

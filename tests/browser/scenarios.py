@@ -48,7 +48,7 @@ class Scenario:
     steps: tuple[Step, ...]
     auditor: str
     has_layout: bool = True  # the BPMN carries DI, so the instance page draws it
-    final_status: str = "已完成"  # the status badge once every step is done
+    final_status: str = "完成"  # the status badge once every step is done: the end event's own words
     password: Callable[[str], str] = field(default=lambda user: f"pw-{user}")
     clock: Callable[[], Callable[[], datetime] | None] = field(default=lambda: None)  # None: the real clock
     current_task: str | None = None  # the BPMN id marked as the open task on the diagram after the last step

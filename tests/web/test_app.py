@@ -57,7 +57,7 @@ def test_a_request_through_the_web_on_both_databases(database_url, clock, forms_
         gm = open_task(engine, inst.id, "gm_approval")
         assert gina.post(f"/tasks/{gm.id}", data={"decision": "approve"}).status_code == 302
         page = alice.get(f"/requests/{inst.id}").text
-        assert "status-completed" in page and page.count('class="event kind-completed"') == 2
+        assert "outcome-completed" in page and page.count('class="event kind-completed"') == 2
     finally:
         engine.sa_engine.dispose()
 

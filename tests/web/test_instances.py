@@ -46,7 +46,8 @@ def test_timeline_shows_who_when_what_and_the_data(client, web_engine):
     assert "<dt>客户</dt><dd>宏达公司</dd>" in timeline
     assert re.search(r'<time datetime="2026-11-23T01:00:00\+00:00">', timeline)
     assert data_attr(page, "current") == [] and "end_done" in data_attr(page, "done")
-    assert "status-completed" in page
+    # ended at "完成", an end event that declares no outcome: its own words, neither success nor failure
+    assert 'class="badge outcome-completed" id="instance-status">完成<' in page
 
 
 def test_record_panel_shows_the_identifiers_the_procedures_name(app):
