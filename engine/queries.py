@@ -98,10 +98,11 @@ class Queries:
                   limit: int = 20, offset: int = 0) -> tuple[list[TaskView], int, list[str]]:
         """One page of the inbox in SQL: (tasks, how many match, the processes this tab holds).
 
-        tab: mine (assigned to me), group (my groups' unclaimed), done (completed by me); sort: due (tasks
+        tab: all (everything I can act on), mine (assigned to me), group (my groups' unclaimed), done
+        (completed by me); sort: due (tasks
         with a deadline first, nearest first) or created; done is always newest first.
         """
-        base = {"mine": inbox_query(user), "group": group_queue_query(user),
+        base = {"all": actionable_query(user), "mine": inbox_query(user), "group": group_queue_query(user),
                 "done": select(HumanTask).where(HumanTask.completed_by == user)}[tab]
         filtered = base.where(HumanTask.process_id == process_id) if process_id else base
         if tab == "done":
@@ -121,8 +122,10 @@ class Queries:
     def task_counts(self, user: str) -> dict[str, int]:
         """How many tasks wait in the user's inbox and group queue (for the navigation), counted in SQL."""
         with self.session() as s:
-            return {name: s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-                    for name, stmt in (("mine", inbox_query(user)), ("group", group_queue_query(user)))}
+            counts = {name: s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+                      for name, stmt in (("mine", inbox_query(user)), ("group", group_queue_query(user)))}
+        counts["all"] = counts["mine"] + counts["group"]  # disjoint: the group queue is the unclaimed
+        return counts
 
     def instance_titles(self, instance_ids) -> dict[int, str]:
         """Instance id -> title, for lists that show many tasks at once (one query)."""

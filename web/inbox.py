@@ -1,4 +1,5 @@
-"""The inbox: my tasks, my groups' unclaimed tasks, what I completed; counts for the navigation."""
+"""The inbox: everything I can act on, my tasks, my groups' unclaimed tasks, what I completed; counts for
+the navigation; where each role lands."""
 from __future__ import annotations
 
 import logging
@@ -15,7 +16,7 @@ from .present import process_name
 
 bp = Blueprint("inbox", __name__)
 log = logging.getLogger(__name__)
-TABS = ("mine", "group", "done")
+TABS = ("all", "mine", "group", "done")
 SORTS = ("due", "created")
 DUE_SOON = timedelta(hours=24)
 
@@ -31,6 +32,12 @@ def due_state(task: TaskView, now: datetime) -> str:
 
 @bp.get("/")
 def home():
+    """Where each role starts: auditors at the audit search, process owners with nothing to do at their
+    models, everyone else at the work waiting for them."""
+    if current_user.is_auditor:
+        return redirect(url_for("audit.search"))
+    if current_user.in_group("process_owner") and not get_engine().task_counts(current_user.username)["all"]:
+        return redirect(url_for("models.index"))
     return redirect(url_for("inbox.index"))
 
 
@@ -38,7 +45,9 @@ def home():
 def index():
     engine = get_engine()
     me = current_user.username
-    tab = request.args.get("tab") if request.args.get("tab") in TABS else "mine"
+    # the default is everything the user can act on, most urgent first: work waiting for a group is not
+    # hidden behind an empty "my tasks"
+    tab = request.args.get("tab") if request.args.get("tab") in TABS else "all"
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "due"
     process = request.args.get("process") or ""
     size, number = current_app.config["INBOX_PAGE_SIZE"], page_arg(request.args.get("page"))

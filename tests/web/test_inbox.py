@@ -14,13 +14,18 @@ def test_group_queue_my_tasks_and_completed(client, web_engine):
     inst = start_request(web_engine)
     task = open_task(web_engine, inst.id, "manager_approval")
     login(client, "bob")
-    mine = client.get("/inbox")
-    assert mine.status_code == 200 and titles_in_order(mine.text) == []
+    # the inbox opens on everything he can act on: the group's task is there, with its claim button
+    landing = client.get("/inbox")
+    assert landing.status_code == 200 and titles_in_order(landing.text) == [str(task.id)]
+    assert f'action="/tasks/{task.id}/claim"' in landing.text and "全部待办" in landing.text
+    assert client.get("/", follow_redirects=True).request.path == "/inbox"
+    mine = client.get("/inbox?tab=mine")
+    assert titles_in_order(mine.text) == []
     group = client.get("/inbox?tab=group").text
     assert titles_in_order(group) == [str(task.id)]
     assert f'action="/tasks/{task.id}/claim"' in group and "客户服务部经理" in group
     client.post(f"/tasks/{task.id}/claim")
-    assert titles_in_order(client.get("/inbox").text) == [str(task.id)]
+    assert titles_in_order(client.get("/inbox?tab=mine").text) == [str(task.id)]
     assert titles_in_order(client.get("/inbox?tab=group").text) == []
     client.post(f"/tasks/{task.id}", data={"decision": "approve"})
     assert titles_in_order(client.get("/inbox?tab=done").text) == [str(task.id)]
@@ -99,3 +104,11 @@ def test_pages(web_engine):
     assert len(titles_in_order(third)) == 1 and 'rel="prev"' in third and 'rel="next"' not in third
     assert titles_in_order(client.get("/inbox?tab=group&page=99").text) == titles_in_order(third)
     assert client.get("/inbox?tab=group&page=abc").status_code == 200
+
+
+def test_auditors_land_on_the_audit_and_idle_process_owners_on_their_models(client, web_engine):
+    login(client, "audrey")
+    assert client.get("/", follow_redirects=True).request.path == "/audit/"
+    client.get("/logout")
+    login(client, "owen")
+    assert client.get("/", follow_redirects=True).request.path.startswith("/models")
