@@ -11,7 +11,7 @@ from engine import FormView
 from engine import AuditView, InstanceView, TaskView
 
 from .formspec import decision_of, fields_of
-from .present import as_text, person
+from .present import MACHINE_ACTORS, OUTCOME_WORDS, as_text, person, when
 from .taskforms import labelled
 
 DETAIL_LABELS = {
@@ -27,8 +27,16 @@ DETAIL_LABELS = {
     "from_instance": _l("From request"),
     "delivered_to": _l("Delivered to requests"),
     "started": _l("Requests started"),
+    "body": _l("Message"),
+    "at": _l("Time"),
+    "outcome": _l("Outcome"),
+    "label": _l("Ended at"),
 }
 PEOPLE_KEYS = ("from", "to", "by")
+TIME_KEYS = ("at",)
+# what the engine does on its own: folded under "automatic steps" for people, shown in full to auditors
+AUTOMATIC = ("step_completed", "timer_fired", "notified", "message_sent", "message_received", "signal_sent",
+             "signal_received", "message_undelivered", "signal_undelivered", "repaired")
 HIDDEN_KEYS = ("implicit", "title", "form", "name")  # name: the step's name is already the entry's title
 
 
@@ -41,7 +49,18 @@ class Entry:
     pairs: list[tuple[str, str]] = field(default_factory=list)
     decision: str = ""  # the label of the decision taken, when the form had one
     decision_value: str = ""
+    repeats: int = 1  # the same automatic entry, this many times in a row
 
+    @property
+    def automatic(self) -> bool:
+        return self.event.kind in AUTOMATIC and self.event.actor in MACHINE_ACTORS
+
+
+@dataclass
+class Fold:
+    """Automatic steps between two people's actions, shown folded to people who are not auditors."""
+
+    entries: list[Entry]
 
 def forms_of(engine: Engine, instance: InstanceView) -> dict[str | None, FormView]:
     """The forms of the instance's own version, by BPMN task id (None: the start form)."""
@@ -56,7 +75,14 @@ def _details(data: dict[str, Any]) -> list[tuple[str, str]]:
     for key, value in data.items():
         if key in HIDDEN_KEYS or value in (None, "", {}, []):
             continue
-        text = person(value) if key in PEOPLE_KEYS else as_text(value)
+        if key in PEOPLE_KEYS:
+            text = ", ".join(person(v) for v in value) if isinstance(value, list) else person(value)
+        elif key in TIME_KEYS:
+            text = when(value)
+        elif key == "outcome":
+            text = str(OUTCOME_WORDS.get(value, value))
+        else:
+            text = as_text(value)
         pairs.append((str(DETAIL_LABELS.get(key, key)), text))
     return pairs
 
@@ -100,3 +126,26 @@ def decisions(entries: list[Entry], before_guid: str | None = None) -> list[Entr
         if item.event.kind in ("started", "completed"):
             out.append(item)
     return out
+
+
+def for_people(items: list[Entry]) -> list[Entry | Fold]:
+    """One line per person's action; the automatic steps between them folded, identical ones collapsed
+    ("通知已发送 ×5")."""
+    out: list[Entry | Fold] = []
+    for item in items:
+        if not item.automatic:
+            out.append(item)
+            continue
+        if not out or not isinstance(out[-1], Fold):
+            out.append(Fold([]))
+        fold = out[-1].entries
+        if fold and _same(fold[-1], item):
+            fold[-1].repeats += 1
+        else:
+            fold.append(item)
+    return out
+
+
+def _same(a: Entry, b: Entry) -> bool:
+    return (a.event.kind, a.title, [p for p in a.pairs if p[0] != str(DETAIL_LABELS["at"])]) == \
+        (b.event.kind, b.title, [p for p in b.pairs if p[0] != str(DETAIL_LABELS["at"])])

@@ -60,8 +60,11 @@ MACHINE_ACTORS = ("engine", "system")
 
 
 def person(username: str | None) -> str:
+    """A person's name; a group (`group:cs_staff`, as notifications address them) by its name."""
     if not username:
         return ""
+    if isinstance(username, str) and username.startswith("group:"):
+        return group_name(username[len("group:"):])
     if username in MACHINE_ACTORS:
         return str(_l("System"))
     people = _cached("_people", dict)

@@ -153,3 +153,32 @@ def test_automatic_step_results_are_shown_to_auditors_only(web_engine, clock):
                       clock.now, {"name": "计算级别", "permit": {"permit_no": "CG-2026-0001"}})
     assert history.entry(event, {}, {}, full=False).pairs == []
     assert [label for label, _ in history.entry(event, {}, {}, full=True).pairs] == ["permit"]
+
+
+def test_people_see_automatic_steps_folded_and_auditors_see_them_all(client, web_engine):
+    inst = start_request(web_engine)
+    login(client, "alice")
+    page = client.get(f"/requests/{inst.id}").text
+    timeline = page[page.index('id="timeline"'):]
+    fold = timeline[timeline.index("<details>"):timeline.index("</details>")]
+    assert "个自动步骤" in fold and "kind-step_completed" in fold  # the prepare script, folded
+    assert "group:" not in page
+    client.get("/logout")
+    login(client, "audrey")
+    page = client.get(f"/requests/{inst.id}").text
+    assert "<details>" not in page[page.index('id="timeline"'):] and "kind-step_completed" in page
+
+
+def test_identical_automatic_lines_collapse():
+    from datetime import datetime, timezone
+
+    from engine import AuditView
+    from web.history import Entry, Fold, for_people
+
+    def event(kind, actor="engine"):
+        return AuditView(1, "instance:1", 1, 1, 1, "p", None, "x", kind, actor, datetime.now(timezone.utc), {})
+    items = [Entry(event("started", "alice")), Entry(event("notified"), "通知"), Entry(event("notified"), "通知"),
+             Entry(event("notified"), "通知"), Entry(event("completed", "bob"))]
+    lines = for_people(items)
+    assert [type(line).__name__ for line in lines] == ["Entry", "Fold", "Entry"]
+    assert isinstance(lines[1], Fold) and [e.repeats for e in lines[1].entries] == [3]
