@@ -41,7 +41,8 @@ def show(instance_id: int):
     tasks = engine.instance_tasks(instance_id)
     if not may_see_instance(instance, tasks):
         raise refuse(_("You may not open this request."))
-    entries = history.timeline(engine, instance, tasks, full=current_user.in_group(*SEE_ALL_GROUPS))
+    full = current_user.in_group(*SEE_ALL_GROUPS)
+    entries = history.timeline(engine, instance, tasks, full=full)
     open_tasks = [t for t in tasks if t.status == "open"]
     verified = None
     if current_user.in_group(*SEE_ALL_GROUPS):
@@ -54,12 +55,14 @@ def show(instance_id: int):
                    and instance.next_timer_at <= now)
     return render_template(
         "instances/show.html", instance=instance, tasks=tasks, open_tasks=open_tasks, entries=entries,
+        lines=entries if full else history.for_people(entries),
         in_progress=in_progress, over_budget=over_budget(instance.error),
         record=record_of(engine.data(instance_id)), verified=verified, may_cancel=may_cancel(instance),
         may_retry=instance.status == "error" and current_user.in_group("process_owner"),
         current_ids=sorted({t.bpmn_id for t in open_tasks}),
         done_ids=sorted({e.event.bpmn_id for e in entries if e.event.bpmn_id}
                         - {t.bpmn_id for t in open_tasks}),
+        lane_names=engine.group_names(),  # the diagram's lanes are group ids: the viewer shows these names
         now=now)
 
 
