@@ -14,6 +14,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from ..errors import SpecProblem
 from ..runtime.outcome import OUTCOMES
+from .forms import CHECKS
 from ..runtime.scripting import check_source
 from .specs import BPMN_NS, called_processes, decision_ids, executable_processes, file_kind
 from .calls import CallGraph
@@ -143,6 +144,24 @@ class Batch:
             except SchemaError as exc:
                 self._problem(source, owner, f"form file {filename!r} is not a valid JSON Schema: {exc.message}",
                               "form")
+                return
+            self._check_form_checks(source, owner, filename, document)
+
+    def _check_form_checks(self, source, owner, filename, schema):
+        """A form's `x-checks`: each an expression the sandbox runs, on a field of the form, with its rule."""
+        fields = schema.get("properties", {})
+        for check in schema.get(CHECKS) or ():
+            if not isinstance(check, dict) or not check.get("refuse_if") or not check.get("message"):
+                self._problem(source, owner, f"form file {filename!r}: each of {CHECKS} needs refuse_if and "
+                                             "message", "form")
+                continue
+            if check.get("field") and check["field"] not in fields:
+                self._problem(source, owner, f"form file {filename!r}: {CHECKS} names unknown field "
+                                             f"{check['field']!r}", "form")
+            reason = check_source(check["refuse_if"], "eval")
+            if reason:
+                self._problem(source, owner, f"form file {filename!r}: check refused: {reason}: "
+                                             f"{_excerpt(check['refuse_if'])}", "expression")
 
     def _check_outcome(self, source, element):
         if element.tag != f"{_S}property" or element.get("name") != "outcome":

@@ -11,7 +11,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from ..errors import FieldError, FormInvalid, NotFound
+from ..errors import EngineError, FieldError, FormInvalid, NotFound
 
 _MESSAGES = {
     "required": "this field is required",
@@ -133,7 +133,32 @@ def validate(form: FormView, data: dict[str, Any]) -> dict[str, Any]:
         errors.append(_field_error(err))
     if errors:
         raise FormInvalid(errors)
-    return {k: v for k, v in data.items() if k in declared}
+    clean = {k: v for k, v in data.items() if k in declared}
+    errors = list(refusals(form, clean))
+    if errors:
+        raise FormInvalid(errors)
+    return clean
+
+
+CHECKS = "x-checks"  # [{"refuse_if": expression, "field": name, "message": the rule, in words}]
+
+
+def refusals(form: FormView, clean: dict[str, Any]) -> list[FieldError]:
+    """The form's own checks (`x-checks` in its schema): what the process would refuse at once, refused
+    before anything is created, with the rule cited. Each `refuse_if` is an expression over the submitted
+    fields (those left empty are None) and the helpers, at the time of the unit of work."""
+    from ..runtime.scripting import evaluate
+
+    found = []
+    scope = {name: None for name in form.schema.get("properties", {})} | clean
+    for check in form.schema.get(CHECKS) or ():
+        try:
+            refused = evaluate(check["refuse_if"], scope)
+        except EngineError:
+            continue  # a check that cannot be read on this data (say, a field left empty) refuses nothing
+        if refused:
+            found.append(FieldError(check.get("field", ""), "check", check["message"]))
+    return found
 
 
 def _finite(value: Any) -> bool:

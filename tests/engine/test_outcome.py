@@ -34,3 +34,27 @@ def test_an_unknown_outcome_is_refused_at_deploy(small, change, reason):
         small.deploy([SourceFile("outcomes.bpmn", text.encode())], "owen")
     [problem] = err.value.problems
     assert problem.code == "outcome" and problem.element == "end_yes" and "'great'" in problem.reason
+
+
+def test_form_checks_refuse_at_submission_and_are_checked_at_deploy(small, tmp_path):
+    import json
+    import shutil
+
+    from engine import FormInvalid
+    forms = tmp_path / "forms"
+    shutil.copytree(DATA / "forms", forms)
+    schema = json.loads((forms / "numbers.schema.json").read_text(encoding="utf-8"))
+    schema["x-checks"] = [{"refuse_if": "parts > 0 and total / parts < 10", "field": "parts",
+                           "message": "每份不少于10（制度第1条）"}]
+    (forms / "numbers.schema.json").write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
+    small.forms.forms_dir = forms
+    small.deploy_paths([OUTCOMES], "owen")
+    with pytest.raises(FormInvalid) as err:
+        small.start("outcomes", "alice", {"total": 50, "parts": 10})
+    assert err.value.by_field() == {"parts": "每份不少于10（制度第1条）"}
+    assert small.start("outcomes", "alice", {"total": 500, "parts": 10}).outcome == "approved"
+    schema["x-checks"][0]["refuse_if"] = "import os"
+    (forms / "numbers.schema.json").write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(SpecInvalid) as refused:
+        small.deploy_paths([OUTCOMES], "owen")
+    assert refused.value.problems[0].code == "expression" and "numbers.schema.json" in refused.value.problems[0].reason
