@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class EngineError(Exception):
@@ -45,6 +46,7 @@ class FieldError:
     field: str
     code: str
     message: str
+    limit: Any = None  # the rule's own value (minLength 7, maximum 200, const True), for messages that say it
 
 
 class FormInvalid(EngineError):

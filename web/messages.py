@@ -32,7 +32,24 @@ MESSAGES = {
 }
 
 
-def message(code: str, fallback: str = "") -> str:
+# the same, saying the rule's own value
+WITH_LIMIT = {
+    "minLength": _l("Enter at least %(limit)s characters."),
+    "maxLength": _l("Enter at most %(limit)s characters."),
+    "minimum": _l("The smallest allowed value is %(limit)s."),
+    "maximum": _l("The largest allowed value is %(limit)s."),
+    "exclusiveMinimum": _l("Enter a value above %(limit)s."),
+    "exclusiveMaximum": _l("Enter a value below %(limit)s."),
+    "minItems": _l("Add at least %(limit)s entries."),
+    "maxItems": _l("Keep to at most %(limit)s entries."),
+}
+
+
+def message(code: str, fallback: str = "", limit=None) -> str:
+    if code == "const" and limit is True:
+        return str(_l("Tick this box to go on."))
+    if code in WITH_LIMIT and isinstance(limit, (int, float)) and not isinstance(limit, bool):
+        return str(WITH_LIMIT[code]) % {"limit": f"{limit:g}"}
     text = MESSAGES.get(code)
     return str(text) if text is not None else (fallback or code)
 
@@ -46,5 +63,5 @@ def from_invalid(exc: FormInvalid) -> dict[str, str]:
     """The engine's field errors as path -> message (the first per field)."""
     out: dict[str, str] = {}
     for error in exc.errors:
-        out.setdefault(error.field, message(error.code, error.message))
+        out.setdefault(error.field, message(error.code, error.message, error.limit))
     return out

@@ -179,4 +179,4 @@ def _field_error(err) -> FieldError:
         path = path + [missing]
     name = ".".join(path)
     template = _MESSAGES.get(err.validator, err.message)
-    return FieldError(name, str(err.validator), template.format(format=err.validator_value))
+    return FieldError(name, str(err.validator), template.format(format=err.validator_value), err.validator_value)

@@ -157,3 +157,17 @@ def test_round_trip_through_the_inputs(widgets):
         elif value is not False:
             posted.add(key, value)
     assert formdata.parse(widgets, posted, BEIJING).data == data
+
+
+def test_field_messages_say_the_rule(app):
+    from engine import FieldError, FormInvalid
+    from web.messages import from_invalid
+
+    errors = FormInvalid([FieldError("phone", "minLength", "is too short", 7),
+                          FieldError("visitors", "maximum", "is too large", 200),
+                          FieldError("agree", "const", "x", True),
+                          FieldError("tour_start", "check", "计划参观时间已过：请填写将来的时间")])
+    with app.test_request_context():
+        shown = from_invalid(errors)
+    assert shown == {"phone": "请至少填写 7 个字。", "visitors": "最大为 200。", "agree": "请勾选此项后再提交。",
+                     "tour_start": "计划参观时间已过：请填写将来的时间"}
