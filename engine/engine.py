@@ -238,7 +238,7 @@ class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageRe
             task.data[f"{row.bpmn_id}_by"] = user
             unit.record(instance, "completed", task_guid=row.task_guid, bpmn_id=row.bpmn_id,
                         data={"title": row.title, "form": clean})
-            result = runner.run_task(workflow, task, unit.now, REQUEST_STEP_SECONDS)
+            result = runner.run_task(workflow, task, unit.now, REQUEST_STEP_SECONDS, unit.holds_write_lock)
             unit.save(instance, workflow, result, completed={row.task_guid: user})
             return InstanceView.of(instance)
         return self._unit(user, work)
@@ -347,7 +347,8 @@ class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageRe
             stalled = runner.stalled_tasks(workflow, instance.error_element, data)
             unit.record(instance, "retried", data={"data": data or {}, "upgrade": upgrade,
                                                    "version": instance.definition_version})
-            result = runner.run(workflow, unit.now, wake=stalled, seconds=REQUEST_STEP_SECONDS)
+            result = runner.run(workflow, unit.now, wake=stalled, seconds=REQUEST_STEP_SECONDS,
+                                write_locked=unit.holds_write_lock)
             unit.save(instance, workflow, result)
             return InstanceView.of(instance)
         return self._unit(user, work)
@@ -407,7 +408,7 @@ class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageRe
                     or as_utc(instance.next_timer_at) > unit.now:
                 return False
             workflow = unit.load(instance)
-            result = runner.run(workflow, unit.now, seconds=seconds)
+            result = runner.run(workflow, unit.now, seconds=seconds, write_locked=unit.holds_write_lock)
             unit.save(instance, workflow, result)
             return True
         try:

@@ -5,7 +5,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
@@ -15,6 +15,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from ..clock import frozen_at, parse_iso
 from ..errors import ScriptFailed
+from .bounded import is_bounded
 from .events import thrown_signal
 
 # SpiffWorkflow logs every step at INFO; that costs ~45% per step when a handler is attached.
@@ -49,15 +50,32 @@ class _StepBudgetSpent(Exception):
     """Raised before a step when the run's time is up; the step stays READY for the continuation."""
 
 
-def _budget_check(seconds: float | None):
-    if seconds is None:
+def _budget_check(seconds: float | None, write_locked: Callable[[], bool] | None = None):
+    """Before each step: stop when the step budget is spent, or when the step would run code in the
+    sandbox process while this unit holds SQLite's write lock (the worker runs it in a unit of its own)."""
+    if seconds is None and write_locked is None:
         return None
-    deadline = time.monotonic() + seconds
+    deadline = None if seconds is None else time.monotonic() + seconds
 
-    def will_complete(_task) -> None:
-        if time.monotonic() > deadline:
+    def will_complete(task) -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            raise _StepBudgetSpent
+        if write_locked is not None and runs_sandboxed_code(task.task_spec) and write_locked():
             raise _StepBudgetSpent
     return will_complete
+
+
+def runs_sandboxed_code(spec) -> bool:
+    """True when a step's scripts, conditions or multi-instance expressions would run in the sandbox
+    process (their cost cannot be read from their shape); read once per spec."""
+    known = getattr(spec, "_approvals_sandboxed", None)
+    if known is None:
+        code = [(getattr(spec, name, None), "exec") for name in ("script", "prescript", "postscript")]
+        code += [(condition, "eval") for condition, _name in getattr(spec, "cond_task_specs", None) or ()]
+        code += [(getattr(spec, name, None), "eval") for name in ("cardinality", "condition")]
+        known = any(isinstance(text, str) and text.strip() and not is_bounded(text, mode) for text, mode in code)
+        spec._approvals_sandboxed = known
+    return known
 
 
 def is_timer(task) -> bool:
@@ -98,10 +116,12 @@ def _recorder(result: RunResult):
     return did_complete
 
 
-def run(workflow: BpmnWorkflow, now: datetime, wake: list | None = None, seconds: float | None = None) -> RunResult:
+def run(workflow: BpmnWorkflow, now: datetime, wake: list | None = None, seconds: float | None = None,
+        write_locked: Callable[[], bool] | None = None) -> RunResult:
     """Fire due timers, then run engine steps; a failing script becomes `error`, never an exception.
     `wake`: tasks whose update failed before (see `stalled_tasks`), updated again first. `seconds`: the
-    step budget; once spent, no further step starts and the result is `deferred` (the worker goes on)."""
+    step budget; once spent, no further step starts and the result is `deferred` (the worker goes on).
+    `write_locked`: whether the unit holds SQLite's write lock now (see `_budget_check`)."""
     result = RunResult()
     try:
         with frozen_at(now):
@@ -113,7 +133,8 @@ def run(workflow: BpmnWorkflow, now: datetime, wake: list | None = None, seconds
         with frozen_at(now + _INSTANT):
             workflow.refresh_timers()
         with frozen_at(now):
-            workflow.do_engine_steps(will_complete_task=_budget_check(seconds), did_complete_task=_recorder(result))
+            workflow.do_engine_steps(will_complete_task=_budget_check(seconds, write_locked),
+                                     did_complete_task=_recorder(result))
     except _StepBudgetSpent:
         result.deferred = True
     except Exception as exc:  # noqa: BLE001 - any failure in a step is the instance's error, never a 500
@@ -121,7 +142,8 @@ def run(workflow: BpmnWorkflow, now: datetime, wake: list | None = None, seconds
     return result
 
 
-def run_task(workflow: BpmnWorkflow, task, now: datetime, seconds: float | None = None) -> RunResult:
+def run_task(workflow: BpmnWorkflow, task, now: datetime, seconds: float | None = None,
+             write_locked: Callable[[], bool] | None = None) -> RunResult:
     """Run a READY user task (its post-script, its output mapping), then what follows it; a failure
     there is the instance's error, named after the task, like any other failing step."""
     try:
@@ -131,7 +153,7 @@ def run_task(workflow: BpmnWorkflow, task, now: datetime, seconds: float | None 
         result = RunResult()
         _fail(result, workflow, exc, task)
         return result
-    return run(workflow, now, seconds=seconds)
+    return run(workflow, now, seconds=seconds, write_locked=write_locked)
 
 
 def _fail(result: RunResult, workflow: BpmnWorkflow, exc: Exception, task=None) -> None:

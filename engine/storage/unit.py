@@ -73,6 +73,13 @@ class Unit:
             raise NotFound(f"instance {instance_id} does not exist")
         return instance
 
+    def holds_write_lock(self) -> bool:
+        """SQLite: this unit has written, so it holds the database's one write lock until it commits
+        (PostgreSQL locks rows, and other writers go on)."""
+        if self.locking or not self.session.in_transaction():
+            return False
+        return bool(getattr(self.session.connection().connection.dbapi_connection, "in_transaction", False))
+
     def touch(self, instance: ProcessInstance) -> None:
         """Bump the version even when only projection rows change, so concurrent writers collide."""
         flag_modified(instance, "status")

@@ -160,3 +160,68 @@ def test_a_start_saved_before_the_database_went_away_is_reported_as_saved(monkey
     assert small.fire_due_timers() == 1  # the worker runs its first steps: one request, not two
     assert [t.bpmn_id for t in small.open_tasks(inst.id)] == ["manager_approval"]
     assert len(small.instances(process_id="small_approval")) == 1
+
+
+WRITE_THEN_LOOP = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
+  <bpmn:process id="write_then_loop" name="先写后算" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:serviceTask id="record" name="登记">
+      <bpmn:extensionElements>
+        <spiffworkflow:serviceTaskOperator id="touch_register" resultVariable="touched">
+          <spiffworkflow:parameters/>
+        </spiffworkflow:serviceTaskOperator>
+      </bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:serviceTask>
+    <bpmn:scriptTask id="calc" name="计算">
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:script>while True:
+    pass</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="record"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="record" targetRef="calc"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="calc" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_script_after_a_write_runs_in_the_worker_not_under_sqlites_write_lock(sqlite_url, clock, budget):
+    from sqlalchemy import text
+
+    from engine import SourceFile
+    from engine.extensions import Extension
+    from tests.conftest import DATA, build_engine
+
+    def touch_register(ctx):
+        ctx.session.execute(text("UPDATE app_user SET name = name WHERE username = 'nobody'"))  # a write
+        return {"ok": True}
+
+    eng = build_engine(sqlite_url, clock, DATA / "users.yaml", DATA / "forms",
+                       extensions=(Extension("test", operators={"touch_register": touch_register}),))
+    eng.deploy_paths([DATA / "approval.bpmn"], "owen")
+    eng.deploy([SourceFile("write_then_loop.bpmn", WRITE_THEN_LOOP.encode())], "owen")
+    began = time.monotonic()
+    inst = eng.start("write_then_loop", "alice", {})
+    assert time.monotonic() - began < budget.seconds  # the loop was not run under the lock
+    assert inst.status == "running" and inst.next_timer_at is not None
+    assert eng.data(inst.id)["touched"] == {"ok": True}
+
+    finished: dict[str, float] = {}
+
+    def worker():
+        eng.fire_due_timers()
+        finished["worker"] = time.monotonic()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    time.sleep(0.3)
+    other = eng.start("small_approval", "dave", {"customer": "乙", "amount": 10})
+    finished["other"] = time.monotonic()
+    thread.join(budget.seconds + 10)
+    assert other.status == "running" and finished["other"] < finished["worker"]
+    stopped = eng.instance(inst.id)
+    assert stopped.status == "error" and stopped.error_element == "calc" and "time budget" in stopped.error
+    eng.sa_engine.dispose()
