@@ -12,13 +12,16 @@ byte) and prints what `legibility.measure` finds in the result. How it lays out:
 2. Lanes are stacked in the order people first act in them (the column of a lane's first node); lanes
    that start in the same column are ordered so that fewest flows pass through lanes between their ends.
 3. Rows: in column order, a node takes its lane's row of the same-lane step before it when it is that
-   step's main continuation (the one with the longest way still to go), else a row below; rows are
-   added as needed, and a row is skipped when a node sits between the node and its predecessor there.
-4. Flows are routed orthogonally (a shortest path with bend, crossing and overlap costs on a grid of
-   the gaps between columns and rows): a flow never runs along a lane that is neither its source's nor
-   its target's, and moves between lanes only toward its target, so loops go back along their own lane.
-5. Labels of events, gateways and named flows go to the first free place next to their element; where
-   none is free, the gaps around it grow and everything is placed again.
+   step's main continuation (the successor with the longest way still to go), else the nearest free row
+   below; a row is skipped when a node sits between the node and its predecessor there.
+4. Flows are routed orthogonally: the cheapest path (length, bends, crossings, shared lines, passing
+   where a label will go) on a grid of tracks in the gaps between columns, rows and lanes; every flow is
+   routed again once all the others are in place. A flow never runs along a lane that is neither its
+   source's nor its target's and moves between lanes only toward its target, so loops go back along
+   their own lane; a gateway's branches leave by different sides, toward their targets.
+5. Labels of events, gateways and named flows go to the first free place beside their element (a flow's
+   beside the part no sibling flow shares), sized as bpmn-js will wrap the text; where none is free, the
+   gaps around it grow and everything is placed again.
 """
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .legibility import (BPMN_NS, BPMNDI_NS, DC_NS, DI_NS, EVENTS, FLOW_NODES, GATEWAYS, LANE_TITLE, LINE_HEIGHT,
+from .legibility import (BPMN_NS, BPMNDI_NS, DC_NS, DI_NS, FLOW_NODES, GATEWAYS, LANE_TITLE, LINE_HEIGHT,
                          LABEL_FONT, TASKS, Box, measure, read_drawing, text_width, wrapped_lines)
 
 SIZES = {"task": (100, 80), "event": (36, 36), "gateway": (50, 50)}
@@ -42,8 +45,10 @@ ROW = 80  # a row is as tall as a task
 OBSTACLE = 10  # flows keep this far from shapes they do not touch
 STUB = 18  # a flow leaves and enters a shape straight for this long
 TRACK = 12  # spacing of parallel flows in a gap
+MARGIN, COLUMN_GAP = 48, 64  # left and right of the columns; between two columns
+ROW_GAP, LANE_TOP, LANE_BOTTOM = 64, 44, 56  # between rows; above the first row and below the last
 LABEL_WIDTH = 90  # bpmn-js's width for external labels
-BEND, CROSS, OVERLAP, TOUCH = 40, 300, 5000, 1500
+BEND, CROSS, OVERLAP, TOUCH, LABEL, SHARED_SIDE, AWAY = 40, 300, 5000, 1500, 400, 150, 300
 _B = f"{{{BPMN_NS}}}"
 UNSUPPORTED = {"textAnnotation", "association", "dataObjectReference", "dataStoreReference", "group"}
 
@@ -86,20 +91,38 @@ class Flow:
     tail: str = ""  # the node the flow leaves in the graph: the boundary event's task for a boundary flow
     back: bool = False
     points: list[tuple[int, int]] = field(default_factory=list)
+    cells: list[tuple[int, int]] = field(default_factory=list)  # the grid points it runs through
     label: Box | None = None
 
 
 @dataclass
 class Spacing:
-    """The gaps that grow where labels do not fit."""
+    """Gaps between columns and between rows, and the margins of lanes; they grow where labels do not fit."""
 
-    gaps: dict[int, int] = field(default_factory=dict)  # after column c (-1: before the first)
-    row_gap: dict[str | None, int] = field(default_factory=dict)
-    pad_top: dict[str | None, int] = field(default_factory=dict)
-    pad_bottom: dict[str | None, int] = field(default_factory=dict)
+    columns: dict[int, int] = field(default_factory=dict)  # after column c (-1: the margin before the first)
+    rows: dict[str | None, int] = field(default_factory=dict)  # between a lane's rows
+    tops: dict[str | None, int] = field(default_factory=dict)  # a lane's margin above its first row
+    bottoms: dict[str | None, int] = field(default_factory=dict)  # and below its last
 
     def gap(self, c: int) -> int:
-        return self.gaps.get(c, 48 if c == -1 else 64)
+        return self.columns.get(c, MARGIN if c == -1 else COLUMN_GAP)
+
+    def row_gap(self, lane) -> int:
+        return self.rows.get(lane, ROW_GAP)
+
+    def top(self, lane) -> int:
+        return self.tops.get(lane, LANE_TOP)
+
+    def bottom(self, lane) -> int:
+        return self.bottoms.get(lane, LANE_BOTTOM)
+
+    def widen(self, c: int, by: int) -> None:
+        self.columns[c] = self.gap(c) + by
+
+    def heighten(self, lane, rows: int, margins: int = 0) -> None:
+        self.rows[lane] = self.row_gap(lane) + rows
+        self.tops[lane] = self.top(lane) + margins
+        self.bottoms[lane] = self.bottom(lane) + margins
 
 
 class Diagram:
@@ -222,8 +245,8 @@ class Diagram:
         first = {lane: min((n.col for n in self.steps if n.lane == lane), default=math.inf) for lane, _ in self.lanes}
         file_order = [lane for lane, _ in self.lanes]
         handovers = [(self.nodes[f.tail].lane, self.nodes[f.target].lane) for f in self.flows]
-        groups = [list(g) for _, g in itertools.groupby(sorted(file_order, key=lambda l: (first[l], file_order.index(l))),
-                                                        key=lambda l: first[l])]
+        by_first = sorted(file_order, key=lambda lane: (first[lane], file_order.index(lane)))
+        groups = [list(g) for _, g in itertools.groupby(by_first, key=lambda lane: first[lane])]
         best = None
         for choice in itertools.islice(itertools.product(*(itertools.permutations(g) for g in groups)), 5000):
             order = [lane for group in choice for lane in group]
@@ -293,16 +316,22 @@ class Diagram:
             self.col_left.append(x)
             x += widths[c] + sp.gap(c)
         self.col_width = widths
-        self.width = x - sp.gap(cols - 1) + sp.gaps.get(cols - 1, 48)
+        self.width = x - sp.gap(cols - 1) + sp.columns.get(cols - 1, MARGIN)
         self.bands: dict[str | None, Box] = {}
+        self.row_top: dict[str | None, list[int]] = {}
+        self.row_height: dict[str | None, list[int]] = {}
         y = 0
         for lane in self.lane_order:
-            top, gap, bottom = sp.pad_top.get(lane, 44), sp.row_gap.get(lane, 64), sp.pad_bottom.get(lane, 56)
-            height = top + self.rows[lane] * ROW + (self.rows[lane] - 1) * gap + bottom
+            top, gap, bottom = sp.top(lane), sp.row_gap(lane), sp.bottom(lane)
+            heights = [max((n.h for n in self.steps if n.lane == lane and n.row == r), default=ROW)
+                       for r in range(self.rows[lane])]
+            self.row_top[lane] = [y + top + sum(heights[:r]) + r * gap for r in range(self.rows[lane])]
+            self.row_height[lane] = heights
+            height = top + sum(heights) + (self.rows[lane] - 1) * gap + bottom
             self.bands[lane] = Box(POOL_TITLE, y, self.width - POOL_TITLE, height)
             for n in self.steps:
                 if n.lane == lane:
-                    centre = y + top + n.row * (ROW + gap) + ROW // 2
+                    centre = self.row_top[lane][n.row] + heights[n.row] // 2
                     n.x = self.col_left[n.col] + (widths[n.col] - n.w) // 2
                     n.y = centre - n.h // 2
             y += height
@@ -343,18 +372,20 @@ class Diagram:
             ys |= {int(b.cy), int(b.y - STUB), int(b.bottom + STUB)}
         edges = [POOL_TITLE + LANE_TITLE] + [v for c, left in enumerate(self.col_left)
                                              for v in (left, left + self.col_width[c])] + [self.width]
+        tracks_x, tracks_y = set(), set()
         for lo, hi in zip(edges[::2], edges[1::2]):
-            xs |= set(_tracks(lo + OBSTACLE, hi - OBSTACLE))
+            tracks_x |= set(_tracks(lo + OBSTACLE, hi - OBSTACLE))
         for lane in self.lane_order:
             band = self.bands[lane]
-            top, gap = self.spacing.pad_top.get(lane, 44), self.spacing.row_gap.get(lane, 64)
             cuts = [band.y]
-            for r in range(self.rows[lane]):
-                y0 = band.y + top + r * (ROW + gap)
-                cuts += [y0, y0 + ROW]
+            for y0, height in zip(self.row_top[lane], self.row_height[lane]):
+                cuts += [y0, y0 + height]
             cuts.append(band.bottom)
             for lo, hi in zip(cuts[::2], cuts[1::2]):
-                ys |= set(_tracks(lo + 6, hi - 6))
+                tracks_y |= set(_tracks(lo + 6, hi - 6))
+        # parallel flows stay apart: a track too near a line at a shape's side or centre is left out
+        xs |= {t for t in tracks_x if all(abs(t - x) >= TRACK - 4 for x in xs)}
+        ys |= {t for t in tracks_y if all(abs(t - y) >= TRACK - 4 for y in ys)}
         self.xs, self.ys = sorted(xs), sorted(ys)
         nx, ny = len(self.xs), len(self.ys)
         self.xi = {x: i for i, x in enumerate(self.xs)}
@@ -379,6 +410,27 @@ class Diagram:
             for iy in inside_y:
                 for ix in span_x:
                     self.right_ok[ix][iy] = False
+        # where labels of events and gateways will most likely go: flows pay to pass there
+        self.reserved = {}
+        for n in self.nodes.values():
+            if n.name and n.shape != "task":
+                w, h = _label_sizes(n.name)[0]
+                self.reserved[n.id] = _around(n.box, w, h, n)[0]
+        self.right_label = [[False] * ny for _ in range(nx)]
+        self.down_label = [[False] * ny for _ in range(nx)]
+        for box in self.reserved.values():
+            x0, x1, y0, y1 = box.x - 2, box.right + 2, box.y - 2, box.bottom + 2
+            inside_x = range(bisect.bisect_right(self.xs, x0), bisect.bisect_left(self.xs, x1))
+            inside_y = range(bisect.bisect_right(self.ys, y0), bisect.bisect_left(self.ys, y1))
+            span_x = range(max(bisect.bisect_right(self.xs, x0) - 1, 0), bisect.bisect_left(self.xs, x1))
+            span_y = range(max(bisect.bisect_right(self.ys, y0) - 1, 0), bisect.bisect_left(self.ys, y1))
+            for ix in inside_x:
+                for iy in span_y:
+                    self.down_label[ix][iy] = True
+            for iy in inside_y:
+                for ix in span_x:
+                    self.right_label[ix][iy] = True
+        self.sides: dict[tuple[str, str], set[str]] = {}
         self.used_moves: dict[tuple, set[str]] = {}
         self.passes: dict[tuple[int, int], list[tuple[str, set[str]]]] = {}
 
@@ -402,7 +454,10 @@ class Diagram:
         for side, point, out, cost in self.ports(source, leaving=True):
             start = (xi[point[0] + out[0] * STUB], yi[point[1] + out[1] * STUB])
             state = (start, out)
-            g = cost + STUB
+            sharing = self.sides.get((source.id, side), set()) - {f.target}
+            g = cost + STUB + (SHARED_SIDE if sharing else 0)  # branches leave by different sides
+            if (side == "t" and target.box.cy > source.box.cy) or (side == "b" and target.box.cy < source.box.cy):
+                g += AWAY  # a branch leaves on the side of its target
             best[state] = g
             came[state] = (None, point)
             heapq.heappush(heap, (g + guess(*start), g, next(tie), state))
@@ -437,13 +492,14 @@ class Diagram:
                     if self.lane_at[iy] not in (s_lane, t_lane):
                         continue  # never along someone else's lane
                     step = abs(xs[jx] - xs[ix]) * (3 if d[0] < 0 and not f.back else 1)
+                    step += LABEL if self.right_label[min(ix, jx)][iy] else 0
                 else:
                     if not self.down_ok[ix][min(iy, jy)]:
                         continue
                     a, b = self.lane_at[iy], self.lane_at[jy]
                     if a != b and not (lo <= b <= hi and abs(t_lane - b) < abs(t_lane - a)):
                         continue  # between lanes only toward the target
-                    step = abs(ys[jy] - ys[iy])
+                    step = abs(ys[jy] - ys[iy]) + (LABEL if self.down_label[ix][min(iy, jy)] else 0)
                 cost = g + step
                 if d != heading:
                     cost += BEND + turn_touch
@@ -470,52 +526,70 @@ class Diagram:
             prev, start_point = came[state]
             state = prev
         cells.reverse()
-        for a, b in zip(cells, cells[1:]):
+        f.cells = cells
+        f.points = _simplify([start_point] + [(xs[c[0]], ys[c[1]]) for c in cells] + [came[final][1]])
+        self.occupy(f)
+
+    def occupy(self, f: Flow) -> None:
+        """Notes the grid moves, crossings and shape sides the flow's way takes, for the flows after it."""
+        kin = {f.source, f.target, f.tail}
+        for a, b in zip(f.cells, f.cells[1:]):
             self.used_moves.setdefault((min(a, b), max(a, b)), set()).add(f.target)
-        points = [start_point] + [(xs[c[0]], ys[c[1]]) for c in cells] + [came[final][1]]
+        points = [f.points[0]] + [(self.xs[c[0]], self.ys[c[1]]) for c in f.cells] + [f.points[-1]]
         for a, b, c in zip(points, points[1:], points[2:]):
             way = "h" if a[1] == b[1] == c[1] else "v" if a[0] == b[0] == c[0] else "turn"
-            self.passes.setdefault((xi[b[0]], yi[b[1]]), []).append((way, kin))
-        f.points = _simplify(points)
+            self.passes.setdefault((self.xi[b[0]], self.yi[b[1]]), []).append((way, kin))
+        first = f.points[1]
+        side = "r" if first[0] > f.points[0][0] else "b" if first[1] > f.points[0][1] else "t"
+        self.sides.setdefault((f.source, side), set()).add(f.target)
 
     def route_all(self) -> None:
+        """Routes every flow, short ones first; then each again with all the others in place."""
         self.grid()
+
         def length(f: Flow) -> int:
             a, b = self.nodes[f.tail].box, self.nodes[f.target].box
             return abs(a.cx - b.cx) + abs(a.cy - b.cy)
-        for f in sorted(self.flows, key=lambda f: (f.back, self.nodes[f.tail].lane != self.nodes[f.target].lane,
-                                                   length(f))):
+
+        flows = sorted(self.flows, key=lambda f: (f.back, self.nodes[f.tail].lane != self.nodes[f.target].lane,
+                                                  length(f)))
+        for f in flows:
+            self.route(f)
+        for f in flows:
+            self.sides, self.used_moves, self.passes = {}, {}, {}
+            for g in flows:
+                if g is not f:
+                    self.occupy(g)
             self.route(f)
 
     # 5. labels --------------------------------------------------------------------------------------
     def place_labels(self) -> list[tuple[str, Node | Flow]]:
+        """Puts each label at the first free place beside its element; returns those that found none."""
         self.labels: dict[str, Box] = {}
         taken = [Box(b.x - 3, b.y - 3, b.w + 6, b.h + 6) for b in (n.box for n in self.nodes.values())]
-        segments = [(f.id, a, b) for f in self.flows for a, b in zip(f.points, f.points[1:])]
+        segments = [(a, b) for f in self.flows for a, b in zip(f.points, f.points[1:])]
         failed = []
 
-        def fits(box: Box, owner: str, lane_box: Box | None) -> bool:
-            if lane_box is not None and not box.inside(lane_box):
+        def fits(box: Box) -> bool:
+            lane = self.lane_index(box.cy)
+            if lane < 0:
                 return False
-            if any(box.overlaps(t) for t in taken):
-                return False
-            return not any(box.hit_by(a, b, 2) for _, a, b in segments)
+            band = self.bands[self.lane_order[lane]]
+            inner = Box(band.x + LANE_TITLE + 2, band.y + 2, band.w - LANE_TITLE - 4, band.h - 4)
+            return (box.inside(inner) and not any(box.overlaps(t) for t in taken)
+                    and not any(box.hit_by(a, b, 2) for a, b in segments))
 
-        def inner(lane: str | None) -> Box:
-            band = self.bands[lane]
-            return Box(band.x + LANE_TITLE + 2, band.y + 2, band.w - LANE_TITLE - 4, band.h - 4)
+        def first_free(text: str, places) -> Box | None:
+            for w, h in _label_sizes(text):
+                for box in places(w, h):
+                    if fits(box):
+                        return box
+            return None
 
-        order = sorted((n for n in self.nodes.values() if n.name and n.shape != "task"),
-                       key=lambda n: (n.shape != "gateway", n.order))
-        for n in order:
-            spot = None
-            for w, h in _label_sizes(n.name):
-                for box in _around(n.box, w, h, n):
-                    if fits(box, n.id, inner(n.lane)):
-                        spot = box
-                        break
-                if spot:
-                    break
+        for n in sorted((n for n in self.nodes.values() if n.name and n.shape != "task"),
+                        key=lambda n: (n.shape != "gateway", n.order)):
+            spot = first_free(n.name, lambda w, h: [b for b in _around(n.box, w, h, n)
+                                                    if self.lane_index(b.cy) == self.lane_order.index(n.lane)])
             if spot is None:
                 failed.append(("node", n))
                 continue
@@ -525,17 +599,9 @@ class Diagram:
             f.label = None
             if not f.name:
                 continue
-            spot = None
-            for w, h in _label_sizes(f.name):
-                for box in _along(f.points, w, h):
-                    lane = self.lane_index(box.cy)
-                    if lane < 0:
-                        continue
-                    if fits(box, f.id, inner(self.lane_order[lane])):
-                        spot = box
-                        break
-                if spot:
-                    break
+            siblings = [(a, b) for g in self.flows if g.tail == f.tail and g is not f
+                        for a, b in zip(g.points, g.points[1:])]
+            spot = first_free(f.name, lambda w, h: _along(_unshared(f.points, siblings), w, h))
             if spot is None:
                 failed.append(("flow", f))
                 continue
@@ -544,19 +610,17 @@ class Diagram:
         return failed
 
     def grow(self, failed) -> None:
-        sp = self.spacing
+        """More room around each label that found no place."""
         for kind, item in failed:
             if kind == "node":
                 n = self.nodes[item.host] if item.host else item
-                for c in (n.col - 1, n.col):
-                    sp.gaps[c] = sp.gap(c) + 24
-                sp.row_gap[n.lane] = sp.row_gap.get(n.lane, 64) + 16
-                sp.pad_top[n.lane] = sp.pad_top.get(n.lane, 44) + 12
-                sp.pad_bottom[n.lane] = sp.pad_bottom.get(n.lane, 56) + 12
+                self.spacing.widen(n.col - 1, 24)
+                self.spacing.widen(n.col, 24)
+                self.spacing.heighten(n.lane, 16, 12)
             else:
                 tail = self.nodes[item.tail]
-                sp.gaps[tail.col] = sp.gap(tail.col) + 32
-                sp.row_gap[tail.lane] = sp.row_gap.get(tail.lane, 64) + 8
+                self.spacing.widen(tail.col, 32)
+                self.spacing.heighten(tail.lane, 8)
 
     def lay_out(self, rounds: int = 20) -> None:
         self.find_loops()
@@ -588,7 +652,9 @@ class Diagram:
                 for el in plane:
                     if isinstance(el.tag, str) and el.get("bpmnElement"):
                         old[el.get("bpmnElement")] = el
-        out = [f'{indent}<{di_p}:BPMNDiagram id="{diagram_id}">',
+        declare = "".join(f' xmlns:{p}="{ns}"' for p, ns in ((di_p, BPMNDI_NS), (dc_p, DC_NS), (w_p, DI_NS))
+                          if ns not in prefix.keys())
+        out = [f'{indent}<{di_p}:BPMNDiagram id="{diagram_id}"{declare}>',
                f'{indent * 2}<{di_p}:BPMNPlane id="{plane_id}" bpmnElement="{self.plane_element}">']
 
         def bounds(box: Box, depth: int) -> str:
@@ -626,11 +692,11 @@ class Diagram:
         return "\n".join(out)
 
 
-def _tracks(lo: float, hi: float) -> list[int]:
-    """Evenly spaced lines at least TRACK apart between lo and hi (at least the middle one)."""
+def _tracks(lo: float, hi: float, most: int = 7) -> list[int]:
+    """Evenly spaced lines at least TRACK apart between lo and hi (at least the middle one, at most `most`)."""
     if hi <= lo:
         return [int((lo + hi) / 2)]
-    count = max(1, int((hi - lo) // TRACK) + 1)
+    count = min(most, max(1, int((hi - lo) // TRACK) + 1))
     if count == 1:
         return [int((lo + hi) / 2)]
     step = (hi - lo) / (count - 1)
@@ -650,31 +716,31 @@ def _simplify(points: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _label_sizes(text: str) -> list[tuple[int, int]]:
-    """Box sizes to try for a label: as few lines as the label width allows, evenly filled; then more lines."""
-    full = text_width(text)
-    fewest = max(1, math.ceil(full / LABEL_WIDTH))
+    """Box sizes to try for a label: the narrowest box that keeps it to as few lines as the label width
+    allows, then to one or two lines more (as bpmn-js will break it)."""
+    fewest = wrapped_lines(text, LABEL_WIDTH)
     sizes = []
     for lines in range(fewest, fewest + 3):
-        if lines > 1 and full / lines < 3 * LABEL_FONT:
-            break
-        w = math.ceil(full / lines) + LABEL_FONT / 2  # room for the widest character of an uneven break
-        w = math.ceil(w)
-        h = math.ceil(wrapped_lines(text, w) * LINE_HEIGHT) + 1
-        if (w, h) not in sizes:
-            sizes.append((w, h))
+        width = next((w for w in range(math.ceil(text_width(text) / lines), LABEL_WIDTH + 1)
+                      if wrapped_lines(text, w) <= lines), None)
+        if width is None or (lines > 1 and width < 3 * LABEL_FONT):
+            continue
+        size = (width + 2, math.ceil(wrapped_lines(text, width + 2) * LINE_HEIGHT) + 1)
+        if size not in sizes:
+            sizes.append(size)
     return sizes
 
 
 def _around(b: Box, w: int, h: int, n: Node):
     """Places next to a shape, in the order a reader looks for them."""
-    below = Box(b.cx - w / 2, b.bottom + 4, w, h)
-    above = Box(b.cx - w / 2, b.y - 4 - h, w, h)
-    right = Box(b.right + 4, b.cy - h / 2, w, h)
-    left = Box(b.x - 4 - w, b.cy - h / 2, w, h)
-    corners = [Box(b.right + 2, b.bottom + 2, w, h), Box(b.x - 2 - w, b.bottom + 2, w, h),
-               Box(b.right + 2, b.y - 2 - h, w, h), Box(b.x - 2 - w, b.y - 2 - h, w, h)]
-    if n.host:
-        spots = [Box(b.right + 2, b.bottom - 4, w, h), Box(b.x - 2 - w, b.bottom - 4, w, h), below] + corners
+    below = Box(b.cx - w / 2, b.bottom + 5, w, h)
+    above = Box(b.cx - w / 2, b.y - 5 - h, w, h)
+    right = Box(b.right + 5, b.cy - h / 2, w, h)
+    left = Box(b.x - 5 - w, b.cy - h / 2, w, h)
+    corners = [Box(b.right + 4, b.bottom + 4, w, h), Box(b.x - 4 - w, b.bottom + 4, w, h),
+               Box(b.right + 4, b.y - 4 - h, w, h), Box(b.x - 4 - w, b.y - 4 - h, w, h)]
+    if n.host:  # under the task, beside the flow that leaves the event downwards
+        spots = [Box(b.right + 4, b.cy + 5, w, h), Box(b.x - 4 - w, b.cy + 5, w, h), below] + corners[:2]
     elif n.shape == "gateway":
         spots = [above, below] + corners + [right, left]
     else:
@@ -682,10 +748,32 @@ def _around(b: Box, w: int, h: int, n: Node):
     return [Box(round(s.x), round(s.y), s.w, s.h) for s in spots]
 
 
-def _along(points: list[tuple[int, int]], w: int, h: int):
-    """Places beside a flow's segments, nearest its source first."""
-    spots = []
+def _unshared(points, others) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The flow's first two segments (or parts of them) that no sibling flow runs along: where its own way
+    begins, so its label cannot be read as a sibling's."""
+    out = []
     for a, b in zip(points, points[1:]):
+        horizontal = a[1] == b[1]
+        axis, fixed = (0, 1) if horizontal else (1, 0)
+        sign = 1 if b[axis] >= a[axis] else -1
+        start = a[axis]
+        for c, d in others:
+            if (c[1] == d[1]) == horizontal and c[fixed] == d[fixed] == a[fixed]:
+                lo, hi = min(c[axis], d[axis]), max(c[axis], d[axis])
+                if lo <= start <= hi or lo <= start + sign <= hi:
+                    start = hi if sign > 0 else lo
+        if (b[axis] - start) * sign >= 12:
+            begin = (start, a[1]) if horizontal else (a[0], start)
+            out.append((begin, b))
+        if len(out) == 2:
+            break
+    return out
+
+
+def _along(segments, w: int, h: int):
+    """Places beside a flow's own segments, nearest its source first."""
+    spots = []
+    for a, b in segments:
         if a[1] == b[1]:  # horizontal
             lo, hi = min(a[0], b[0]), max(a[0], b[0])
             xs = [a[0] + 6 if b[0] > a[0] else a[0] - 6 - w, (lo + hi) / 2 - w / 2]

@@ -25,6 +25,7 @@ cross) are reported for information: with more than two lanes some are unavoidab
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -58,15 +59,34 @@ def text_width(text: str) -> float:
     return sum(char_width(ch) for ch in text)
 
 
+def wrap(text: str, width: float) -> list[str]:
+    """The lines bpmn-js (diagram-js's text layout) breaks a label into at `width`: a line too long is cut
+    to its share of the width less one character (at a space or hyphen when it has one) and tried again."""
+    out = []
+    todo = [line for line in text.splitlines()] or [""]
+    while todo:
+        original = todo.pop(0)
+        line = original
+        while not (line in ("", " ") or text_width(line) <= width or len(line) < 2):
+            share = max(len(line) * (width / text_width(line)), 1)
+            shorter, used = "", 0
+            parts = [p for p in re.split(r"(\s|-|\u00AD)", line) if p]
+            if len(parts) > 1:
+                for part in parts:
+                    if len(part) + used < share:
+                        shorter, used = shorter + part, used + len(part)
+                    else:
+                        break
+            line = shorter or line[:max(math.floor(share - 1 + 0.5), 1)]
+        out.append(line)
+        rest = original[len(line):].strip()
+        if rest:
+            todo.insert(0, rest)
+    return out
+
+
 def wrapped_lines(text: str, width: float) -> int:
-    """Lines the text takes when wrapped at `width` (breaking anywhere, as bpmn-js does with CJK)."""
-    lines, used = 1, 0.0
-    for ch in text:
-        w = char_width(ch)
-        if used and used + w > width:
-            lines, used = lines + 1, 0.0
-        used += w
-    return lines
+    return len(wrap(text, width))
 
 
 def text_height(text: str, width: float) -> float:
@@ -296,7 +316,8 @@ def measure(drawing: Drawing) -> Findings:
                 down = b[1] > a[1]
                 toward = (s <= below - 1 and below <= t) if down else (t <= below - 1 and below <= s)
                 if not toward:
-                    wrong = wrong or f"{f.id} crosses into lane {drawing.lane_names[order[below if down else below - 1]]} away from its target"
+                    entered = drawing.lane_names[order[below if down else below - 1]]
+                    wrong = wrong or f"{f.id} crosses into lane {entered} away from its target"
                 elif b[0] < a[0]:
                     wrong = wrong or f"{f.id} crosses a lane boundary right to left"
             passed |= {lane for lane, band in drawing.lanes.items()

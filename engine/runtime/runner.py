@@ -15,6 +15,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from ..clock import frozen_at, parse_iso
 from ..errors import ScriptFailed
+from . import sandbox
 from .bounded import is_bounded
 from .events import thrown_signal
 
@@ -51,8 +52,9 @@ class _StepBudgetSpent(Exception):
 
 
 def _budget_check(seconds: float | None, write_locked: Callable[[], bool] | None = None):
-    """Before each step: stop when the step budget is spent, or when the step would run code in the
-    sandbox process while this unit holds SQLite's write lock (the worker runs it in a unit of its own)."""
+    """Before each step: stop when the step budget is spent; and when the step would run code in the sandbox
+    process while this unit holds SQLite's write lock, put that code on a short leash (sandbox.LEASH): past
+    it, the step is left to the worker, which runs it in a unit of its own with the full budget."""
     if seconds is None and write_locked is None:
         return None
     deadline = None if seconds is None else time.monotonic() + seconds
@@ -60,9 +62,19 @@ def _budget_check(seconds: float | None, write_locked: Callable[[], bool] | None
     def will_complete(task) -> None:
         if deadline is not None and time.monotonic() > deadline:
             raise _StepBudgetSpent
-        if write_locked is not None and runs_sandboxed_code(task.task_spec) and write_locked():
-            raise _StepBudgetSpent
+        locked = write_locked is not None and runs_sandboxed_code(task.task_spec) and write_locked()
+        sandbox.LEASH.set(sandbox.LEASH_SECONDS if locked else None)
     return will_complete
+
+
+def _left_to_worker(exc: BaseException) -> bool:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, sandbox.LeftToWorker):
+            return True
+        seen.add(id(exc))
+        exc = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
+    return False
 
 
 def runs_sandboxed_code(spec) -> bool:
@@ -132,13 +144,22 @@ def run(workflow: BpmnWorkflow, now: datetime, wake: list | None = None, seconds
         # instant, so the refresh looks one microsecond later and the timer fires at that instant too.
         with frozen_at(now + _INSTANT):
             workflow.refresh_timers()
-        with frozen_at(now):
-            workflow.do_engine_steps(will_complete_task=_budget_check(seconds, write_locked),
-                                     did_complete_task=_recorder(result))
+        leash = sandbox.LEASH.set(None)
+        try:
+            with frozen_at(now):
+                workflow.do_engine_steps(will_complete_task=_budget_check(seconds, write_locked),
+                                         did_complete_task=_recorder(result))
+        finally:
+            sandbox.LEASH.reset(leash)
     except _StepBudgetSpent:
         result.deferred = True
     except Exception as exc:  # noqa: BLE001 - any failure in a step is the instance's error, never a 500
-        _fail(result, workflow, exc)
+        if _left_to_worker(exc):
+            for task in workflow.get_tasks(state=TaskState.ERROR):
+                task._set_state(TaskState.READY)  # not run: nothing it did was kept
+            result.deferred = True
+        else:
+            _fail(result, workflow, exc)
     return result
 
 

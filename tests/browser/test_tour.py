@@ -121,11 +121,20 @@ def test_request_from_application_to_audit(browser, bpmn_js, scenario, tmp_path,
                 expect(applicant.locator("#diagram .djs-shape.current-task")).to_have_count(1)
                 current = applicant.locator(f"#diagram [data-element-id={scenario.current_task}].current-task")
                 expect(current).to_have_count(1)
+                assert inside(current, applicant.locator("#diagram .canvas"))  # it opens on the open task
+            check_diagram_tools(applicant)
         else:
             expect(applicant.locator("#diagram")).to_have_attribute("data-state", "no-layout")
             expect(applicant.locator("#diagram .diagram-message")).to_be_visible()
         shot(applicant, "instance")
         assert problems == [], problems
+        if scenario.has_layout:  # the same page on a phone: the diagram fits the screen
+            phone = sign_in(browser, base, scenario, scenario.applicant, viewport=PHONE)
+            phone.goto(f"{base}/requests/{instance_id}")
+            expect(phone.locator("#diagram")).to_have_attribute("data-state", "ready")
+            assert no_sideways_scroll(phone)
+            shot(phone, "instance-phone")
+            phone.context.close()
 
         auditor = sign_in(browser, base, scenario, scenario.auditor)
         auditor.click("header nav >> text=审计")
@@ -155,6 +164,30 @@ def test_request_from_application_to_audit(browser, bpmn_js, scenario, tmp_path,
         applicant.context.close()
         auditor.context.close()
     engine.sa_engine.dispose()
+
+
+def inside(element, frame) -> bool:
+    a, b = element.bounding_box(), frame.bounding_box()
+    return (a and b and a["x"] >= b["x"] and a["y"] >= b["y"] and a["x"] + a["width"] <= b["x"] + b["width"]
+            and a["y"] + a["height"] <= b["y"] + b["height"])
+
+
+def check_diagram_tools(page: Page) -> None:
+    """Zoom buttons that change what the diagram shows; lanes named by their groups, not by group ids."""
+    tools = page.locator("#diagram .diagram-tools button")
+    expect(tools).to_have_text(["放大", "缩小", "适应窗口"])
+    viewport = "document.querySelector('#diagram .viewport').getAttribute('transform')"
+    for button in ("放大", "缩小", "适应窗口"):
+        before = page.evaluate(viewport)
+        page.click(f"#diagram .diagram-tools >> text={button}")
+        page.wait_for_function(f"{viewport} !== {before!r}")
+    lanes = page.locator("#diagram .djs-shape[data-element-id^=Lane] .djs-label")
+    names = lanes.all_text_contents()
+    assert names and all(re.search(r"[\u4e00-\u9fff]", name) and "_" not in name for name in names), names
+    cs_manager = page.locator("#diagram [data-element-id=Lane_cs_manager] .djs-label")
+    if cs_manager.count():
+        expect(cs_manager).to_have_text("客户服务部经理")
+    expect(page.locator("#diagram .djs-minimap")).to_have_count(1)
 
 
 def serve_widgets(tmp_path):

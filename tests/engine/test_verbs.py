@@ -144,8 +144,8 @@ def test_counts_and_titles_in_sql(small):
     second = small.start("small_approval", "alice", {"customer": "乙", "amount": 5})
     [task, _] = small.tasks("bob")
     small.claim(task.id, "bob")
-    assert small.task_counts("bob") == {"mine": 1, "group": 1}
-    assert small.task_counts("carol") == {"mine": 0, "group": 1}
+    assert small.task_counts("bob") == {"mine": 1, "group": 1, "all": 2}
+    assert small.task_counts("carol") == {"mine": 0, "group": 1, "all": 1}
     # without an extension's title rule a request is named after its process
     assert small.instance_titles([first.id, second.id]) == {first.id: "小额审批", second.id: "小额审批"}
     assert small.count_instances("small_approval") == 2 and small.count_instances(status="completed") == 0
