@@ -1,4 +1,5 @@
-"""Serves the bpmn-js viewer from node_modules (installed by npm at setup, never committed)."""
+"""Serves the diagram viewer from node_modules (installed by npm at setup, never committed): bpmn-js and its
+minimap (diagram-js-minimap)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,18 +8,28 @@ from flask import Blueprint, current_app, send_from_directory
 from werkzeug.exceptions import NotFound
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
+NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
 # Only what the pages load: the viewer bundle and its two style sheets; for the models editor also the
 # modeler bundle and the palette's icon font.
 ALLOWED = {"bpmn-navigated-viewer.production.min.js", "assets/diagram-js.css", "assets/bpmn-js.css",
            "bpmn-modeler.production.min.js", "assets/bpmn-font/css/bpmn.css",
            "assets/bpmn-font/font/bpmn.woff2", "assets/bpmn-font/font/bpmn.woff"}
+# The minimap of the request page's diagram: its browser bundle and style sheet.
+MINIMAP_ALLOWED = {"dist/diagram-minimap.umd.prod.js", "assets/diagram-js-minimap.css"}
+
+
+def _send(folder: Path, filename: str, allowed: set[str]):
+    if filename not in allowed or not (folder / filename).is_file():
+        raise NotFound()
+    return send_from_directory(folder, filename, max_age=86400)
 
 
 @bp.get("/bpmn-js/<path:filename>")
 def bpmn_js(filename: str):
-    if filename not in ALLOWED:
-        raise NotFound()
-    dist = Path(current_app.config["BPMN_JS_DIST"])
-    if not (dist / filename).is_file():
-        raise NotFound()
-    return send_from_directory(dist, filename, max_age=86400)
+    return _send(Path(current_app.config["BPMN_JS_DIST"]), filename, ALLOWED)
+
+
+@bp.get("/diagram-js-minimap/<path:filename>")
+def minimap(filename: str):
+    folder = Path(current_app.config.get("MINIMAP_PACKAGE") or NODE_MODULES / "diagram-js-minimap")
+    return _send(folder, filename, MINIMAP_ALLOWED)
