@@ -253,6 +253,7 @@ def test_readmission_before_expiry_is_not_applicable(grade):
     list_customer(grade, "癸公司")
     early = propose(grade, customer_name="癸公司", kind="readmission", proposed_grade="C")
     assert grade.instance(early.id).status == "completed" and grade.open_tasks(early.id) == []
+    assert grade.instance(early.id).outcome == "not_applicable"
     assert "尚未到期" in notices(grade, early.id)[-1]["body"]
 
 

@@ -111,6 +111,7 @@ def test_rejection_refuses_the_tour(eng, clock):
     inst = eng.start(PROCESS, "liuyang", application(clock, "ordinary", 30))
     done = do(eng, "lina", inst, "am_approve", {"decision": "reject", "comment": "本周接待已满"})
     assert done.status == "completed"
+    assert (done.outcome, done.outcome_label) == ("rejected", "参观申请未获核准")  # never a plain "completed"
     row = tour(eng, inst)
     assert (row.status, row.status_reason, row.permit_no) == ("refused", "本周接待已满", None)
 
@@ -198,7 +199,8 @@ def test_unapproved_application_expires_when_tour_time_arrives(eng, clock, tour_
     assert eng.fire_due_timers() == 0 and open_ids(eng, inst) == [step]
     clock.advance(hours=1, minutes=1)
     assert eng.fire_due_timers() == 1
-    assert eng.instance(inst.id).status == "completed"
+    ended = eng.instance(inst.id)
+    assert (ended.status, ended.outcome, ended.outcome_label) == ("completed", "expired", "申请已过期")
     assert open_ids(eng, inst) == []
     row = tour(eng, inst)
     assert row.status == "expired" and "自动失效" in row.status_reason and row.permit_no is None
