@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 from uuid import UUID
 
-from sqlalchemy import Select, func, select, tuple_, union
+from sqlalchemy import ARRAY, Integer, Select, any_, cast, func, select, tuple_, union
 from sqlalchemy.orm import selectinload
 
 from . import checkpoint_file, checkpoint_schedule, checkpoints
@@ -30,14 +30,17 @@ def _audit_filter(stmt: Select, process_id, instance_id, actor, kind, since, unt
     return stmt
 
 
-def offered_task_ids(username: str) -> Any:
+def offered_task_ids(username: str, groups: Iterable[str]) -> Any:
     """Ids of open tasks offered to the user or one of their groups: read from the open candidates of the
-    user and of each group only (two partial indexes), never from every open task in the system."""
-    my_groups = select(Membership.group_id).join(User).where(User.username == username)
-    by_group = select(TaskCandidate.human_task_id).where(TaskCandidate.is_open == True,  # noqa: E712 - SQL
-                                                           TaskCandidate.group_id.in_(my_groups))
-    by_user = select(TaskCandidate.human_task_id).where(TaskCandidate.is_open == True,  # noqa: E712
+    user and of each group only (two partial indexes), never from every open task in the system. The groups
+    are given as values (read first), so the planner knows how few candidates they have."""
+    by_user = select(TaskCandidate.human_task_id).where(TaskCandidate.is_open == True,  # noqa: E712 - SQL
                                                           TaskCandidate.username == username)
+    groups = sorted(groups)
+    if not groups:
+        return by_user
+    by_group = select(TaskCandidate.human_task_id).where(TaskCandidate.is_open == True,  # noqa: E712
+                                                           TaskCandidate.group_id.in_(groups))
     return union(by_group, by_user)
 
 
@@ -47,18 +50,27 @@ def inbox_query(username: str, process_id: str | None = None) -> Select:
     return stmt.where(HumanTask.process_id == process_id) if process_id else stmt
 
 
-def group_queue_query(username: str, process_id: str | None = None) -> Select:
-    """Open, unclaimed tasks offered to the user or one of their groups."""
-    stmt = select(HumanTask).where(HumanTask.id.in_(offered_task_ids(username)), HumanTask.status == "open",
-                                   HumanTask.assignee.is_(None))
+def group_queue_query(username: str, groups: Iterable[str], process_id: str | None = None,
+                      postgres: bool = False) -> Select:
+    """Open, unclaimed tasks offered to the user or one of their groups. On PostgreSQL the offered ids go
+    in as one array (`id = ANY((SELECT array_agg(...)))`): the planner then looks each task up by its key, where a join
+    would let an estimate that counts the group's closed history choose a scan of every task."""
+    offered = offered_task_ids(username, groups)
+    if postgres:
+        ids = offered.subquery()
+        chosen = HumanTask.id == any_(cast(select(func.array_agg(ids.c.human_task_id)).scalar_subquery(),
+                                           ARRAY(Integer)))
+    else:
+        chosen = HumanTask.id.in_(offered)
+    stmt = select(HumanTask).where(chosen, HumanTask.status == "open", HumanTask.assignee.is_(None))
     return stmt.where(HumanTask.process_id == process_id) if process_id else stmt
 
 
-def actionable_query(username: str) -> Select:
+def actionable_query(username: str, groups: Iterable[str], postgres: bool = False) -> Select:
     """Everything the user can act on: assigned to them, or offered to them and unclaimed."""
     return select(HumanTask).where(HumanTask.id.in_(union(
         inbox_query(username).with_only_columns(HumanTask.id),
-        group_queue_query(username).with_only_columns(HumanTask.id))))
+        group_queue_query(username, groups, postgres=postgres).with_only_columns(HumanTask.id))))
 
 
 class Queries:
@@ -84,15 +96,19 @@ class Queries:
         with self.session() as s:
             return [TaskView.of(r) for r in s.scalars(stmt)]
 
+    def _user_groups(self, user: str) -> list[str]:
+        with self.session() as s:
+            return sorted(self._groups(s, user))
+
     def tasks(self, user: str, limit: int | None = None, after: int | None = None) -> list[TaskView]:
         """Everything the user can act on: assigned to them, or open to one of their groups."""
-        return self._tasks(actionable_query(user), limit, after)
+        return self._tasks(actionable_query(user, self._user_groups(user), self.locking), limit, after)
 
     def inbox(self, user: str, limit: int | None = None, after: int | None = None) -> list[TaskView]:
         return self._tasks(inbox_query(user), limit, after)
 
     def group_queue(self, user: str, limit: int | None = None, after: int | None = None) -> list[TaskView]:
-        return self._tasks(group_queue_query(user), limit, after)
+        return self._tasks(group_queue_query(user, self._user_groups(user), postgres=self.locking), limit, after)
 
     def task_page(self, user: str, tab: str = "mine", process_id: str | None = None, sort: str = "due",
                   limit: int = 20, offset: int = 0) -> tuple[list[TaskView], int, list[str]]:
@@ -102,7 +118,9 @@ class Queries:
         (completed by me); sort: due (tasks
         with a deadline first, nearest first) or created; done is always newest first.
         """
-        base = {"all": actionable_query(user), "mine": inbox_query(user), "group": group_queue_query(user),
+        groups = self._user_groups(user)
+        base = {"all": actionable_query(user, groups, self.locking), "mine": inbox_query(user),
+                "group": group_queue_query(user, groups, postgres=self.locking),
                 "done": select(HumanTask).where(HumanTask.completed_by == user)}[tab]
         filtered = base.where(HumanTask.process_id == process_id) if process_id else base
         if tab == "done":
@@ -123,7 +141,9 @@ class Queries:
         """How many tasks wait in the user's inbox and group queue (for the navigation), counted in SQL."""
         with self.session() as s:
             counts = {name: s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-                      for name, stmt in (("mine", inbox_query(user)), ("group", group_queue_query(user)))}
+                      for name, stmt in (("mine", inbox_query(user)),
+                                         ("group", group_queue_query(user, sorted(self._groups(s, user)),
+                                                                     postgres=self.locking)))}
         counts["all"] = counts["mine"] + counts["group"]  # disjoint: the group queue is the unclaimed
         return counts
 
