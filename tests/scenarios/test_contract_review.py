@@ -115,6 +115,10 @@ def test_one_veto_returns_to_salesperson_who_revises_for_a_new_round(contracts):
     countersign(contracts, inst.id, {"finance": {"decision": "reject", **CHECKS, "comment": "付款条件不明确"}})
     assert open_ids(contracts, inst.id) == ["revise"]  # the quality child was cancelled by the veto
     assert contracts.tasks("xuhui") == []
+    # the returned contract goes back to the salesperson who applied, not to the whole sales group
+    [revise] = [t for t in contracts.open_tasks(inst.id) if t.bpmn_id == "revise"]
+    assert (revise.candidate_users, revise.candidate_groups) == (("sunli",), ())
+    assert contracts.tasks("zhoujie") == []
     assert contracts.data(inst.id)["review_feedback"] == "财务部：付款条件不明确"
     do(contracts, inst.id, "revise", "sunli", {"action": "revise", "revision_note": "补充预付30%条款", "price": 260000,
                                                "countersigners": ["group:production", "group:finance"]})
