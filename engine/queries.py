@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Iterable
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Integer, Select, any_, cast, func, select, tuple_, union
+from sqlalchemy import ARRAY, Integer, Select, any_, cast, func, or_, select, tuple_, union
 from sqlalchemy.orm import selectinload
 
 from . import checkpoint_file, checkpoint_schedule, checkpoints
@@ -20,9 +20,12 @@ from .views import AuditView, DefinitionView, InstanceView, TaskView, UserView
 
 def _audit_filter(stmt: Select, process_id, instance_id, actor, kind, since, until) -> Select:
     for column, value in ((AuditEvent.process_id, process_id), (AuditEvent.instance_id, instance_id),
-                          (AuditEvent.actor, actor), (AuditEvent.kind, kind)):
+                          (AuditEvent.kind, kind)):
         if value not in (None, ""):
             stmt = stmt.where(column == value)
+    if actor not in (None, ""):  # a login, or a person's name as people know them ("张伟")
+        stmt = stmt.where(or_(AuditEvent.actor == actor,
+                              AuditEvent.actor.in_(select(User.username).where(User.name == actor))))
     if since:
         stmt = stmt.where(AuditEvent.at >= since)
     if until:

@@ -20,14 +20,19 @@ from engine import AuditView, EngineError, NotFound
 from .engine_access import get_engine
 from .guards import refuse
 from .paging import Page, counted, last_page, page_arg
-from .present import EVENT_KINDS, process_names
+from .present import EVENT_KINDS, person, process_names
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 # what a chain (or the file) is found to be when checked against a checkpoint
 PROBLEM_KINDS = {"rewritten": _l("Rewritten"), "truncated": _l("Cut short"), "missing": _l("Deleted"),
                  "file": _l("Checkpoint file altered")}
-FIELDS = ("id", "at", "instance_id", "process_id", "chain", "seq", "kind", "actor", "bpmn_id", "task_guid",
-          "definition_id", "data", "hash")
+FIELDS = ("id", "at", "at_local", "instance_id", "process_id", "chain", "seq", "kind", "actor", "actor_name",
+          "bpmn_id", "task_guid", "definition_id", "data", "hash")
+# the CSV's header row, in the reader's language (the JSON keeps the field names)
+HEADERS = {"id": _l("Event number"), "at": _l("Time (UTC)"), "at_local": _l("Time (local)"), "instance_id": _l("Request"),
+           "process_id": _l("Procedure"), "chain": _l("Chain"), "seq": _l("Number in chain"), "kind": _l("What"),
+           "actor": _l("Login"), "actor_name": _l("Person's name"), "bpmn_id": _l("Step"), "task_guid": _l("Task id"),
+           "definition_id": _l("Version id"), "data": _l("Data"), "hash": _l("Hash")}
 
 
 @bp.before_request
@@ -143,6 +148,8 @@ def checkpoint_file():
 def _row(event: AuditView) -> dict[str, Any]:
     row = asdict(event)
     row["at"] = event.at.astimezone(timezone.utc).isoformat()
+    row["at_local"] = event.at.astimezone(get_timezone()).isoformat()
+    row["actor_name"] = person(event.actor)
     return {k: row.get(k) for k in FIELDS}
 
 
@@ -171,7 +178,7 @@ def export(fmt: str):
     out = io.StringIO()
     out.write("\ufeff")  # Excel reads UTF-8 (Chinese names) only with a byte order mark
     writer = csv.writer(out)
-    writer.writerow(FIELDS)
+    writer.writerow([str(HEADERS[k]) for k in FIELDS])
     for event in events:
         row = _row(event)
         writer.writerow([_cell(row[k]) for k in FIELDS])

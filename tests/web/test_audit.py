@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from web.audit import FIELDS
 from tests.web.conftest import login, make_app, open_task, start_request
 
 
@@ -84,13 +85,26 @@ def test_export_csv(client, web_engine, history):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     text = response.data.decode("utf-8-sig")
-    table = list(csv.DictReader(io.StringIO(text)))
+    rows = list(csv.reader(io.StringIO(text)))
+    header = rows[0]
+    assert header[:3] == ["事件编号", "时间（UTC）", "时间（本地）"] and "登录名" in header and "姓名" in header  # Chinese headers
+    table = [dict(zip(FIELDS, row)) for row in rows[1:]]
     trail = web_engine.audit_trail(first.id)
     assert [r["id"] for r in table] == [str(e.id) for e in trail]
     assert [r["hash"] for r in table] == [e.hash for e in trail]
     started = next(r for r in table if r["kind"] == "started")
     assert json.loads(started["data"])["form"]["customer"] == "甲公司"
     assert started["at"] == "2026-11-23T01:00:00+00:00" and started["actor"] == "alice"
+    assert started["at_local"] == "2026-11-23T09:00:00+08:00" and started["actor_name"] == "爱丽丝"
+
+
+def test_search_by_a_persons_name(client, history):
+    login(client, "audrey")
+    by_login = client.get("/audit/export.json?actor=bob").get_json()
+    by_name = client.get("/audit/export.json?actor=鲍勃").get_json()
+    assert by_name["count"] == by_login["count"] > 0
+    assert {e["actor"] for e in by_name["events"]} == {"bob"}
+    assert "鲍勃" in client.get("/audit/?actor=鲍勃").text
 
 
 def test_export_json_with_filters(client, history):
