@@ -150,6 +150,19 @@ class Queries:
         counts["all"] = counts["mine"] + counts["group"]  # disjoint: the group queue is the unclaimed
         return counts
 
+    def waiting_on(self, instance_ids) -> dict[int, list[TaskView]]:
+        """Instance id -> its open tasks (what it waits for, with whom and since when), in one query."""
+        ids = list(instance_ids)
+        if not ids:
+            return {}
+        found: dict[int, list[TaskView]] = {}
+        stmt = (select(HumanTask).where(HumanTask.instance_id.in_(ids), HumanTask.status == "open")
+                .options(selectinload(HumanTask.candidates)).order_by(HumanTask.id))
+        with self.session() as s:
+            for row in s.scalars(stmt):
+                found.setdefault(row.instance_id, []).append(TaskView.of(row))
+        return found
+
     def instance_titles(self, instance_ids) -> dict[int, str]:
         """Instance id -> title, for lists that show many tasks at once (one query)."""
         ids = list(instance_ids)

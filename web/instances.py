@@ -31,7 +31,8 @@ def index():
         return redirect(url_for("instances.index", **{**request.args.to_dict(), "page": 1}))
     page = from_probe(rows, number, size)
     return render_template("instances/index.html", page=page, sees_all=sees_all, mine=mine, process=process,
-                           status=status, statuses=STATUSES, processes=process_names())
+                           status=status, statuses=STATUSES, processes=process_names(),
+                           waiting=engine.waiting_on(i.id for i in page.items))
 
 
 @bp.get("/<int:instance_id>")

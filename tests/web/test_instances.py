@@ -182,3 +182,16 @@ def test_identical_automatic_lines_collapse():
     lines = for_people(items)
     assert [type(line).__name__ for line in lines] == ["Entry", "Fold", "Entry"]
     assert isinstance(lines[1], Fold) and [e.repeats for e in lines[1].entries] == [3]
+
+
+def test_my_requests_say_where_each_is_and_with_whom(client, web_engine):
+    inst = start_request(web_engine)
+    task = open_task(web_engine, inst.id, "manager_approval")
+    login(client, "alice")
+    row = client.get("/requests/").text
+    row = row[row.index(f'/requests/{inst.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert f"{task.title} ·" in row and "客户服务部经理" in row and "自 " in row
+    web_engine.claim(task.id, "bob")
+    row = client.get("/requests/").text
+    assert "鲍勃" in row[row.index(f'/requests/{inst.id}"'):]
