@@ -121,7 +121,7 @@ def safe_next(target: str | None, fallback: str) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(url_for("inbox.index"))
+        return redirect(url_for("inbox.home"))
     if request.method == "GET":
         return render_template("auth/login.html", username="")
     username = request.form.get("username", "").strip()
@@ -146,7 +146,7 @@ def login():
         session["lang"] = lang
     login_user(WebUser(user.username, user.name, user.groups, user.session_epoch))
     session.permanent = True
-    return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
+    return redirect(safe_next(request.args.get("next"), url_for("inbox.home")))  # where the role starts
 
 
 @bp.route("/logout", methods=["POST"])
