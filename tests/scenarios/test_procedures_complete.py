@@ -54,3 +54,19 @@ def test_every_process_has_demo_work(engine):
     assert load_demo(engine) > 0
     started = {i.process_id for i in engine.instances(limit=1000)}
     assert set(DIAGRAMS) <= started
+
+
+def test_decision_buttons_carry_the_decisions_own_words():
+    """A decision explained in other words ("同意：情况属实…") shows those words on its buttons, not 同意/驳回."""
+    import json
+
+    from tests.conftest import FORMS
+
+    mismatched = []
+    for path in sorted(FORMS.glob("*.schema.json")):
+        decision = json.loads(path.read_text(encoding="utf-8")).get("properties", {}).get("decision") or {}
+        names = decision.get("x-enumNames") or []
+        explained = str(decision.get("description", ""))
+        if names[:2] == ["同意", "驳回"] and explained.startswith("同意："):
+            mismatched.append(path.name)
+    assert mismatched == []
