@@ -39,3 +39,13 @@
     field.addEventListener('focus', function () { field.select(); });
   });
 }());
+
+/* Forms that end something for everyone ask first (data-confirm holds the question). */
+(function () {
+  'use strict';
+  document.querySelectorAll('form[data-confirm]').forEach(function (form) {
+    form.addEventListener('submit', function (event) {
+      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
+}());
