@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import mail
+from . import continuing
 from .audit import SYSTEM_CHAIN, audit_key
 from .authoring import forms as formlib
 from .authoring.specs import SpecCache, dependencies_for, latest_definitions, start_event
@@ -28,11 +28,13 @@ from .extensions import Extension
 from .form_reads import FormReads, form_versions
 from .messaging import EventVerbs
 from .pages import PageReads
+from .audit_reads import AuditReads
+from .continuing import ContinuationVerbs
+from .inbox import InboxReads
 from .queries import Queries
-from .runtime import events, projection, runner
+from .runtime import events, runner
 from .runtime.assignment import READ_ONLY_GROUP, refusal, start_lane
 from .runtime.operators import BUILTIN, OperatorContext, combine
-from .runtime.repair import resume_unmerged
 from .signin import SignInVerbs
 from .storage import serialization
 from .storage.db import is_postgres, make_engine, make_sessionmaker
@@ -44,14 +46,10 @@ from .views import InstanceView
 
 DEFAULT_FORMS_DIR = Path(os.environ.get("APPROVALS_FORMS_DIR") or Path(__file__).resolve().parent.parent / "forms")
 RETRIES = 3
-# the step budget: how long a request (or one worker round on an instance) runs engine steps before it
-# saves and leaves the rest to the worker (see docs/DECISIONS.md, "Long work leaves the request")
-REQUEST_STEP_SECONDS = float(os.environ.get("APPROVALS_REQUEST_STEP_SECONDS") or 2.0)
-WORKER_STEP_SECONDS = float(os.environ.get("APPROVALS_WORKER_STEP_SECONDS") or 30.0)
 
 
-class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
-             Queries):
+class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
+             InboxReads, AuditReads, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 
@@ -191,7 +189,7 @@ class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageRe
         # finishes. The request then runs the first steps itself, within its step budget.
         queued = self._unit(user, work)
         try:
-            self._advance(queued.id, self.now(), REQUEST_STEP_SECONDS, wait=True, actor=user)
+            self._advance(queued.id, self.now(), continuing.REQUEST_STEP_SECONDS, wait=True, actor=user)
             return self.instance(queued.id)
         except DBAPIError:
             # the database went away after the request was saved: it exists, and its steps are the
@@ -238,7 +236,7 @@ class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageRe
             task.data[f"{row.bpmn_id}_by"] = user
             unit.record(instance, "completed", task_guid=row.task_guid, bpmn_id=row.bpmn_id,
                         data={"title": row.title, "form": clean})
-            result = runner.run_task(workflow, task, unit.now, REQUEST_STEP_SECONDS, unit.holds_write_lock)
+            result = runner.run_task(workflow, task, unit.now, continuing.REQUEST_STEP_SECONDS, unit.holds_write_lock)
             unit.save(instance, workflow, result, completed={row.task_guid: user})
             return InstanceView.of(instance)
         return self._unit(user, work)
@@ -322,96 +320,3 @@ class Engine(DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageRe
             instance.status, instance.next_timer_at, instance.outcome = "cancelled", None, "cancelled"
             return InstanceView.of(instance)
         return self._unit(user, work)
-
-    def retry(self, instance_id: int, user: str, data: dict[str, Any] | None = None,
-              upgrade: bool = False) -> InstanceView:
-        """Run a failed step again, optionally with corrected data or on the newest definition."""
-        def work(unit: Unit) -> InstanceView:
-            s = unit.session
-            instance = unit.lock_instance(instance_id)
-            self._require_owner(s, user)
-            if instance.status != "error":
-                raise Conflict(f"instance {instance_id} is not in error", "not_in_error")
-            workflow = unit.load(instance)
-            if upgrade:
-                workflow = self.upgrade_in_place(unit, instance, workflow)
-            reopened = [str(t.id) for t in runner.reset_errors(workflow, data, instance.error_element)
-                        if t.task_spec.manual]
-            if reopened:  # its inbox row was closed with the submission that failed: open it again
-                rows = list(s.scalars(select(HumanTask).where(HumanTask.task_guid.in_(reopened))))
-                for row in rows:
-                    row.status, row.completed_by, row.completed_at = "open", None, None
-                    unit.known_rows[row.task_guid] = row
-                projection.mark_candidates(s, [row.id for row in rows], True)
-                unit.open_before[instance.id] |= set(reopened)
-            stalled = runner.stalled_tasks(workflow, instance.error_element, data)
-            unit.record(instance, "retried", data={"data": data or {}, "upgrade": upgrade,
-                                                   "version": instance.definition_version})
-            result = runner.run(workflow, unit.now, wake=stalled, seconds=REQUEST_STEP_SECONDS,
-                                write_locked=unit.holds_write_lock)
-            unit.save(instance, workflow, result)
-            return InstanceView.of(instance)
-        return self._unit(user, work)
-
-    def repair(self, instance_id: int | None = None) -> list[int]:
-        """Resume running instances that an earlier version's restart bug left waiting on nothing (a loop
-        or multi-instance parent that missed its child's completion); returns the instances repaired."""
-        with self.session() as s:
-            stmt = select(ProcessInstance.id).where(ProcessInstance.status == "running")
-            if instance_id is not None:
-                stmt = stmt.where(ProcessInstance.id == instance_id)
-            candidates = list(s.scalars(stmt.order_by(ProcessInstance.id)))
-
-        def work(unit: Unit, candidate: int) -> bool:
-            instance = unit.lock_instance(candidate)
-            if instance.status != "running":
-                return False
-            workflow = unit.load(instance)
-            resumed = resume_unmerged(workflow)
-            if not resumed:
-                return False
-            unit.record(instance, "repaired", actor=SYSTEM_USER, data={"resumed": resumed})
-            unit.save(instance, workflow, runner.run(workflow, unit.now))
-            return True
-        return [c for c in candidates if self._unit(SYSTEM_USER, lambda unit, c=c: work(unit, c))]
-
-    def deliver_mail(self, settings: mail.SmtpSettings) -> int:
-        """Send queued mail through the SMTP server; returns how many messages went out."""
-        return self._unit("engine", lambda unit: mail.deliver(unit.session, settings, unit.now))
-
-    def fire_due_timers(self, now: datetime | None = None, limit: int = 100) -> int:
-        """Run every instance whose earliest timer is due; returns how many instances ran."""
-        now = as_utc(now or self.now())
-        fired = 0
-        with self.Session() as s:
-            stmt = (select(ProcessInstance.id).where(ProcessInstance.status == "running",
-                                                     ProcessInstance.next_timer_at <= now)
-                    .order_by(ProcessInstance.next_timer_at).limit(limit))
-            due = list(s.scalars(stmt))
-        for instance_id in due:
-            if self._fire(instance_id, now):
-                fired += 1
-        return fired + self.fire_scheduled_starts(now, limit)
-
-    def _fire(self, instance_id: int, now: datetime) -> bool:
-        return self._advance(instance_id, now, WORKER_STEP_SECONDS, wait=False)
-
-    def _advance(self, instance_id: int, now: datetime, seconds: float, wait: bool, actor: str = "engine") -> bool:
-        """Run a running instance whose timer is due or whose steps were left to the worker, for at most
-        `seconds` of steps. `wait=False` (the worker) skips an instance another unit holds."""
-        def work(unit: Unit) -> bool:
-            stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id)
-            if self.locking:
-                stmt = stmt.with_for_update(of=ProcessInstance, skip_locked=not wait)
-            instance = unit.session.scalars(stmt).first()
-            if instance is None or instance.status != "running" or not instance.next_timer_at \
-                    or as_utc(instance.next_timer_at) > unit.now:
-                return False
-            workflow = unit.load(instance)
-            result = runner.run(workflow, unit.now, seconds=seconds, write_locked=unit.holds_write_lock)
-            unit.save(instance, workflow, result)
-            return True
-        try:
-            return self._unit(actor, work, now=now)
-        except Conflict:
-            return False

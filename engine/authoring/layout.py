@@ -1,6 +1,6 @@
 """Lays a one-pool BPMN diagram out left to right in its lanes, rewriting nothing but its BPMN DI.
 
-    python -m engine.authoring.layout workflows/tour_approval.bpmn [more.bpmn ...]
+    python -m engine.authoring.layout path/to/process.bpmn [more.bpmn ...]
 
 rewrites each file's `<bpmndi:BPMNDiagram>` in place (the process part of the file is kept byte for
 byte) and prints what `legibility.measure` finds in the result. How it lays out:

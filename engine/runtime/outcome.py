@@ -15,10 +15,10 @@ from SpiffWorkflow.util.task import TaskState
 # outcome -> whether it is a success (for colours and counts): None is neither
 OUTCOMES = {
     "approved": True,        # granted, passed, in force
-    "done": True,            # the work was carried out (a complaint closed, a visit held)
+    "done": True,            # the work was carried out (a case closed, a visit held)
     "rejected": False,       # refused by someone who decided
     "expired": False,        # ran out of time before anyone decided
-    "withdrawn": None,       # taken back by the applicant or the customer
+    "withdrawn": None,       # taken back by the applicant or the other party
     "not_applicable": None,  # the request did not apply (nothing to change, a duplicate)
     "completed": None,       # ended at an end event that does not say
     "cancelled": None,

@@ -1,6 +1,6 @@
 """Documentation templates (Jinja2, sandboxed) over task data, under the same budgets as scripts.
 
-A template that only prints fields (`{{ customer }}`, `{{ order.qty | default('-') }}`) renders in the
+A template that only prints fields (`{{ name }}`, `{{ order.qty | default('-') }}`) renders in the
 engine's process; one with tags, arithmetic or calls renders in the sandbox process, where a loop that
 never ends or a string of ten billion characters is stopped like a script would be.
 """

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from engine import engine as engine_module
+from engine import continuing as engine_module
 from engine.runtime import bounded, sandbox, scripting, templates
 from engine.runtime.budget import Budget, BudgetExceeded
 from tests.engine.test_sandbox import scripted

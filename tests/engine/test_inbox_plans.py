@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import insert, text
 
-from engine.queries import actionable_query, group_queue_query, inbox_query
+from engine.inbox import actionable_query, group_queue_query, inbox_query
 from engine.storage.models import HumanTask, TaskCandidate
 
 OTHERS = 6000

@@ -2,7 +2,7 @@
 stopped step by process owners, on the page and in the API."""
 from __future__ import annotations
 
-from engine import engine as engine_module
+from engine import continuing as engine_module
 from tests.conftest import DATA
 from tests.engine.test_sandbox import scripted
 from tests.web.conftest import login, start_request
