@@ -36,8 +36,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from .legibility import (BPMN_NS, BPMNDI_NS, DC_NS, DI_NS, FLOW_NODES, GATEWAYS, LANE_TITLE, LINE_HEIGHT,
-                         LABEL_FONT, TASKS, Box, measure, read_drawing, text_width, wrapped_lines)
+from .diagram_geometry import (BPMN_NS, BPMNDI_NS, DC_NS, DI_NS, FLOW_NODES, GATEWAYS, LANE_TITLE, LINE_HEIGHT,
+                               LABEL_FONT, TASKS, Box, text_width, wrapped_lines)
+from .legibility import measure, read_drawing
 
 SIZES = {"task": (100, 80), "event": (36, 36), "gateway": (50, 50)}
 POOL_TITLE = 30  # the pool's name band on its left
