@@ -11,6 +11,7 @@
 (e) the approval over HTTP: `approvals serve`, one client with a token, per call (bench/http.py)
 (f) one user's inbox queries with 1k, 100k and 1M open tasks in the database, SQLite and PostgreSQL
     (bench/inbox.py)
+(g) completions per second over HTTP with 1, 2 and 4 web processes on PostgreSQL (bench/throughput.py)
 
 Rounds interleave the measures, so noise on the machine hits all of them; each figure is reported as the
 minimum and the median of the rounds' medians.
@@ -33,7 +34,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from sqlalchemy import text
 
-from bench import http, inbox
+from bench import http, inbox, throughput
 from engine import Engine
 from engine.directory import load_directory_file
 from engine.runtime.scripting import ScriptEngine
@@ -241,6 +242,9 @@ def main() -> int:
     print(f"ratio c/b     = {c / b:.2f} (target <= 3)")
     sys.stdout.flush()
     for line in http.report(http.measure(), b):
+        print(line)
+    sys.stdout.flush()
+    for line in throughput.report(throughput.measure()):
         print(line)
     sys.stdout.flush()
     for line in inbox_figures():

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from . import mail
 from .clock import as_utc
 from .directory import SYSTEM_USER
-from .errors import Conflict
-from .runtime import projection, runner
+from .errors import Conflict, NotFound
+from .runtime import runner
 from .runtime.repair import resume_unmerged
-from .storage.models import HumanTask, ProcessInstance
+from .storage import rows
+from .storage.models import ProcessInstance
 from .storage.unit import Unit
 from .views import InstanceView
 
@@ -42,11 +43,9 @@ class ContinuationVerbs:
             reopened = [str(t.id) for t in runner.reset_errors(workflow, data, instance.error_element)
                         if t.task_spec.manual]
             if reopened:  # its inbox row was closed with the submission that failed: open it again
-                rows = list(s.scalars(select(HumanTask).where(HumanTask.task_guid.in_(reopened))))
-                for row in rows:
-                    row.status, row.completed_by, row.completed_at = "open", None, None
-                    unit.known_rows[row.task_guid] = row
-                projection.mark_candidates(s, [row.id for row in rows], True)
+                again = rows.read_tasks(s, rows.TASK.c.task_guid.in_(reopened))
+                rows.reopen_tasks(s, again)
+                unit.known_rows.update({row.task_guid: row for row in again})
                 unit.open_before[instance.id] |= set(reopened)
             stalled = runner.stalled_tasks(workflow, instance.error_element, data)
             unit.record(instance, "retried", data={"data": data or {}, "upgrade": upgrade,
@@ -104,10 +103,10 @@ class ContinuationVerbs:
         """Run a running instance whose timer is due or whose steps were left to the worker, for at most
         `seconds` of steps. `wait=False` (the worker) skips an instance another unit holds."""
         def work(unit: Unit) -> bool:
-            stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id)
-            if self.locking:
-                stmt = stmt.with_for_update(of=ProcessInstance, skip_locked=not wait)
-            instance = unit.session.scalars(stmt).first()
+            try:
+                instance = unit.lock_instance(instance_id, skip_locked=not wait)
+            except NotFound:
+                return False
             if instance is None or instance.status != "running" or not instance.next_timer_at \
                     or as_utc(instance.next_timer_at) > unit.now:
                 return False

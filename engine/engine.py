@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -36,9 +36,9 @@ from .runtime import events, runner
 from .runtime.assignment import READ_ONLY_GROUP, refusal, start_lane
 from .runtime.operators import BUILTIN, OperatorContext, combine
 from .signin import SignInVerbs
-from .storage import serialization
+from .storage import rows, serialization
 from .storage.db import is_postgres, make_engine, make_sessionmaker
-from .storage.models import HumanTask, Membership, ProcessInstance, User, get_row
+from .storage.models import HumanTask, ProcessInstance, get_row
 from .storage.unit import Unit
 from .tasks import TaskVerbs
 from .tokens import TokenVerbs
@@ -207,13 +207,12 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
     def _begin(self, unit: Unit, definition, deps, spec, subprocess_specs, user: str, data: dict[str, Any],
                started: dict[str, Any]) -> tuple[ProcessInstance, BpmnWorkflow]:
         """A new instance row and its workflow, with the `started` audit line; not run yet."""
-        instance = ProcessInstance(
+        instance = unit.new_instance(dict(
             definition_id=definition.id, definition_version=definition.version, dependency_ids=deps,
             process_id=definition.process_id, title=self._title(definition.name, data), state="{}",
             serializer_version=serialization.SERIALIZER_VERSION, status="running", started_by=user,
-            started_at=unit.now)
-        unit.session.add(instance)
-        unit.session.flush()
+            started_at=unit.now, next_timer_at=None, ended_at=None, error=None, error_element=None,
+            outcome=None, outcome_label=None, audit_seq=0, audit_hash=None))
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=unit.script_engine(instance))
         workflow.task_tree.data.update({**data, "initiator": user, "instance_id": instance.id})
         unit.record(instance, "started", data=started)
@@ -227,8 +226,7 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
             self._check_may_act(unit, row, instance, task, user)
             form = self._form(unit.session, form_versions(instance), row.form, row.ui_form)
             clean = formlib.validate(form, data or {})
-            if row.assignee is None:
-                row.assignee = user
+            if row.assignee is None:  # closing the row makes the completer its assignee (storage.rows)
                 unit.record(instance, "claimed", task_guid=row.task_guid, bpmn_id=row.bpmn_id,
                             data={"implicit": True})
             task.task_spec.add_data_from_form(task, clean) if hasattr(task.task_spec, "add_data_from_form") \
@@ -243,7 +241,6 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
 
     def _open_task(self, unit: Unit, task_id: int, user: str | None = None):
         """The open task row, its locked instance, the loaded workflow and the READY spiff task."""
-        by_id = select(HumanTask).where(HumanTask.id == task_id).options(joinedload(HumanTask.candidates))
         if self.locking:
             # PostgreSQL: lock the instance first and read the row under the lock, so a writer that
             # waited sees the winner's changes
@@ -251,20 +248,17 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
             if instance_id is None:
                 raise NotFound(f"task {task_id} does not exist")
             instance = unit.lock_instance(instance_id)
-            row = unit.session.scalars(by_id).unique().one()
+            row = rows.read_task(unit.session, task_id)
         else:
             # SQLite: writers are serialised by the database and the instance's version column;
-            # the task, its candidates, its instance and the acting user's groups come in one query
-            groups = (select(func.group_concat(Membership.group_id, "\n")).join(User)
-                      .where(User.username == (user or "")).scalar_subquery())
-            found = unit.session.execute(
-                by_id.add_columns(ProcessInstance, groups)
-                .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)).unique().first()
+            # the task, its candidates, its instance and the acting user's groups come in one statement
+            found = rows.task_with_instance(unit.session, task_id, user or "")
             if found is None:
                 raise NotFound(f"task {task_id} does not exist")
-            row, instance, joined = found
+            row, instance, groups = found
+            instance = unit.hold(instance)
             if user:
-                unit.session.info.setdefault("groups", {})[user] = set(joined.split("\n")) if joined else set()
+                unit.session.info.setdefault("groups", {})[user] = groups
         unit.known_rows[row.task_guid] = row
         if row.status != "open":
             who = f" by {row.completed_by}" if row.completed_by else ""

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from .runtime.assignment import is_candidate, is_self_approval, start_lane
 from .errors import Conflict, NotAllowed, NotFound
+from .storage import rows
 from .storage.models import HumanTask, Membership, User, get_row
 from .views import TaskView
 
@@ -21,7 +22,7 @@ class TaskVerbs:
             if row.assignee is not None:
                 raise Conflict(f"task {task_id} is already claimed by {row.assignee}", "claimed", row.assignee)
             self._check_may_act(unit, row, instance, task, user)
-            row.assignee = user
+            rows.assign(unit.session, row, user)
             unit.touch(instance)
             unit.record(instance, "claimed", task_guid=row.task_guid, bpmn_id=row.bpmn_id, data={"reason": reason})
             return TaskView.of(row)
@@ -35,7 +36,7 @@ class TaskVerbs:
                 raise NotAllowed(f"task {task_id} is not claimed by {user}", "not_holder", row.assignee)
             if not any(c.group_id for c in row.candidates):
                 raise Conflict(f"task {task_id} belongs to {user} alone and cannot be released", "not_releasable")
-            row.assignee = None
+            rows.assign(unit.session, row, None)
             unit.touch(instance)
             unit.record(instance, "released", task_guid=row.task_guid, bpmn_id=row.bpmn_id, data={"reason": reason})
             return TaskView.of(row)
@@ -54,7 +55,7 @@ class TaskVerbs:
             if is_self_approval(row, to_user, instance.started_by, start_lane(task),
                                 bool(task.data.get("allow_self_approval"))):
                 raise NotAllowed(f"{to_user} started this request and may not approve it", "self_approval", to_user)
-            row.assignee = to_user
+            rows.assign(unit.session, row, to_user)
             unit.touch(instance)
             unit.record(instance, "delegated", task_guid=row.task_guid, bpmn_id=row.bpmn_id,
                         data={"from": user, "to": to_user, "reason": reason})

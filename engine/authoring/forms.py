@@ -118,6 +118,19 @@ class FormStore:
         return FormView(read(schema_file), read(ui_file) if ui_file else {}, schema_file)
 
 
+_VALIDATORS: dict[int, tuple[dict, Draft202012Validator]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """One validator per schema object (forms are cached per deployed version, so the object is the key)."""
+    known = _VALIDATORS.get(id(schema))
+    if known is None or known[0] is not schema:
+        if len(_VALIDATORS) > 512:
+            _VALIDATORS.clear()
+        known = _VALIDATORS[id(schema)] = (schema, Draft202012Validator(schema, format_checker=FORMATS))
+    return known[1]
+
+
 def validate(form: FormView, data: dict[str, Any]) -> dict[str, Any]:
     """The submitted data restricted to the form's fields; FormInvalid lists every bad field."""
     if not isinstance(data, dict):
@@ -126,8 +139,7 @@ def validate(form: FormView, data: dict[str, Any]) -> dict[str, Any]:
     errors = [FieldError(key, "unknown", "is not a field of this form") for key in data if key not in declared]
     errors += [FieldError(key, "number", "is not a finite number") for key, value in data.items()
                if key in declared and not _finite(value)]
-    validator = Draft202012Validator(form.schema, format_checker=FORMATS)
-    for err in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
+    for err in sorted(_validator(form.schema).iter_errors(data), key=lambda e: list(e.path)):
         if err.validator == "additionalProperties":
             continue  # reported above, per field
         errors.append(_field_error(err))

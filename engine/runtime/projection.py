@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
 from .assignment import candidates_for
-from ..storage.models import HumanTask, ProcessInstance, TaskCandidate
+from ..storage import rows
+from ..storage.rows import InstanceRow, TaskRow
 from .runner import is_timer, timer_due
 
 
@@ -39,17 +39,9 @@ def due_at(task, timers_by_parent: dict | None = None) -> datetime | None:
     return min(times) if times else None
 
 
-def mark_candidates(session: Session, task_ids: list[int], is_open: bool) -> None:
-    """Keep `task_candidate.is_open` in step with its task's status (the inbox's partial indexes)."""
-    if task_ids:
-        # on the connection: a plain UPDATE, without the session's ORM pass over the statement
-        session.connection().execute(update(TaskCandidate.__table__)
-                                     .where(TaskCandidate.human_task_id.in_(task_ids)).values(is_open=is_open))
-
-
-def sync(session: Session, instance: ProcessInstance, ready_tasks: list, now: datetime,
+def sync(session: Session, instance: InstanceRow, ready_tasks: list, now: datetime,
          completed: dict[str, str] | None = None, open_before: set[str] | None = None,
-         known: dict[str, HumanTask] | None = None) -> list[HumanTask]:
+         known: dict[str, TaskRow] | None = None) -> list[TaskRow]:
     """Insert rows for newly READY tasks; close rows whose task is no longer READY.
 
     `completed` maps task guids completed by a person in this unit of work to that person.
@@ -62,19 +54,13 @@ def sync(session: Session, instance: ProcessInstance, ready_tasks: list, now: da
     if open_before is not None and (open_before - set(ready)) <= set(known):
         existing = {guid: known[guid] for guid in open_before - set(ready)} | {g: None for g in open_before & set(ready)}
     else:
-        existing = {row.task_guid: row for row in session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))}
+        existing = {row.task_guid: row for row in rows.read_tasks(
+            session, rows.TASK.c.instance_id == instance.id, rows.TASK.c.status == "open")}
     closed = []
     for guid, row in existing.items():
-        if guid in ready:
-            continue
-        if guid in completed:
-            row.status, row.completed_by = "completed", completed[guid]
-        else:
-            row.status = "cancelled"
-        row.completed_at = now
-        closed.append(row.id)
-    mark_candidates(session, closed, False)
+        if guid not in ready:
+            closed.append((row, "completed", completed[guid]) if guid in completed else (row, "cancelled", None))
+    rows.close_tasks(session, closed, now)
     opened = []
     timers_by_parent: dict = {}
     for guid, task in ready.items():
@@ -82,14 +68,11 @@ def sync(session: Session, instance: ProcessInstance, ready_tasks: list, now: da
             continue
         props = task_properties(task.task_spec)
         who = candidates_for(task.task_spec.lane, props, task.data, instance.started_by)
-        row = HumanTask(
+        values = dict(
             instance_id=instance.id, task_guid=guid, bpmn_id=task.task_spec.bpmn_id, title=task_title(task),
             process_id=instance.process_id, lane=task.task_spec.lane,
             form=props.get("formJsonSchemaFilename"), ui_form=props.get("formUiSchemaFilename"),
             assignee=next(iter(who.users)) if len(who.users) == 1 and not who.groups else None,
             status="open", created_at=now, due_at=due_at(task, timers_by_parent))
-        row.candidates = ([TaskCandidate(group_id=g) for g in sorted(who.groups)]
-                          + [TaskCandidate(username=u) for u in sorted(who.users)])
-        session.add(row)
-        opened.append(row)
+        opened.append(rows.open_task(session, values, sorted(who.groups), sorted(who.users)))
     return opened

@@ -5,19 +5,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from ..runtime import events, outcome, projection
 from .. import mail
-from . import serialization
+from . import rows, serialization
 from ..runtime.compaction import compact
 from ..audit import AuditLog, instance_chain
 from ..errors import NotFound
-from .models import EventWait, ProcessInstance
+from .models import EventWait
+from .rows import InstanceRow
 from ..runtime.operators import OperatorContext
 from ..runtime.runner import RunResult, snapshot, status_of
 from ..runtime.scripting import ScriptEngine
@@ -50,7 +50,8 @@ class Unit:
     notifications: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)      # mail to queue with this unit
     open_before: dict[int, set[str]] = field(default_factory=dict)  # instance id -> READY guids at load
-    known_rows: dict[str, Any] = field(default_factory=dict)        # task guid -> HumanTask loaded here
+    known_rows: dict[str, Any] = field(default_factory=dict)        # task guid -> TaskRow read here
+    instances: dict[int, InstanceRow] = field(default_factory=dict) # the instance rows this unit holds
     waits_stored: dict[int, set] = field(default_factory=dict)      # instance id -> event_wait rows
     thrown: list[Thrown] = field(default_factory=list)              # messages and signals to route
 
@@ -58,20 +59,33 @@ class Unit:
         self.audit = AuditLog(self.session, self.audit_key)
 
     def write_pending(self) -> None:
-        """Insert what was collected during the unit (audit events, mail), just before the commit."""
+        """Write what was collected during the unit (instance changes since their save, audit events, mail),
+        just before the commit."""
+        for instance in self.instances.values():
+            rows.write_instance(self.session, instance)
         self.audit.write()
         mail.write(self.session, self.outbox)
         self.outbox = []
 
-    def lock_instance(self, instance_id: int) -> ProcessInstance:
-        """The instance row, locked on PostgreSQL; SQLite relies on the version column."""
-        stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id)
-        if self.locking:
-            stmt = stmt.with_for_update(of=ProcessInstance)
-        instance = self.session.scalars(stmt).first()
+    def lock_instance(self, instance_id: int, skip_locked: bool = False) -> InstanceRow | None:
+        """The instance row, locked on PostgreSQL (SQLite relies on the version column); NotFound when it
+        does not exist, None when `skip_locked` and another transaction holds it."""
+        if instance_id in self.instances:
+            return self.instances[instance_id]
+        instance = rows.read_instance(self.session, instance_id, self.locking, skip_locked and self.locking)
         if instance is None:
+            if skip_locked and self.locking and rows.read_instance(self.session, instance_id) is not None:
+                return None
             raise NotFound(f"instance {instance_id} does not exist")
-        return instance
+        return self.hold(instance)
+
+    def hold(self, instance: InstanceRow) -> InstanceRow:
+        """Keep an instance row read elsewhere in this unit; it is written before the commit."""
+        return self.instances.setdefault(instance.id, instance)
+
+    def new_instance(self, values: dict[str, Any]) -> InstanceRow:
+        """Insert a new instance row (its id is needed before its state exists)."""
+        return self.hold(rows.insert_instance(self.session, values))
 
     def holds_write_lock(self) -> bool:
         """SQLite: this unit has written, so it holds the database's one write lock until it commits
@@ -80,23 +94,23 @@ class Unit:
             return False
         return bool(getattr(self.session.connection().connection.dbapi_connection, "in_transaction", False))
 
-    def touch(self, instance: ProcessInstance) -> None:
+    def touch(self, instance: InstanceRow) -> None:
         """Bump the version even when only projection rows change, so concurrent writers collide."""
-        flag_modified(instance, "status")
+        instance.touched = True
 
-    def script_engine(self, instance: ProcessInstance) -> ScriptEngine:
+    def script_engine(self, instance: InstanceRow) -> ScriptEngine:
         ctx = OperatorContext(self.session, self.now, self.actor, instance.id, instance.process_id,
                               self.notifications)
         return ScriptEngine(ctx, self.operators)
 
-    def load(self, instance: ProcessInstance) -> BpmnWorkflow:
+    def load(self, instance: InstanceRow) -> BpmnWorkflow:
         spec, subprocess_specs = self.specs.get(self.session, instance.definition_id, instance.dependency_ids)
         workflow = serialization.loads(instance.state, spec, subprocess_specs, self.script_engine(instance))
         self.open_before[instance.id] = {str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
         self.waits_stored.setdefault(instance.id, events.waits_of(workflow))
         return workflow
 
-    def save(self, instance: ProcessInstance, workflow: BpmnWorkflow, run: RunResult | None = None,
+    def save(self, instance: InstanceRow, workflow: BpmnWorkflow, run: RunResult | None = None,
              completed: dict[str, str] | None = None) -> None:
         """Write state, status, timers, inbox rows and the run's audit lines."""
         previous = instance.status
@@ -118,9 +132,8 @@ class Unit:
         self.touch(instance)
         self._collect_thrown(instance, workflow, run)
         self._sync_waits(instance, workflow)
-        with self.session.no_autoflush:  # one flush at commit: the instance row is updated once
-            opened = projection.sync(self.session, instance, snap.ready, self.now, completed,
-                                     self.open_before.get(instance.id), self.known_rows)
+        opened = projection.sync(self.session, instance, snap.ready, self.now, completed,
+                                 self.open_before.get(instance.id), self.known_rows)
         if self.mail_enabled:
             for row in opened:
                 self.outbox += mail.task_opened(row, self.now)
@@ -141,15 +154,16 @@ class Unit:
             instance.outcome, instance.outcome_label = ended.code, ended.label
             self.record(instance, f"instance_{instance.status}", actor="engine",
                         bpmn_id=ended.end_event, data={"outcome": ended.code, "label": ended.label})
+        rows.write_instance(self.session, instance)
 
-    def _collect_thrown(self, instance: ProcessInstance, workflow: BpmnWorkflow, run: RunResult | None) -> None:
+    def _collect_thrown(self, instance: InstanceRow, workflow: BpmnWorkflow, run: RunResult | None) -> None:
         for event in workflow.get_events():  # drains SpiffWorkflow's queue of uncaught events
             if events.kind_of(event.event_definition) == events.MESSAGE:
                 self.thrown.append(Thrown(instance.id, events.MESSAGE, event.event_definition.name, event))
         for event in run.signals if run else ():
             self.thrown.append(Thrown(instance.id, events.SIGNAL, event.event_definition.name, event))
 
-    def _sync_waits(self, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    def _sync_waits(self, instance: InstanceRow, workflow: BpmnWorkflow) -> None:
         """Keep the router's index of what the instance waits for; written only when it changes."""
         waits = events.waits_of(workflow) if instance.status == "running" else set()
         if waits == self.waits_stored.get(instance.id, set()):
@@ -161,7 +175,7 @@ class Unit:
                                                      for k, n in sorted(waits)])
         self.waits_stored[instance.id] = waits
 
-    def record(self, instance: ProcessInstance, kind: str, *, actor: str | None = None,
+    def record(self, instance: InstanceRow, kind: str, *, actor: str | None = None,
                task_guid: str | None = None, bpmn_id: str | None = None,
                data: dict[str, Any] | None = None) -> None:
         """Append to the instance's audit chain; its head lives on the locked instance row."""
