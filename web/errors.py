@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, jsonify, make_response, render_template, request
+from flask_login import current_user
 from sqlalchemy.exc import DBAPIError, OperationalError
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -61,8 +62,17 @@ def _stale_task():
         return None
 
 
+SAME_USER = (_l("You already did this"),
+             _l("You completed this task already, in another window or tab. This second submission was not "
+                "saved; what it contained is shown below."))
+
+
 def error_page(code: int, detail: str = "", technical: str = "", **context):
     title, message = PAGES.get(code, PAGES[500] if code >= 500 else PAGES[400])
+    stale = context.get("stale")
+    if code == 409 and stale is not None and current_user.is_authenticated \
+            and stale.completed_by == current_user.username:
+        title, message = SAME_USER  # not "someone was faster": it was the same person, twice
     submitted = _submitted() if request.method == "POST" else []
     return render_template("errors/error.html", code=code, title=title, message=message, detail=detail,
                            technical=technical, submitted=submitted, **context), code

@@ -136,6 +136,26 @@ def state_label(instance) -> str:
     return status_label(instance.status)
 
 
+def holders(task) -> str:
+    """Who has an open task now: its assignee, else the groups and people it is offered to."""
+    if task.assignee:
+        return person(task.assignee)
+    return "、".join([group_name(g) for g in task.candidate_groups] + [person(u) for u in task.candidate_users])
+
+
+def where_now(instance, open_tasks) -> str:
+    """Where a request went after an action, in one sentence: the step it waits at and who has it, or how it
+    ended, or that it is still being processed."""
+    if instance.status in ("completed", "cancelled"):
+        return str(_l("The request has ended: %(outcome)s.", outcome=state_label(instance)))
+    if instance.status == "error":
+        return str(_l("The request stopped at a failing step; the process owner has been shown the error."))
+    if open_tasks:
+        steps = "；".join(str(_l("「%(step)s」, with %(who)s", step=t.title, who=holders(t))) for t in open_tasks)
+        return str(_l("The request is now at %(steps)s.", steps=steps))
+    return str(_l("The request is being processed; this page shows where it goes next."))
+
+
 def as_text(value: Any) -> str:
     """A submitted value as one readable line (lists joined, objects as compact JSON)."""
     if isinstance(value, bool):

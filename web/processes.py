@@ -11,6 +11,7 @@ from . import messages, taskforms
 from .engine_access import get_engine
 from .errors import http_status
 from .guards import next_task_for_me, refuse, require_actor
+from .present import where_now
 
 bp = Blueprint("processes", __name__, url_prefix="/start")
 
@@ -53,5 +54,6 @@ def start(process_id: str):
     except FormInvalid as exc:
         state.errors = {**messages.from_invalid(exc), **state.errors}
         return render_template("processes/start.html", definition=definition, form=state), http_status(exc)
-    flash(_("Your request %(title)s was submitted.", title=instance.title), "success")
+    flash(_("Your request %(title)s was submitted.", title=instance.title) + " "
+          + where_now(instance, engine.open_tasks(instance.id)), "success")
     return redirect(next_task_for_me(instance.id) or url_for("instances.show", instance_id=instance.id))

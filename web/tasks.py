@@ -12,6 +12,7 @@ from . import history, instructions, messages, refusals, taskforms
 from .engine_access import get_engine
 from .errors import http_status
 from .guards import get_task_or_404, next_task_for_me
+from .present import where_now
 from .present import person
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -71,7 +72,7 @@ def complete(task_id: int):
         raise Conflict(f"task {task_id} is already {task.status}", task.status, task.completed_by)
     try:
         taskforms.refuse_parse_errors(form, parsed)
-        engine.complete(task_id, me, parsed.data)
+        after = engine.complete(task_id, me, parsed.data)
     except FormInvalid as exc:
         state.errors = {**messages.from_invalid(exc), **state.errors}
         return _page(task, state, http_status(exc))
@@ -82,7 +83,7 @@ def complete(task_id: int):
         if now.assignee and now.assignee != me:
             raise Conflict(f"task {task_id} was taken by {now.assignee}", "claimed", now.assignee) from None
         raise
-    flash(_("Done: %(title)s", title=task.title), "success")
+    flash(_("Done: %(title)s", title=task.title) + " " + where_now(after, engine.open_tasks(after.id)), "success")
     return redirect(next_task_for_me(task.instance_id) or url_for("inbox.index"))
 
 

@@ -110,6 +110,13 @@ def test_owner_renames_a_task_saves_checks_deploys_and_starts_version_2(browser,
     expect(page.locator('#check-diagram [data-element-id="am_approve"].is-changed')).to_have_count(1)
     page.screenshot(path=str(artifacts / "modeler-check.png"), full_page=True)
 
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("#deploy")
+    page.wait_for_timeout(300)
+    assert asked and "部署第 2 版" in asked[0] and "仍按其发起时的版本" in asked[0]
+    assert [d.version for d in engine.definitions("tour_approval")] == [1]  # dismissed: nothing deployed
+    page.once("dialog", lambda dialog: dialog.accept())
     page.click("#deploy")
     expect(page).to_have_url(f"{server.url}/models/tour_approval?version=2")
     expect(page.locator(".flash-success")).to_contain_text("第 2 版已部署")

@@ -52,6 +52,8 @@ def test_a_request_through_the_web_on_both_databases(database_url, clock, forms_
         response = alice.post("/start/small_approval", data={"customer": "宏达", "amount": "800"})
         inst = engine.instances()[0]
         assert response.location == f"/requests/{inst.id}"
+        # the applicant is told where the request went and who has it now
+        assert "已提交。 申请现在到了「经理审批」（由 " in alice.get(response.location).text
         manager = open_task(engine, inst.id, "manager_approval")
         assert bob.post(f"/tasks/{manager.id}", data={"decision": "approve"}).status_code == 302
         gm = open_task(engine, inst.id, "gm_approval")

@@ -57,6 +57,33 @@ def test_complete_from_the_form_moves_the_request_on(client, web_engine):
     page = client.get(f"/tasks/{task.id}").text  # still readable, no longer a form
     assert "由 鲍勃 于" in page and 'name="decision"' not in page
     assert "已完成：经理审批" in page  # the flash message
+    # ... which says where the request went and who has it now
+    assert "申请现在到了「总经理审批」（由 " in page
+
+
+def test_the_last_decision_says_how_the_request_ended(client, web_engine):
+    inst = start_request(web_engine)
+    web_engine.complete(open_task(web_engine, inst.id, "manager_approval").id, "bob", {"decision": "approve"})
+    last = open_task(web_engine, inst.id, "gm_approval")
+    login(client, "gina")
+    response = client.post(f"/tasks/{last.id}", data={"decision": "approve"})
+    assert response.status_code == 302
+    page = client.get(response.location).text
+    assert "已完成：总经理审批" in page and "申请已结束：完成。" in page
+    assert web_engine.instance(inst.id).status == "completed"
+
+
+def test_submitting_twice_from_two_tabs_says_it_was_you(client, web_engine):
+    inst = start_request(web_engine)
+    task = open_task(web_engine, inst.id, "manager_approval")
+    login(client, "bob")
+    assert client.post(f"/tasks/{task.id}", data={"decision": "approve", "comment": "第一次"}).status_code == 302
+    again = client.post(f"/tasks/{task.id}", data={"decision": "reject", "comment": "第二个标签页"})
+    assert again.status_code == 409
+    assert "您已办理过此任务" in again.text and "Someone was faster" not in again.text and "有人抢先" not in again.text
+    assert "已由您本人于" in again.text and "第二个标签页" in again.text  # what the second tab sent, not saved
+    assert web_engine.task(task.id).completed_by == "bob"
+    assert [e.data["form"]["comment"] for e in web_engine.audit_trail(inst.id) if e.kind == "completed"] == ["第一次"]
 
 
 def test_form_errors_come_back_422_with_messages_and_values(client, web_engine):
