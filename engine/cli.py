@@ -41,8 +41,12 @@ def _data(text: str | None) -> dict[str, Any]:
 
 def cmd_db_upgrade(args) -> Any:
     from .storage.db import make_engine, upgrade
-    upgrade(make_engine(), extensions())
-    return {"ok": True, "message": "database is at the newest revision"}
+    sa_engine = make_engine()
+    upgrade(sa_engine, extensions())
+    from .engine import Engine
+    indexed = Engine(sa_engine, extensions=extensions()).reindex_search()
+    return {"ok": True, "indexed": indexed,
+            "message": "database is at the newest revision" + (f"; {indexed} requests indexed for search" if indexed else "")}
 
 
 def cmd_users_import(args) -> Any:

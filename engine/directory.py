@@ -58,6 +58,24 @@ def load_directory_file(path: Path) -> dict[str, Any]:
     return document
 
 
+def _oversight(group: Group, entry: dict[str, Any], known_groups: set[str],
+               changes: list[dict[str, Any]] | None) -> None:
+    """A group's `oversees` list (the groups whose open work its members see on the team page)."""
+    if "oversees" not in entry:
+        return
+    wanted = entry.get("oversees") or []
+    if not isinstance(wanted, list) or not all(isinstance(g, str) for g in wanted):
+        raise EngineError(f"group {group.id}: oversees must be a list of group ids")
+    unknown = set(wanted) - known_groups
+    if unknown:
+        raise EngineError(f"group {group.id}: oversees unknown groups {sorted(unknown)}")
+    before = set(group.oversees or [])
+    group.oversees = sorted(set(wanted))
+    if changes is not None and before != set(wanted):
+        changes.append({"group": group.id, "oversees_added": sorted(set(wanted) - before),
+                        "oversees_removed": sorted(before - set(wanted))})
+
+
 def import_directory(session: Session, document: dict[str, Any],
                      changes: list[dict[str, Any]] | None = None) -> tuple[int, int]:
     """Create or update groups and users; re-importing updates, never duplicates. Returns counts; each
@@ -72,6 +90,8 @@ def import_directory(session: Session, document: dict[str, Any],
         session.add(group)
     session.flush()
     known_groups = set(session.scalars(select(Group.id)))
+    for entry in groups:
+        _oversight(session.get(Group, entry["id"]), entry, known_groups, changes)
     for entry in users:
         username = entry.get("username")
         if not username:

@@ -32,6 +32,8 @@ from .audit_reads import AuditReads
 from .continuing import ContinuationVerbs
 from .inbox import InboxReads
 from .queries import Queries
+from .search import SearchVerbs
+from .team import TeamReads
 from .runtime import events, runner
 from .runtime.assignment import READ_ONLY_GROUP, refusal, start_lane
 from .runtime.operators import BUILTIN, OperatorContext, combine
@@ -49,7 +51,7 @@ RETRIES = 3
 
 
 class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
-             InboxReads, AuditReads, Queries):
+             InboxReads, AuditReads, SearchVerbs, TeamReads, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 
@@ -59,6 +61,7 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
         self.extensions = tuple(extensions)
         self.audit_key = audit_key()  # from a file outside the database, when the operator set one
         self.operators = combine(BUILTIN, *(ext.operators for ext in self.extensions))
+        self.search_paths = tuple(dict.fromkeys(f.path for ext in self.extensions for f in ext.record_fields))
         # Queue mail only where it will be sent (SMTP_HOST set, or asked for): otherwise it is pure cost.
         self.mail = bool(os.environ.get("SMTP_HOST")) if mail is None else mail
         self.Session = make_sessionmaker(sa_engine)
@@ -89,7 +92,7 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
         for attempt in range(RETRIES):
             with self.Session() as session:
                 unit = Unit(session, now or self.now(), actor, self.specs, self.locking, self.mail, self.operators,
-                            self.audit_key)
+                            self.audit_key, self.search_paths)
                 try:
                     # everything SpiffWorkflow does in this unit (catching, cancelling, timers it checks
                     # on the way) sees the unit's time, never the machine's

@@ -8,7 +8,8 @@ from typing import Any, Iterable
 from sqlalchemy import ARRAY, Integer, Select, any_, cast, func, select, tuple_, union
 from sqlalchemy.orm import selectinload
 
-from .storage.models import HumanTask, TaskCandidate
+from .search import matching
+from .storage.models import HumanTask, ProcessInstance, TaskCandidate
 from .views import TaskView
 
 
@@ -93,18 +94,21 @@ class InboxReads:
         return self._tasks(group_queue_query(user, self._user_groups(user), postgres=self.locking), limit, after)
 
     def task_page(self, user: str, tab: str = "mine", process_id: str | None = None, sort: str = "due",
-                  limit: int = 20, offset: int = 0) -> tuple[list[TaskView], int, list[str]]:
+                  limit: int = 20, offset: int = 0, text: str | None = None) -> tuple[list[TaskView], int, list[str]]:
         """One page of the inbox in SQL: (tasks, how many match, the processes this tab holds).
 
         tab: all (everything I can act on), mine (assigned to me), group (my groups' unclaimed), done
         (completed by me); sort: due (tasks
-        with a deadline first, nearest first) or created; done is always newest first.
+        with a deadline first, nearest first) or created; done is always newest first. `text`: only tasks
+        of requests found by it (a record number, a customer, the request's id; see engine.search).
         """
         groups = self._user_groups(user)
         base = {"all": actionable_query(user, groups, self.locking), "mine": inbox_query(user),
                 "group": group_queue_query(user, groups, postgres=self.locking),
                 "done": select(HumanTask).where(HumanTask.completed_by == user)}[tab]
         filtered = base.where(HumanTask.process_id == process_id) if process_id else base
+        if text and text.strip():
+            filtered = filtered.where(HumanTask.instance_id.in_(select(ProcessInstance.id).where(matching(text))))
         if tab == "done":
             order = (HumanTask.completed_at.desc(), HumanTask.id.desc())
         elif sort == "created":

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from .storage.models import AuditEvent, Group, HumanTask, ProcessDefinition, ProcessInstance, User, get_row
 from .directory import check_password
 from .authoring.specs import deployed_forms
+from .search import current_data, matching
 from .views import DefinitionView, InstanceView, TaskView, UserView
 
 
@@ -53,8 +54,15 @@ class Queries:
             return InstanceView.of(row)
 
     def instances(self, process_id: str | None = None, status: str | None = None,
-                  started_by: str | None = None, limit: int = 200, offset: int = 0) -> list[InstanceView]:
+                  started_by: str | None = None, limit: int = 200, offset: int = 0,
+                  text: str | None = None, before: int | None = None) -> list[InstanceView]:
+        """Requests, newest first; `text` finds them by record number, customer or id (engine.search);
+        `before`: the last id of the previous page (a keyset page costs the same at any depth)."""
         stmt = select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(limit).offset(offset)
+        if before is not None:
+            stmt = stmt.where(ProcessInstance.id < before)
+        if text and text.strip():
+            stmt = stmt.where(matching(text))
         if process_id:
             stmt = stmt.where(ProcessInstance.process_id == process_id)
         if status:
@@ -75,10 +83,7 @@ class Queries:
         """The instance's current data: the final data once ended, else the newest task's data."""
         with self.session() as s:
             workflow = self._workflow(s, instance_id)
-        if workflow.is_completed():
-            return dict(workflow.data)
-        task = workflow.last_task or workflow.task_tree
-        return dict(task.data)
+        return dict(current_data(workflow))
 
     def _task_of(self, task_id: int):
         """The spiff task behind an inbox row (loaded read-only), or None when it is gone."""

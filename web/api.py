@@ -15,7 +15,7 @@ from flask_login import current_user
 from engine import to_jsonable
 
 from .engine_access import get_engine
-from .guards import get_instance_or_404, get_task_or_404, require_actor
+from .guards import SEE_ALL_GROUPS, get_instance_or_404, get_task_or_404, require_actor
 from .openapi import document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -165,6 +165,23 @@ def signal():
     if not isinstance(name, str) or not name:
         abort(400, description="name (the signal name) is required")
     return jsonify(to_jsonable(get_engine().broadcast_signal(name, current_user.username, body.get("payload"))))
+
+
+@bp.get("/instances")
+def instances():
+    """One page of requests, newest first: the user's own (everyone's for process owners and auditors), found
+    by `q` (record number, customer, id); `limit` (at most 500, default 100), `before` the last id of the
+    previous page; `X-Next-Before` carries it when there is a next page."""
+    engine, me = get_engine(), current_user.username
+    limit = _int_arg("limit", 100, 1, 500)
+    before = _int_arg("before", None, 1, 2**62)
+    mine = None if current_user.in_group(*SEE_ALL_GROUPS) else me
+    page = engine.instances(started_by=mine, limit=limit + 1, before=before,
+                            text=(request.args.get("q") or "")[:100] or None)
+    response = jsonify(to_jsonable(page[:limit]))
+    if len(page) > limit:
+        response.headers["X-Next-Before"] = str(page[limit - 1].id)
+    return response
 
 
 @bp.get("/instances/<int:instance_id>")

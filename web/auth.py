@@ -30,6 +30,13 @@ class WebUser(UserMixin):
         return any(g in self.groups for g in groups)
 
     @property
+    def oversees(self) -> tuple[str, ...]:
+        """The groups whose open work this person oversees (the directory's `oversees`), read once a request."""
+        if "_oversees" not in g:
+            g._oversees = get_engine().overseen_groups(self.username)
+        return g._oversees
+
+    @property
     def is_auditor(self) -> bool:
         """Auditors read everything and act on nothing."""
         return "auditor" in self.groups

@@ -7,6 +7,7 @@ from typing import Any
 from engine import FormView
 
 DECISION = "decision"
+LONG_TEXT = 300  # text that may be this long gets a textarea unless the UI schema says otherwise
 
 
 def key_of(value: Any) -> str:
@@ -46,6 +47,10 @@ class FieldSpec:
     max_length: int | None = None
     item_type: str = "string"
     columns: tuple[FieldSpec, ...] = ()
+    # shown (and then required) only while another field holds one of these values: (field, value keys),
+    # read from the schema's own `if`/`then` (see `conditions`)
+    shown_when: tuple[str, tuple[str, ...]] | None = None
+    default: str | None = None  # `ui:default`: now, today, me (see web.taskforms.defaults)
 
     @property
     def choices(self) -> list[tuple[str, str]]:
@@ -109,14 +114,34 @@ def _widget(name: str, prop: dict[str, Any], ui: dict[str, Any], kind: str, opti
         return "date"
     if wanted in ("datetime", "date-time") or fmt == "date-time":
         return "datetime"
-    if wanted == "textarea":
+    if wanted == "textarea" or (not wanted and (prop.get("maxLength") or 0) >= LONG_TEXT):
         return "textarea"
     if wanted == "email" or fmt == "email":
         return "email"
     return "text"
 
 
-def field_spec(name: str, prop: dict[str, Any], ui: dict[str, Any], required: bool) -> FieldSpec:
+def conditions(schema: dict[str, Any]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Fields the schema requires only under a condition on one other field (`allOf` of `if` {that field:
+    const or enum} `then` {required: [...]}) -> (that field, the values as form keys). Such a field is
+    shown only while the condition holds; the engine's validation enforces it either way."""
+    found: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for rule in schema.get("allOf") or ():
+        when, then = (rule or {}).get("if") or {}, (rule or {}).get("then") or {}
+        props = when.get("properties") or {}
+        if len(props) != 1 or not then.get("required"):
+            continue
+        (field, test), = props.items()
+        values = [test["const"]] if "const" in test else test.get("enum")
+        if not isinstance(values, list):
+            continue
+        for name in then["required"]:
+            found.setdefault(name, (field, tuple(key_of(v) for v in values)))
+    return found
+
+
+def field_spec(name: str, prop: dict[str, Any], ui: dict[str, Any], required: bool,
+               shown_when: tuple[str, tuple[str, ...]] | None = None) -> FieldSpec:
     kind = _json_type(prop)
     options = _options(prop)
     widget = _widget(name, prop, ui, kind, options)
@@ -136,7 +161,8 @@ def field_spec(name: str, prop: dict[str, Any], ui: dict[str, Any], required: bo
         minimum=prop.get("minimum", prop.get("exclusiveMinimum")),
         maximum=prop.get("maximum", prop.get("exclusiveMaximum")),
         max_length=prop.get("maxLength"), item_type=_json_type(items) if kind == "array" else "string",
-        columns=columns)
+        columns=columns, shown_when=shown_when if not required else None,
+        default=str(ui["ui:default"]) if ui.get("ui:default") else None)
 
 
 def _ordered(schema: dict[str, Any], ui: dict[str, Any]) -> list[str]:
@@ -149,7 +175,9 @@ def fields_of(form: FormView) -> list[FieldSpec]:
     """Every field of the form in UI order (the decision field too: it becomes the submit buttons)."""
     props = form.schema.get("properties", {})
     required = set(form.schema.get("required", []))
-    return [field_spec(name, props[name], form.ui.get(name) or {}, name in required) for name in form.fields]
+    when = conditions(form.schema)
+    return [field_spec(name, props[name], form.ui.get(name) or {}, name in required, when.get(name))
+            for name in form.fields]
 
 
 def decision_of(fields: list[FieldSpec]) -> FieldSpec | None:

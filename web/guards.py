@@ -32,7 +32,10 @@ def may_see_instance(instance: InstanceView, tasks: list[TaskView] | None = None
     if current_user.in_group(*SEE_ALL_GROUPS) or instance.started_by == current_user.username:
         return True
     tasks = get_engine().instance_tasks(instance.id) if tasks is None else tasks
-    return any(involved(t) for t in tasks)
+    if any(involved(t) for t in tasks):
+        return True
+    # a manager reads the requests of the groups they oversee
+    return bool(current_user.oversees) and get_engine().oversees_instance(current_user.username, instance.id)
 
 
 def may_cancel(instance: InstanceView) -> bool:
@@ -65,6 +68,8 @@ def get_task_or_404(task_id: int, act: bool = False) -> TaskView:
     if involved(task) or current_user.in_group(*SEE_ALL_GROUPS):
         return task
     if engine.instance(task.instance_id).started_by == current_user.username:
+        return task
+    if current_user.oversees and engine.oversees_instance(current_user.username, task.instance_id):
         return task
     raise refuse(_("You may not open this task."))
 

@@ -50,16 +50,17 @@ def index():
     tab = request.args.get("tab") if request.args.get("tab") in TABS else "all"
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "due"
     process = request.args.get("process") or ""
+    q = (request.args.get("q") or "").strip()[:100]
     size, number = current_app.config["INBOX_PAGE_SIZE"], page_arg(request.args.get("page"))
     # One page from the database; a page number past the end shows the last page.
-    tasks, total, processes = engine.task_page(me, tab, process or None, sort, size, (number - 1) * size)
+    tasks, total, processes = engine.task_page(me, tab, process or None, sort, size, (number - 1) * size, q or None)
     if not tasks and number > 1 and total:
         number = last_page(total, size)
-        tasks, total, processes = engine.task_page(me, tab, process or None, sort, size, (number - 1) * size)
+        tasks, total, processes = engine.task_page(me, tab, process or None, sort, size, (number - 1) * size, q or None)
     processes = sorted(processes, key=process_name)
     page = counted(tasks, number, size, total)
     titles = engine.instance_titles({t.instance_id for t in page.items})
-    return render_template("inbox/index.html", tab=tab, sort=sort, process=process, processes=processes,
+    return render_template("inbox/index.html", tab=tab, sort=sort, process=process, processes=processes, q=q,
                            page=page, titles=titles, now=engine.now(), due_state=due_state)
 
 

@@ -23,15 +23,16 @@ def index():
     process = request.args.get("process") or None
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
     mine = not sees_all or request.args.get("scope") != "all"
+    q = (request.args.get("q") or "").strip()[:100]
     size, number = current_app.config["INBOX_PAGE_SIZE"], page_arg(request.args.get("page"))
     # One page from the database (and one row more, which only says that a next page exists).
     rows = engine.instances(process_id=process, status=status, started_by=current_user.username if mine else None,
-                            limit=size + 1, offset=(number - 1) * size)
+                            limit=size + 1, offset=(number - 1) * size, text=q or None)
     if not rows and number > 1:  # past the end (the list got shorter): back to the first page
         return redirect(url_for("instances.index", **{**request.args.to_dict(), "page": 1}))
     page = from_probe(rows, number, size)
     return render_template("instances/index.html", page=page, sees_all=sees_all, mine=mine, process=process,
-                           status=status, statuses=STATUSES, processes=process_names(),
+                           status=status, statuses=STATUSES, processes=process_names(), q=q,
                            waiting=engine.waiting_on(i.id for i in page.items))
 
 

@@ -65,6 +65,13 @@ def document(server: str) -> dict[str, Any]:
                                       body=True)},
             "/signals": {"post": _op("broadcast a signal {name, payload} to every waiting instance and start "
                                      "every process with that signal start event", body=True)},
+            "/instances": {"get": {**_op("requests, newest first: the user's own (everyone's for process owners "
+                                         "and auditors); q finds them by record number, customer or id; one "
+                                         "keyset page (limit, before); the header X-Next-Before names the next"), "parameters": [
+                {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500,
+                                                            "default": 100}},
+                {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}}]}},
             "/instances/{instance_id}": {"get": {**_op("an instance and its open tasks"),
                                                  "parameters": [_id("instance_id")]}},
             "/instances/{instance_id}/audit": {"get": {**_op("the audit trail and whether its chain verifies"),

@@ -37,7 +37,8 @@ def _startable(process_id: str):
 @bp.get("/<process_id>")
 def form(process_id: str):
     definition = _startable(process_id)
-    state = taskforms.state(get_engine().start_form(process_id))
+    engine = get_engine()
+    state = taskforms.state(engine.start_form(process_id), now=engine.now(), me=current_user.name)
     return render_template("processes/start.html", definition=definition, form=state)
 
 

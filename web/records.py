@@ -3,17 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from engine import lookup_path
+
 from .engine_access import get_engine
 from .i18n import select_locale
-
-
-def _lookup(data: Mapping[str, Any], path: str) -> Any:
-    value: Any = data
-    for part in path.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    return value
 
 
 def _label(labels: Mapping[str, str]) -> str:
@@ -25,7 +18,7 @@ def record_of(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     out: dict[str, str] = {}
     for ext in get_engine().extensions:
         for field in ext.record_fields:
-            value, label = _lookup(data, field.path), _label(field.labels)
+            value, label = lookup_path(data, field.path), _label(field.labels)
             if value in (None, "") or isinstance(value, (dict, list)) or label in out:
                 continue
             out[label] = str(value)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Mapping
 
 from flask_babel import get_timezone
@@ -48,10 +49,29 @@ class FormState:
         return [text for path, text in self.errors.items() if not path or path.split(".")[0] not in drawn]
 
 
-def state(form: FormView, data: Mapping[str, Any] | None = None) -> FormState:
-    """A form showing stored data (or empty)."""
+def state(form: FormView, data: Mapping[str, Any] | None = None, now: datetime | None = None,
+          me: str | None = None) -> FormState:
+    """A form showing stored data (or empty); given `now` (and the person's name, `me`), fields without a
+    value start from their `ui:default`."""
     fields = fields_of(form)
-    return FormState(form, fields, formdata.shown_values(fields, data or {}, get_timezone()))
+    data = dict(data or {})
+    if now is not None:
+        data = {**defaults(fields, now, me), **data}
+    return FormState(form, fields, formdata.shown_values(fields, data, get_timezone()))
+
+
+def defaults(fields: list[FieldSpec], now: datetime, me: str | None) -> dict[str, Any]:
+    """Starting values from the UI schema's `ui:default`: now (a date-time), today (a date, in the person's
+    time zone), me (the person's name)."""
+    out: dict[str, Any] = {}
+    for spec in fields:
+        if spec.default == "now" and spec.widget == "datetime":
+            out[spec.name] = now.isoformat()
+        elif spec.default == "today" and spec.widget == "date":
+            out[spec.name] = now.astimezone(get_timezone()).date().isoformat()
+        elif spec.default == "me" and me and spec.widget in ("text", "textarea"):
+            out[spec.name] = me
+    return out
 
 
 def parse(form: FormView, posted: Mapping[str, Any]) -> tuple[formdata.Parsed, FormState]:

@@ -30,8 +30,9 @@ def _page(task: TaskView, state: taskforms.FormState | None = None, status: int 
     task, instance, data, form = page.task, page.instance, page.data, page.form
     if state is None:
         # An approval form starts empty: the next approver must never inherit the previous verdict.
-        fresh = taskforms.state(form)
-        state = fresh if fresh.decision else taskforms.state(form, data)
+        now, name = engine.now(), current_user.name
+        fresh = taskforms.state(form, now=now, me=name)
+        state = fresh if fresh.decision else taskforms.state(form, data, now, name)
     is_open = task.status == "open"
     # The engine's own rule (candidate, holder, no self-approval, task still waiting), asked before drawing
     # the form, so nobody fills in a form that would be refused.

@@ -1,7 +1,9 @@
 """Functions that BPMN expressions and scripts may call by name (see docs/BPMN_CONVENTIONS.md)."""
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from ..clock import as_utc, current_time
 
@@ -52,4 +54,11 @@ def add_business_days(iso: str, days: int) -> str:
     return value.isoformat()
 
 
-EXPOSED = {f.__name__: f for f in (now, today, hours_until, add_days, add_hours, add_business_days)}
+def local_time(iso: str, with_time: bool = True) -> str:
+    """A time as people read it in messages: in the company's time zone (APP_TIMEZONE, Asia/Shanghai by
+    default), "2026-11-27 09:00" (or the date alone)."""
+    value = _parse(iso).astimezone(ZoneInfo(os.environ.get("APP_TIMEZONE") or "Asia/Shanghai"))
+    return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+EXPOSED = {f.__name__: f for f in (now, today, hours_until, add_days, add_hours, add_business_days, local_time)}

@@ -48,6 +48,8 @@ class Group(Base):
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # the groups whose open work this group's members oversee (a manager's department): the team view
+    oversees: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class Membership(Base):
@@ -117,6 +119,7 @@ class ProcessInstance(Base):
     # head of this instance's audit chain, kept on the (locked) row so appending needs no query
     audit_seq: Mapped[int] = mapped_column(Integer, default=0)
     audit_hash: Mapped[str | None] = mapped_column(String(64))
+    search_text: Mapped[str | None] = mapped_column(Text)  # what lists find it by (engine/search.py)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -11,7 +11,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from ..runtime import events, outcome, projection
-from .. import mail
+from .. import mail, search
 from . import rows, serialization
 from ..runtime.compaction import compact
 from ..audit import AuditLog, instance_chain
@@ -46,6 +46,7 @@ class Unit:
     mail_enabled: bool = False
     operators: Mapping[str, Any] = field(default_factory=dict)     # the engine's service operators
     audit_key: bytes | None = None                                  # signs new audit rows (HMAC)
+    search_paths: tuple[str, ...] = ()                              # identifiers lists find requests by
     audit: AuditLog = field(init=False)
     notifications: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)      # mail to queue with this unit
@@ -129,6 +130,8 @@ class Unit:
             instance.next_timer_at = self.now  # the worker's index: it continues the instance now
         if instance.status in ("completed", "cancelled") and instance.ended_at is None:
             instance.ended_at = self.now
+        instance.search_text = search.search_text(instance.search_text, instance.title,
+                                                  search.current_data(workflow), self.search_paths)
         self.touch(instance)
         self._collect_thrown(instance, workflow, run)
         self._sync_waits(instance, workflow)

@@ -7,7 +7,9 @@ from . import records  # noqa: F401 - its operators
 PROCESSES = ("grade_change",)
 RECORD_FIELDS = (
     RecordField("grade", {"zh_CN": "客户等级", "en": "Customer grade"}),
-    RecordField("new_grade", {"zh_CN": "新客户等级", "en": "New customer grade"}),
+    # what was asked for, and (only once approved and written to the register) what the customer now is
+    RecordField("proposed_grade", {"zh_CN": "申请调整为", "en": "Grade asked for"}),
+    RecordField("grade_change.to_grade", {"zh_CN": "新客户等级", "en": "New customer grade"}),
     RecordField("customer", {"zh_CN": "客户", "en": "Customer"}),
     RecordField("customer_name", {"zh_CN": "客户", "en": "Customer"}),
 )

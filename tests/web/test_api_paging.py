@@ -55,3 +55,23 @@ def test_the_command_line_pages_too(cli):  # noqa: F811 - the fixture
     assert len(rest["tasks"]) == 1 and rest["next_after"] is None
     assert "--after" in cli("tasks", "--as", "bob", "--limit", "1").stdout
     assert cli("tasks", "--as", "bob", "--limit", "0", ok=False).returncode != 0
+
+
+def test_requests_are_listed_in_keyset_pages_and_found_by_text(api, web_engine):
+    started = [start_request(web_engine, customer=f"客户{i}") for i in range(5)]
+    other = start_request(web_engine, user="dave", customer="别人的客户")
+    seen, before = [], None
+    while True:
+        response = api.get("/api/v1/instances?limit=2" + (f"&before={before}" if before else ""), headers=auth("alice"))
+        assert response.status_code == 200, response.json
+        seen.append([i["id"] for i in response.json])
+        before = response.headers.get("X-Next-Before")
+        if before is None:
+            break
+    assert [len(p) for p in seen] == [2, 2, 1]
+    assert [i for p in seen for i in p] == [inst.id for inst in reversed(started)]  # her own, newest first
+    found = api.get("/api/v1/instances?q=客户3", headers=auth("alice")).json
+    assert [i["id"] for i in found] == [started[3].id]
+    assert api.get("/api/v1/instances?q=别人", headers=auth("alice")).json == []  # not hers
+    assert [i["id"] for i in api.get("/api/v1/instances?q=别人", headers=auth("owen")).json] == [other.id]
+    assert api.get("/api/v1/instances?limit=0", headers=auth("alice")).status_code == 400

@@ -195,3 +195,19 @@ def test_my_requests_say_where_each_is_and_with_whom(client, web_engine):
     web_engine.claim(task.id, "bob")
     row = client.get("/requests/").text
     assert "鲍勃" in row[row.index(f'/requests/{inst.id}"'):]
+
+
+def test_search_box_on_requests_and_inbox(client, web_engine):
+    first = start_request(web_engine, customer="宏达贸易公司")
+    second = start_request(web_engine, customer="福州纺织集团")
+    login(client, "alice")
+    page = client.get("/requests/", query_string={"q": "福州"}).text
+    assert f'href="/requests/{second.id}"' in page and f'href="/requests/{first.id}"' not in page
+    assert 'value="福州"' in page  # the box keeps what was searched
+    page = client.get("/requests/", query_string={"q": "没有这个客户"}).text
+    assert f'href="/requests/{second.id}"' not in page and f'href="/requests/{first.id}"' not in page
+    login(client, "bob")
+    page = client.get("/inbox", query_string={"q": "宏达"}).text
+    [task] = [t for t in web_engine.open_tasks(first.id)]
+    [other] = [t for t in web_engine.open_tasks(second.id)]
+    assert f'href="/tasks/{task.id}"' in page and f'href="/tasks/{other.id}"' not in page

@@ -106,7 +106,7 @@ def test_task_form_errors_keep_what_was_typed(client, web_engine):
     login(client, "bob")
     response = client.post(f"/tasks/{task.id}", data={"comment": "还没想好"})  # no decision pressed
     assert response.status_code == 422
-    assert 'value="还没想好"' in response.text and 'class="decision invalid"' in response.text
+    assert '>还没想好</textarea>' in response.text and 'class="decision invalid"' in response.text  # a long text: a textarea
     response = client.post(f"/tasks/{task.id}", data={"decision": "maybe", "comment": "x" * 501})
     assert response.status_code == 422 and 'id="f-comment-err"' in response.text
     assert web_engine.task(task.id).status == "open"

@@ -49,3 +49,47 @@
     });
   });
 }());
+
+/* Fields the form requires only while another field holds certain values (data-show-field, data-show-values)
+   are shown only then; hidden, their inputs are disabled so they send nothing. Without script every field
+   shows, and the server's validation says which are needed. */
+(function () {
+  'use strict';
+  function valueOf(form, name) {
+    var found = Array.prototype.filter.call(form.elements, function (el) { return el.name === name; });
+    if (!found.length) { return null; }
+    if (found[0].type === 'checkbox' && found.length === 1) { return found[0].checked ? 'true' : 'false'; }
+    if (found[0].type === 'radio' || found[0].type === 'checkbox') {
+      var checked = found.filter(function (el) { return el.checked; });
+      return checked.length ? checked[0].value : '';
+    }
+    return found[0].value;
+  }
+  document.querySelectorAll('form').forEach(function (form) {
+    var dependent = form.querySelectorAll('[data-show-field]');
+    if (!dependent.length) { return; }
+    function update() {
+      dependent.forEach(function (box) {
+        var current = valueOf(form, box.dataset.showField);
+        var shown = current === null || box.dataset.showValues.split(' ').indexOf(current) >= 0;
+        box.hidden = !shown;
+        box.querySelectorAll('input, select, textarea').forEach(function (el) { el.disabled = !shown; });
+      });
+    }
+    form.addEventListener('change', update);
+    update();
+  });
+}());
+
+/* "12 / 200 characters" under text with a limit, as the person types (characters, not UTF-16 units). */
+(function () {
+  'use strict';
+  document.querySelectorAll('[data-count-for]').forEach(function (counter) {
+    var field = document.getElementById(counter.dataset.countFor);
+    if (!field) { return; }
+    function update() {
+      counter.textContent = counter.dataset.template.replace('{used}', String(Array.from(field.value).length));
+    }
+    field.addEventListener('input', update);
+  });
+}());
