@@ -236,7 +236,8 @@ def test_photography_on_key_tour_gm_consents_and_a_photographer_is_designated(en
     assert (row.photo_status, row.photographer, row.status) == ("consented", "陈静", "approved")
     assert open_ids(eng, inst) == ["gate"]
     # the gatekeeper's instructions follow the decision: photography allowed, not "谢绝拍照"
-    assert "谢绝拍照" not in gate_instructions(eng, inst)
+    told = gate_instructions(eng, inst)
+    assert "谢绝拍照" not in told and "本次参观经总经理同意可拍照，拍照人员：陈静。" in told
 
 
 def test_photography_on_key_tour_gm_refuses_without_refusing_the_tour(eng, clock):
@@ -273,6 +274,10 @@ def test_permit_numbers_are_unique_and_reach_the_gatekeeper(eng, clock):
     assert gate_data["permit"]["permit_no"] == numbers[0]
     assert "{{ permit.permit_no }}" in gate_data["__doc__"]
     assert all(numbers[0] in n["subject"] for n in notices(eng, first))
+    # the 《参观通知单》 gives the time as people read it, in Beijing time, not the stored ISO value
+    bodies = [n["body"] for n in notices(eng, first)]
+    assert bodies and all(re.search(r"参观时间 2026-11-27 09:00，", b) for b in bodies), bodies  # 4 days on, Beijing
+    assert not [b for b in bodies if re.search(r"\d{4}-\d\d-\d\dT", b)]
 
 
 def test_tour_recorded_as_done_by_the_host(eng, clock):
