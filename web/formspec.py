@@ -1,8 +1,10 @@
 """A task form as a list of widgets: JSON Schema + UI schema -> what the Jinja2 macros render."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from flask_babel import lazy_gettext as _l
 
 from engine import FormView
 
@@ -176,8 +178,17 @@ def fields_of(form: FormView) -> list[FieldSpec]:
     props = form.schema.get("properties", {})
     required = set(form.schema.get("required", []))
     when = conditions(form.schema)
-    return [field_spec(name, props[name], form.ui.get(name) or {}, name in required, when.get(name))
-            for name in form.fields]
+    specs = {name: field_spec(name, props[name], form.ui.get(name) or {}, name in required, when.get(name))
+             for name in form.fields}
+    for name, spec in specs.items():
+        control = specs.get(spec.shown_when[0]) if spec.shown_when else None
+        if control is not None and control.widget == "decision":
+            # the decision is the button pressed: nothing to show the field by before it is pressed, so the
+            # field stays in view and says when it is needed ("选择「驳回」时必填")
+            labels = "、".join(f"「{control.label_of(v)}」" for v in spec.shown_when[1])
+            needed = str(_l("Required when you choose %(choices)s.", choices=labels))
+            specs[name] = replace(spec, shown_when=None, help=" ".join(t for t in (needed, spec.help) if t))
+    return list(specs.values())
 
 
 def decision_of(fields: list[FieldSpec]) -> FieldSpec | None:

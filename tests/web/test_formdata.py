@@ -171,3 +171,21 @@ def test_field_messages_say_the_rule(app):
         shown = from_invalid(errors)
     assert shown == {"phone": "请至少填写 7 个字。", "visitors": "最大为 200。", "agree": "请勾选此项后再提交。",
                      "tour_start": "计划参观时间已过：请填写将来的时间"}
+
+
+def _company_form(name: str) -> FormView:
+    from tests.conftest import FORMS
+    return FormView(json.loads((FORMS / f"{name}.schema.json").read_text(encoding="utf-8")),
+                    json.loads((FORMS / f"{name}.uischema.json").read_text(encoding="utf-8")), name)
+
+
+def test_conditions_come_from_the_schema_and_a_decision_condition_is_said_in_words(app):
+    application = {f.name: f for f in fields_of(_company_form("tour_application"))}
+    assert application["photo_reason"].shown_when == ("photo_requested", ("true",))
+    assert application["special_reason"].shown_when == ("special_case", ("true",))
+    assert application["customer"].shown_when is None and application["purpose"].widget == "textarea"
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        approval = {f.name: f for f in fields_of(_company_form("tour_gm_approval"))}
+        # the decision is the button pressed: the reason stays in view and says when it is needed
+        assert approval["comment"].shown_when is None
+        assert approval["comment"].help.startswith("选择「驳回」时必填。")
