@@ -30,6 +30,8 @@ _EXPORTS = {
     "identify": (".authoring.specs", "identify"),
     **{name: (".authoring.versioning", name) for name in ("DraftView", "FilePreview", "MigrationCheck",
                                                           "VersionStats")},
+    "Comment": (".staples.comments", "Comment"),
+    "SEE_ALL_GROUPS": (".access", "SEE_ALL_GROUPS"),
     "GroupLoad": (".team", "GroupLoad"),
     "TeamOverview": (".team", "TeamOverview"),
     "NewToken": (".tokens", "NewToken"),

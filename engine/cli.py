@@ -93,6 +93,27 @@ def cmd_complete(args) -> Any:
     return {"instance": inst, "message": f"completed task {args.task}; instance {inst.id} is {inst.status}"}
 
 
+def cmd_comment(args) -> Any:
+    posted = engine_from_env().comment(args.instance, args.as_user, args.text)
+    told = f"; told {', '.join(posted.mentions)}" if posted.mentions else ""
+    return {"comment": posted, "message": f"commented on instance {args.instance}{told}"}
+
+
+def cmd_withdraw(args) -> Any:
+    inst = engine_from_env().withdraw(args.instance, args.as_user, args.reason or "")
+    return {"instance": inst, "message": f"withdrew instance {inst.id}"}
+
+
+def cmd_remind(args) -> Any:
+    reminded = engine_from_env().remind(args.instance, args.as_user)
+    return {"reminded": reminded, "message": f"reminded {', '.join(reminded)}"}
+
+
+def cmd_copy(args) -> Any:
+    added = engine_from_env().copy_to(args.instance, args.as_user, args.to, args.note or "")
+    return {"copied": added, "message": f"copied to {', '.join(added)}" if added else "everyone named had a copy already"}
+
+
 def _json_arg(text: str | None, flag: str) -> Any:
     if not text:
         return None
@@ -273,6 +294,27 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     co.add_argument("--data")
     co.set_defaults(fn=cmd_complete)
 
+    cm = sub.add_parser("comment", help="comment on a request (@name tells a colleague)")
+    cm.add_argument("instance", type=int)
+    cm.add_argument("text")
+    cm.add_argument("--as", dest="as_user", required=True)
+    cm.set_defaults(fn=cmd_comment)
+    wd = sub.add_parser("withdraw", help="withdraw one's own request before anyone acted on it")
+    wd.add_argument("instance", type=int)
+    wd.add_argument("--as", dest="as_user", required=True)
+    wd.add_argument("--reason")
+    wd.set_defaults(fn=cmd_withdraw)
+    rm = sub.add_parser("remind", help="remind whoever holds one's request now")
+    rm.add_argument("instance", type=int)
+    rm.add_argument("--as", dest="as_user", required=True)
+    rm.set_defaults(fn=cmd_remind)
+    cp = sub.add_parser("copy", help="copy a request to people or groups (group:<id>)")
+    cp.add_argument("instance", type=int)
+    cp.add_argument("to", nargs="+")
+    cp.add_argument("--as", dest="as_user", required=True)
+    cp.add_argument("--note")
+    cp.set_defaults(fn=cmd_copy)
+
     msg = sub.add_parser("message", help="deliver a message to the instance waiting for it (or start one)")
     msg.add_argument("name")
     msg.add_argument("--as", dest="as_user", required=True)
@@ -333,8 +375,9 @@ def main(argv: list[str] | None = None, parser: argparse.ArgumentParser | None =
         result = args.fn(args)
     except EngineError as exc:
         reason = exc.message.replace("\n", " ")
-        if args.json:
-            print(json.dumps({"ok": False, "error": exc.code, "reason": reason,
+        if args.json:  # the API's shape: the kind of error, the refusal's code and who holds it, the message
+            print(json.dumps({"ok": False, "error": exc.code, "reason": exc.reason, "holder": exc.holder,
+                              "message": reason,
                               **({"problems": [str(p) for p in exc.problems]} if hasattr(exc, "problems") else {})},
                              ensure_ascii=False))
         else:

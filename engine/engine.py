@@ -32,7 +32,12 @@ from .audit_reads import AuditReads
 from .continuing import ContinuationVerbs
 from .inbox import InboxReads
 from .queries import Queries
+from .access import AccessReads
 from .search import SearchVerbs
+from .staples.comments import CommentVerbs
+from .staples.copies import CopyVerbs
+from .staples.reminders import ReminderVerbs
+from .staples.withdrawal import WithdrawalVerbs
 from .team import TeamReads
 from .runtime import events, runner
 from .runtime.assignment import READ_ONLY_GROUP, refusal, start_lane
@@ -51,7 +56,8 @@ RETRIES = 3
 
 
 class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
-             InboxReads, AuditReads, SearchVerbs, TeamReads, Queries):
+             InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs, WithdrawalVerbs,
+             ReminderVerbs, CopyVerbs, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 

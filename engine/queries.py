@@ -194,6 +194,12 @@ class Queries:
         except Exception:  # noqa: BLE001 - any failure to reach it is the answer
             return False
 
+    def people(self) -> dict[str, str]:
+        """Active users' logins and names, by name (for pickers: copy to, mention)."""
+        with self.session() as s:
+            return dict(s.execute(select(User.username, User.name).where(User.active.is_(True))
+                                  .order_by(User.name)).all())
+
     def group_names(self) -> dict[str, str]:
         """Group id -> display name (lanes are group ids; people read names)."""
         with self.session() as s:

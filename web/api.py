@@ -217,6 +217,57 @@ def retry(instance_id: int):
     return jsonify(to_jsonable(get_engine().retry(instance_id, current_user.username, data or None)))
 
 
+@bp.post("/instances/<int:instance_id>/comments")
+def comment(instance_id: int):
+    """A comment ({text}); `@name` mentions a colleague, who is told and may read the request."""
+    require_actor()
+    get_instance_or_404(instance_id)
+    posted = get_engine().comment(instance_id, current_user.username, str(_body().get("text") or ""))
+    return jsonify(to_jsonable(posted)), 201
+
+
+@bp.post("/instances/<int:instance_id>/withdraw")
+def withdraw(instance_id: int):
+    """撤回 ({reason}): the applicant, before anyone else acted (409 someone_acted after)."""
+    require_actor()
+    get_instance_or_404(instance_id)
+    reason = str(_body().get("reason") or "")[:500]
+    return jsonify(to_jsonable(get_engine().withdraw(instance_id, current_user.username, reason)))
+
+
+@bp.post("/instances/<int:instance_id>/remind")
+def remind(instance_id: int):
+    """催办: the applicant reminds the holders of the open tasks (409 reminded_recently, holder = next time)."""
+    require_actor()
+    get_instance_or_404(instance_id)
+    return jsonify(reminded=get_engine().remind(instance_id, current_user.username))
+
+
+@bp.post("/instances/<int:instance_id>/copy")
+def copy(instance_id: int):
+    """抄送 ({to: [login | "group:<id>"], note}): they are told and may read the request."""
+    require_actor()
+    get_instance_or_404(instance_id)
+    body = _body()
+    to = body.get("to")
+    if not isinstance(to, list) or not all(isinstance(t, str) for t in to):
+        return jsonify(error="invalid", reason=None, message="to must be a list of logins or group:<id>"), 400
+    note = str(body.get("note") or "")[:500]
+    return jsonify(copied=get_engine().copy_to(instance_id, current_user.username, to, note))
+
+
+@bp.get("/copied")
+def copied():
+    """Requests copied to me or one of my groups, newest first (`limit`, `before`)."""
+    limit = _int_arg("limit", 100, 1, 500)
+    before = _int_arg("before", None, 1, 2**62)
+    page = get_engine().copied_to_me(current_user.username, limit=limit + 1, before=before)
+    response = jsonify(to_jsonable(page[:limit]))
+    if len(page) > limit:
+        response.headers["X-Next-Before"] = str(page[limit - 1].id)
+    return response
+
+
 @bp.before_request
 def _authenticated():
     if request.endpoint == "api.openapi":

@@ -5,13 +5,11 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine import NotAllowed
-from engine import InstanceView, TaskView
+from engine import SEE_ALL_GROUPS, InstanceView, NotAllowed, TaskView
 
 from .engine_access import get_engine
 
-# Process owners answer for every procedure, so they may look at any instance (and cancel it).
-SEE_ALL_GROUPS = ("auditor", "process_owner")
+__all__ = ["SEE_ALL_GROUPS"]  # process owners and auditors may look at any request (the engine's rule)
 
 
 def refuse(message: str) -> NotAllowed:
@@ -29,13 +27,13 @@ def involved(task: TaskView) -> bool:
 
 
 def may_see_instance(instance: InstanceView, tasks: list[TaskView] | None = None) -> bool:
+    """The engine's rule (engine.access): applicant, owners and auditors, the people of its tasks, those it
+    was copied to or who were mentioned, and the managers overseeing them."""
     if current_user.in_group(*SEE_ALL_GROUPS) or instance.started_by == current_user.username:
         return True
-    tasks = get_engine().instance_tasks(instance.id) if tasks is None else tasks
-    if any(involved(t) for t in tasks):
+    if tasks is not None and any(involved(t) for t in tasks):
         return True
-    # a manager reads the requests of the groups they oversee
-    return bool(current_user.oversees) and get_engine().oversees_instance(current_user.username, instance.id)
+    return get_engine().may_read(current_user.username, instance.id)
 
 
 def may_cancel(instance: InstanceView) -> bool:
@@ -67,9 +65,7 @@ def get_task_or_404(task_id: int, act: bool = False) -> TaskView:
         require_actor()
     if involved(task) or current_user.in_group(*SEE_ALL_GROUPS):
         return task
-    if engine.instance(task.instance_id).started_by == current_user.username:
-        return task
-    if current_user.oversees and engine.oversees_instance(current_user.username, task.instance_id):
+    if engine.may_read(current_user.username, task.instance_id):
         return task
     raise refuse(_("You may not open this task."))
 

@@ -31,8 +31,11 @@ DETAIL_LABELS = {
     "at": _l("Time"),
     "outcome": _l("Outcome"),
     "label": _l("Ended at"),
+    "text": _l("Comment"),
+    "mentions": _l("Mentioned"),
+    "note": _l("Note"),
 }
-PEOPLE_KEYS = ("from", "to", "by")
+PEOPLE_KEYS = ("from", "to", "by", "mentions")
 TIME_KEYS = ("at",)
 # what the engine does on its own: folded under "automatic steps" for people, shown in full to auditors
 AUTOMATIC = ("step_completed", "timer_fired", "notified", "message_sent", "message_received", "signal_sent",

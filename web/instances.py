@@ -5,11 +5,13 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from engine import Conflict, FormInvalid
+
 from . import history
 from .engine_access import get_engine
 from .guards import SEE_ALL_GROUPS, get_instance_or_404, may_cancel, may_see_instance, refuse, require_actor
 from .paging import from_probe, page_arg
-from .present import process_names
+from .present import person, process_names, when
 from .records import record_of
 
 bp = Blueprint("instances", __name__, url_prefix="/requests")
@@ -26,13 +28,19 @@ def index():
     q = (request.args.get("q") or "").strip()[:100]
     size, number = current_app.config["INBOX_PAGE_SIZE"], page_arg(request.args.get("page"))
     # One page from the database (and one row more, which only says that a next page exists).
-    rows = engine.instances(process_id=process, status=status, started_by=current_user.username if mine else None,
-                            limit=size + 1, offset=(number - 1) * size, text=q or None)
+    copied = request.args.get("scope") == "copied"
+    if copied:  # 抄送我的: requests copied to me or my groups
+        mine = False
+        rows = engine.copied_to_me(current_user.username, limit=size + 1, offset=(number - 1) * size)
+    else:
+        rows = engine.instances(process_id=process, status=status,
+                                started_by=current_user.username if mine else None,
+                                limit=size + 1, offset=(number - 1) * size, text=q or None)
     if not rows and number > 1:  # past the end (the list got shorter): back to the first page
         return redirect(url_for("instances.index", **{**request.args.to_dict(), "page": 1}))
     page = from_probe(rows, number, size)
     return render_template("instances/index.html", page=page, sees_all=sees_all, mine=mine, process=process,
-                           status=status, statuses=STATUSES, processes=process_names(), q=q,
+                           status=status, statuses=STATUSES, processes=process_names(), q=q, copied=copied,
                            waiting=engine.waiting_on(i.id for i in page.items))
 
 
@@ -65,7 +73,10 @@ def show(instance_id: int):
         done_ids=sorted({e.event.bpmn_id for e in entries if e.event.bpmn_id}
                         - {t.bpmn_id for t in open_tasks}),
         lane_names=engine.group_names(),  # the diagram's lanes are group ids: the viewer shows these names
-        now=now)
+        now=now, acts=not current_user.is_auditor,
+        mine=instance.started_by == current_user.username,
+        may_withdraw=not current_user.is_auditor and engine.withdrawable(instance_id, current_user.username),
+        people=engine.people(), groups=engine.group_names())
 
 
 def over_budget(error: str | None) -> str | None:
@@ -103,4 +114,61 @@ def cancel(instance_id: int):
     reason = request.form.get("reason", "").strip()[:500]
     get_engine().cancel(instance_id, current_user.username, reason)
     flash(_("The request %(title)s was cancelled.", title=instance.title), "info")
+    return redirect(url_for("instances.show", instance_id=instance_id))
+
+
+@bp.post("/<int:instance_id>/comments")
+def comment(instance_id: int):
+    """A comment on the request; `@name` tells a colleague, who may read the request from then on."""
+    require_actor()
+    get_instance_or_404(instance_id)
+    try:
+        posted = get_engine().comment(instance_id, current_user.username, request.form.get("text", ""))
+    except FormInvalid:
+        flash(_("Write something first (at most 2000 characters)."), "error")
+        return redirect(url_for("instances.show", instance_id=instance_id, _anchor="comment-h"))
+    told = "、".join(person(m) for m in posted.mentions)
+    flash(_("Comment posted; %(names)s will be told.", names=told) if told else _("Comment posted."), "success")
+    return redirect(url_for("instances.show", instance_id=instance_id, _anchor="timeline-h"))
+
+
+@bp.post("/<int:instance_id>/withdraw")
+def withdraw(instance_id: int):
+    """撤回: the applicant takes the request back before anyone acted on it."""
+    require_actor()
+    get_instance_or_404(instance_id)
+    get_engine().withdraw(instance_id, current_user.username, request.form.get("reason", "").strip()[:500])
+    flash(_("You withdrew the request; nobody needs to act on it any more."), "info")
+    return redirect(url_for("instances.show", instance_id=instance_id))
+
+
+@bp.post("/<int:instance_id>/remind")
+def remind(instance_id: int):
+    """催办: remind whoever holds the request now."""
+    require_actor()
+    get_instance_or_404(instance_id)
+    try:
+        reminded = get_engine().remind(instance_id, current_user.username)
+    except Conflict as exc:
+        if exc.reason != "reminded_recently":
+            raise
+        flash(_("You reminded them a short while ago; you can remind again after %(when)s.",
+                when=when(exc.holder, "short")), "info")
+    else:
+        flash(_("Reminded: %(names)s.", names="、".join(person(r) for r in reminded)), "success")
+    return redirect(url_for("instances.show", instance_id=instance_id))
+
+
+@bp.post("/<int:instance_id>/copy")
+def copy(instance_id: int):
+    """抄送: copy the request to colleagues or groups, who are told and may read it."""
+    require_actor()
+    get_instance_or_404(instance_id)
+    wanted = [f"group:{g}" for g in request.form.getlist("to_group")] + request.form.getlist("to_user")
+    note = request.form.get("note", "").strip()[:500]
+    added = get_engine().copy_to(instance_id, current_user.username, wanted, note) if wanted else []
+    if added:
+        flash(_("Copied to %(names)s.", names="、".join(person(a) for a in added)), "success")
+    else:
+        flash(_("Choose someone who has not had a copy yet."), "info")
     return redirect(url_for("instances.show", instance_id=instance_id))

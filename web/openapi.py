@@ -74,6 +74,20 @@ def document(server: str) -> dict[str, Any]:
                 {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}}]}},
             "/instances/{instance_id}": {"get": {**_op("an instance and its open tasks"),
                                                  "parameters": [_id("instance_id")]}},
+            "/instances/{instance_id}/comments": {"post": {**_op("comment {text}; @name mentions a colleague",
+                                                                 body=True, status="201"),
+                                                             "parameters": [_id("instance_id")]}},
+            "/instances/{instance_id}/withdraw": {"post": {**_op("withdraw {reason} (the applicant, before anyone "
+                                                                 "acted)", body=True), "parameters": [_id("instance_id")]}},
+            "/instances/{instance_id}/remind": {"post": {**_op("remind whoever holds the open tasks (the applicant; "
+                                                               "409 reminded_recently)", body=True),
+                                                           "parameters": [_id("instance_id")]}},
+            "/instances/{instance_id}/copy": {"post": {**_op("copy {to: [login | group:<id>], note}", body=True),
+                                                         "parameters": [_id("instance_id")]}},
+            "/copied": {"get": {**_op("requests copied to me, newest first (limit, before; X-Next-Before)"),
+                                "parameters": [
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+                {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}}]}},
             "/instances/{instance_id}/audit": {"get": {**_op("the audit trail and whether its chain verifies"),
                                                        "parameters": [_id("instance_id")]}},
             "/instances/{instance_id}/cancel": {"post": {**_op("cancel ({reason})", body=True),

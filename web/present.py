@@ -36,6 +36,10 @@ EVENT_KINDS = {
     "repaired": _l("resumed after a restart"),
     "token_created": _l("API token created"),
     "token_revoked": _l("API token revoked"),
+    "commented": _l("commented"),
+    "withdrawn": _l("withdrew the request"),
+    "reminded": _l("sent a reminder"),
+    "copied": _l("copied the request"),
 }
 
 STATUSES = {

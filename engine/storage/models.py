@@ -192,6 +192,22 @@ class AuditEvent(Base):
     keyed: Mapped[bool] = mapped_column(Boolean, default=False)  # hash is an HMAC with the operator's key
 
 
+class InstanceReader(Base):
+    """Someone a request was copied to (抄送) or who was mentioned in it: they may read it. A group row lets
+    every current member read it."""
+
+    __tablename__ = "instance_reader"
+    __table_args__ = (Index("ix_reader_user", "username", "instance_id"), Index("ix_reader_group", "group_id", "instance_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    username: Mapped[str | None] = mapped_column(String(80))
+    group_id: Mapped[str | None] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(String(20))  # copied | mentioned
+    added_by: Mapped[str] = mapped_column(String(80))
+    added_at: Mapped[datetime]
+
+
 class OutboxMessage(Base):
     """A message waiting to be mailed: written with the step that caused it, sent by the worker."""
 

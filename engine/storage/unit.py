@@ -112,8 +112,9 @@ class Unit:
         return workflow
 
     def save(self, instance: InstanceRow, workflow: BpmnWorkflow, run: RunResult | None = None,
-             completed: dict[str, str] | None = None) -> None:
-        """Write state, status, timers, inbox rows and the run's audit lines."""
+             completed: dict[str, str] | None = None, cancelled_as: str = "cancelled") -> None:
+        """Write state, status, timers, inbox rows and the run's audit lines. `cancelled_as`: the outcome of a
+        workflow cancelled in this unit (cancelled, withdrawn)."""
         previous = instance.status
         compact(workflow)
         instance.state = serialization.dumps(workflow)
@@ -145,19 +146,23 @@ class Unit:
                         data={"name": step.name, **step.data}, actor="engine")
         if error:
             self.record(instance, "error", bpmn_id=run.error_element, data={"error": error}, actor="engine")
+        self.announce(instance)
+        if instance.status in ("completed", "cancelled") and previous != instance.status:
+            ended = outcome.reached(workflow) if instance.status == "completed" else outcome.Outcome(cancelled_as, None,
+                                                                                                    None)
+            instance.outcome, instance.outcome_label = ended.code, ended.label
+            self.record(instance, f"instance_{instance.status}", actor="engine",
+                        bpmn_id=ended.end_event, data={"outcome": ended.code, "label": ended.label})
+        rows.write_instance(self.session, instance)
+
+    def announce(self, instance: InstanceRow) -> None:
+        """Record the notifications collected in this unit (and queue their mail)."""
         for note in self.notifications:
             self.record(instance, "notified", data=note, actor="engine")
             if self.mail_enabled:
                 self.outbox.append(mail.message(note["to"], note["subject"], note.get("body", ""), self.now,
                                                 instance.id))
         self.notifications.clear()
-        if instance.status in ("completed", "cancelled") and previous != instance.status:
-            ended = outcome.reached(workflow) if instance.status == "completed" else outcome.Outcome("cancelled", None,
-                                                                                                    None)
-            instance.outcome, instance.outcome_label = ended.code, ended.label
-            self.record(instance, f"instance_{instance.status}", actor="engine",
-                        bpmn_id=ended.end_event, data={"outcome": ended.code, "label": ended.label})
-        rows.write_instance(self.session, instance)
 
     def _collect_thrown(self, instance: InstanceRow, workflow: BpmnWorkflow, run: RunResult | None) -> None:
         for event in workflow.get_events():  # drains SpiffWorkflow's queue of uncaught events

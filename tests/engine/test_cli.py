@@ -117,3 +117,21 @@ def test_message_and_signal_commands(cli):
         statuses = dict(conn.execute(text("select id, status from process_instance")).all())
     engine.dispose()
     assert statuses[started["id"]] == "completed" and statuses[waiter["id"]] == "completed"
+
+
+def test_comment_copy_remind_withdraw_from_the_command_line(cli):
+    cli("users", "import", str(DATA / "users.yaml"))
+    cli("deploy", str(DATA / "approval.bpmn"), "--as", "owen")
+    first = json.loads(cli("--json", "start", "small_approval", "--as", "alice",
+                           "--data", '{"customer": "甲", "amount": 5000}').stdout)["instance"]["id"]
+    said = json.loads(cli("--json", "comment", str(first), "请尽快 @gina", "--as", "alice").stdout)
+    assert said["comment"]["mentions"] == ["gina"]
+    copied = json.loads(cli("--json", "copy", str(first), "carol", "--as", "alice", "--note", "供参考").stdout)
+    assert copied["copied"] == ["carol"]
+    assert json.loads(cli("--json", "remind", str(first), "--as", "alice").stdout)["reminded"] == ["group:cs_manager"]
+    again = cli("--json", "remind", str(first), "--as", "alice", ok=False)
+    assert again.returncode == 1 and json.loads(again.stdout)["reason"] == "reminded_recently"
+    ended = json.loads(cli("--json", "withdraw", str(first), "--as", "alice", "--reason", "不要了").stdout)
+    assert ended["instance"]["outcome"] == "withdrawn"
+    refused = cli("--json", "withdraw", str(first), "--as", "bob", ok=False)
+    assert json.loads(refused.stdout)["error"] == "not_allowed"

@@ -1,0 +1,33 @@
+"""What people expect of any approval system, for every procedure without editing its diagram: comments with
+@mentions, withdrawing a request nobody has acted on, reminding whoever holds it, copying it to others
+(抄送). Each is an audited, permission-checked verb; a process owner turns one off per process or per task
+(engine.runtime.switches)."""
+from __future__ import annotations
+
+from ..authoring.specs import start_event
+from ..errors import NotAllowed
+from ..runtime.assignment import READ_ONLY_GROUP
+from ..runtime.switches import is_on
+from ..storage.rows import InstanceRow, TaskRow
+
+STAPLE_WORDS = {"comments": "comments", "withdraw": "withdrawing", "remind": "reminders", "copy": "copies"}
+
+
+def require_on(unit, instance: InstanceRow, staple: str, task_spec=None) -> None:
+    """NotAllowed when the process (its start event) or the task turned the staple off."""
+    spec, _subs = unit.specs.get(unit.session, instance.definition_id, instance.dependency_ids)
+    if not is_on(staple, start_event(spec), task_spec):
+        raise NotAllowed(f"{STAPLE_WORDS[staple]} are turned off for this process", "staple_off")
+
+
+def require_actor(groups: set[str], user: str) -> None:
+    if READ_ONLY_GROUP in groups:
+        raise NotAllowed(f"{user} is an auditor: auditors read, they do not act", "auditor")
+
+
+def holders(row: TaskRow) -> list[str]:
+    """Who has an open task: its assignee, else the users and groups (`group:<id>`) it is offered to."""
+    if row.assignee:
+        return [row.assignee]
+    return [f"group:{c.group_id}" for c in row.candidates if c.group_id] + [c.username for c in row.candidates
+                                                                             if c.username]

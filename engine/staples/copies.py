@@ -1,0 +1,69 @@
+"""抄送: the applicant or anyone working on a request copies it to people or groups: they are told, may read
+it, and find it in their "copied to me" list."""
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from ..errors import NotAllowed, NotFound
+from ..storage.models import Group, InstanceReader, ProcessInstance, User
+from ..views import InstanceView
+from . import require_actor, require_on
+
+MAX_COPIES = 50
+
+
+class CopyVerbs:
+    """Mixed into Engine; relies on its `_unit`, `_groups`, `session` and `may_read`."""
+
+    def copy_to(self, instance_id: int, user: str, to: list[str], note: str = "") -> list[str]:
+        """Copy a request to users (logins) and groups (`group:<id>`); returns those newly copied."""
+        wanted = list(dict.fromkeys(t.strip() for t in to if t and t.strip()))[:MAX_COPIES]
+        if not wanted:
+            return []
+        if not self.may_read(user, instance_id):
+            raise NotAllowed(f"{user} may not read instance {instance_id}", "not_reader")
+
+        def work(unit) -> list[str]:
+            s = unit.session
+            require_actor(self._groups(s, user), user)
+            instance = unit.lock_instance(instance_id)
+            require_on(unit, instance, "copy")
+            users = {u for u in wanted if not u.startswith("group:")}
+            groups = {g[len("group:"):] for g in wanted if g.startswith("group:")}
+            known_users = set(s.scalars(select(User.username).where(User.username.in_(users), User.active.is_(True))))
+            known_groups = set(s.scalars(select(Group.id).where(Group.id.in_(groups))))
+            unknown = sorted((users - known_users) | {f"group:{g}" for g in groups - known_groups})
+            if unknown:
+                raise NotFound(f"no such user or group: {', '.join(unknown)}")
+            have = set(s.execute(select(InstanceReader.username, InstanceReader.group_id).where(
+                InstanceReader.instance_id == instance_id, InstanceReader.reason == "copied")).all())
+            added = []
+            for entry in wanted:
+                key = (None, entry[len("group:"):]) if entry.startswith("group:") else (entry, None)
+                if key in have:
+                    continue
+                s.add(InstanceReader(instance_id=instance_id, username=key[0], group_id=key[1], reason="copied",
+                                     added_by=user, added_at=unit.now))
+                unit.notifications.append({"to": entry, "subject": f"抄送：{instance.title}",
+                                           "body": note or f"“{instance.title}”已抄送给您，供知悉。",
+                                           "at": unit.now.isoformat()})
+                added.append(entry)
+            if added:
+                unit.record(instance, "copied", data={"to": added, "note": note})
+                unit.announce(instance)
+            return added
+        return self._unit(user, work)
+
+    def copied_to_me(self, user: str, limit: int = 100, before: int | None = None,
+                     offset: int = 0) -> list[InstanceView]:
+        """Requests copied to the user or one of their groups, newest first (keyset: `before`)."""
+        with self.session() as s:
+            groups = self._groups(s, user)
+            ids = select(InstanceReader.instance_id).where(
+                InstanceReader.reason == "copied",
+                or_(InstanceReader.username == user, InstanceReader.group_id.in_(groups or {""})))
+            stmt = select(ProcessInstance).where(ProcessInstance.id.in_(ids))
+            if before is not None:
+                stmt = stmt.where(ProcessInstance.id < before)
+            stmt = stmt.order_by(ProcessInstance.id.desc()).limit(limit).offset(offset)
+            return [InstanceView.of(r) for r in s.scalars(stmt)]

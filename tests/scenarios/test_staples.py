@@ -1,0 +1,140 @@
+"""Comments with @mentions, 撤回, 催办 and 抄送 on the real tour procedure, with every refusal: wrong user,
+wrong state, too soon, unknown people, a process that turned the staple off. Each call on a new engine in
+the restarting run, so nothing relies on memory."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from engine import Conflict, FormInvalid, NotAllowed, NotFound
+from tests.conftest import WORKFLOWS
+from tests.scenarios.test_tour_approval import CS_OK, PROCESS, application, eng  # noqa: F401 (eng: fixture)
+from tests.scenarios.walk import do, task_for
+
+
+def kinds(engine, inst):
+    return [e.kind for e in engine.audit_trail(inst.id)]
+
+
+def notices_to(engine, inst, who):
+    return [e.data for e in engine.audit_trail(inst.id) if e.kind == "notified" and e.data["to"] == who]
+
+
+def test_a_comment_mentions_a_colleague_who_may_then_read_the_request(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key"))
+    assert not eng.may_read("linhai", inst.id)  # 林海, the warehouse: nothing to do with this tour
+    posted = eng.comment(inst.id, "liuyang", "客户想多看一眼仓库 @林海 能否安排？ @zhangwei 请知悉")
+    assert posted.mentions == ("linhai", "zhangwei") and posted.by == "liuyang"
+    assert eng.may_read("linhai", inst.id)
+    [event] = [e for e in eng.audit_trail(inst.id) if e.kind == "commented"]
+    assert event.actor == "liuyang" and event.data["text"].startswith("客户想多看一眼仓库")
+    assert [n["subject"] for n in notices_to(eng, inst, "linhai")] == ["有人在“客户参观审批 - 福州纺织集团”中提到了您"]
+    # the mentioned colleague answers; a correction is a new comment, the first stays as it was
+    eng.comment(inst.id, "linhai", "可以，周四下午")
+    eng.comment(inst.id, "linhai", "更正：周五下午")
+    assert [e.data["text"] for e in eng.audit_trail(inst.id) if e.kind == "commented"] == [
+        "客户想多看一眼仓库 @林海 能否安排？ @zhangwei 请知悉", "可以，周四下午", "更正：周五下午"]
+    assert eng.verify_audit(inst.id)[1] == []
+
+
+def test_comment_refusals(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key"))
+    with pytest.raises(FormInvalid):
+        eng.comment(inst.id, "liuyang", "   ")
+    with pytest.raises(FormInvalid):
+        eng.comment(inst.id, "liuyang", "长" * 2001)
+    with pytest.raises(NotAllowed) as stranger:
+        eng.comment(inst.id, "linhai", "我能看吗")
+    assert stranger.value.reason == "not_reader"
+    with pytest.raises(NotAllowed) as auditor:
+        eng.comment(inst.id, "huangyan", "审计意见")
+    assert auditor.value.reason == "auditor"
+    with pytest.raises(NotFound):
+        eng.comment(9999, "liuyang", "没有这个申请")
+    assert "commented" not in kinds(eng, inst)
+
+
+def test_withdraw_before_anyone_acted_ends_the_request_as_withdrawn(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key"))
+    with pytest.raises(NotAllowed):
+        eng.withdraw(inst.id, "chenjing", "不是我的")
+    ended = eng.withdraw(inst.id, "liuyang", "客户改期")
+    assert (ended.status, ended.outcome) == ("cancelled", "withdrawn")
+    assert eng.open_tasks(inst.id) == [] and eng.tasks("zhangwei") == []
+    trail = eng.audit_trail(inst.id)
+    assert [e.data for e in trail if e.kind == "withdrawn"] == [{"reason": "客户改期"}]
+    assert trail[-1].kind == "instance_cancelled" and trail[-1].data["outcome"] == "withdrawn"
+    with pytest.raises(Conflict) as again:
+        eng.withdraw(inst.id, "liuyang")
+    assert again.value.reason == "instance_ended"
+
+
+def test_withdraw_is_refused_once_someone_acted(eng, clock):
+    claimed = eng.start(PROCESS, "liuyang", application(clock, "key"))
+    eng.claim(task_for(eng, "zhangwei", claimed, "cs_review").id, "zhangwei")
+    with pytest.raises(Conflict) as refused:
+        eng.withdraw(claimed.id, "liuyang")
+    assert (refused.value.reason, refused.value.holder) == ("someone_acted", "zhangwei")
+    decided = eng.start(PROCESS, "liuyang", application(clock, "key", customer="厦门面料公司"))
+    do(eng, "zhangwei", decided, "cs_review", CS_OK)
+    with pytest.raises(Conflict):
+        eng.withdraw(decided.id, "liuyang")
+    assert eng.instance(claimed.id).status == "running" and eng.instance(decided.id).status == "running"
+
+
+def test_remind_tells_the_holders_once_every_four_hours(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key"))
+    with pytest.raises(NotAllowed):
+        eng.remind(inst.id, "zhangwei")
+    assert eng.remind(inst.id, "liuyang") == ["group:cs_manager"]
+    assert notices_to(eng, inst, "group:cs_manager")[-1]["subject"] == "催办：客户服务部经理审核"
+    clock.advance(hours=3)
+    with pytest.raises(Conflict) as soon:
+        eng.remind(inst.id, "liuyang")
+    assert soon.value.reason == "reminded_recently"
+    clock.advance(hours=1, minutes=1)
+    assert eng.remind(inst.id, "liuyang") == ["group:cs_manager"]
+    eng.claim(task_for(eng, "zhangwei", inst, "cs_review").id, "zhangwei")
+    clock.advance(hours=5)
+    assert eng.remind(inst.id, "liuyang") == ["zhangwei"]  # now whoever holds it
+    assert kinds(eng, inst).count("reminded") == 3
+    eng.cancel(inst.id, "liuyang", "不去了")
+    with pytest.raises(Conflict):
+        eng.remind(inst.id, "liuyang")
+
+
+def test_copies_give_read_access_and_a_list(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key"))
+    assert not eng.may_read("maliang", inst.id) and not eng.may_read("xuhui", inst.id)
+    with pytest.raises(NotFound):
+        eng.copy_to(inst.id, "liuyang", ["nobody", "group:nowhere"])
+    with pytest.raises(NotAllowed):
+        eng.copy_to(inst.id, "linhai", ["maliang"])  # who may not read it may not copy it
+    assert eng.copy_to(inst.id, "liuyang", ["group:gatekeeper", "xuhui"], "请门卫提前准备胸卡") == [
+        "group:gatekeeper", "xuhui"]
+    assert eng.copy_to(inst.id, "liuyang", ["xuhui"]) == []  # once is enough
+    assert eng.may_read("maliang", inst.id) and eng.may_read("xuhui", inst.id)  # a gate member, the person
+    assert [i.id for i in eng.copied_to_me("maliang")] == [inst.id]
+    assert [i.id for i in eng.copied_to_me("xuhui")] == [inst.id] and eng.copied_to_me("linhai") == []
+    [copied] = [e.data for e in eng.audit_trail(inst.id) if e.kind == "copied"]
+    assert copied == {"to": ["group:gatekeeper", "xuhui"], "note": "请门卫提前准备胸卡"}
+    with pytest.raises(NotAllowed):
+        eng.copy_to(inst.id, "huangyan", ["linhai"])  # auditors read, they do not act
+
+
+def test_a_process_turns_a_staple_off(eng, clock, tmp_path):
+    source = (WORKFLOWS / "tour_approval.bpmn").read_text(encoding="utf-8")
+    start = source.index("<bpmn:startEvent")
+    props = source.index("<spiffworkflow:properties>", start) + len("<spiffworkflow:properties>")
+    changed = tmp_path / "tour_approval.bpmn"
+    changed.write_text(source[:props] + '<spiffworkflow:property name="withdraw" value="off"/>'
+                       '<spiffworkflow:property name="remind" value="off"/>' + source[props:], encoding="utf-8")
+    eng.deploy_paths([changed], "luoming")
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key"))
+    for verb in (lambda: eng.withdraw(inst.id, "liuyang"), lambda: eng.remind(inst.id, "liuyang")):
+        with pytest.raises(NotAllowed) as off:
+            verb()
+        assert off.value.reason == "staple_off"
+    assert eng.comment(inst.id, "liuyang", "评论仍然可以").text == "评论仍然可以"
+    assert eng.instance(inst.id).status == "running"

@@ -1,0 +1,87 @@
+"""Comments, 撤回, 催办 and 抄送 on the request page and in the API, as each role sees them."""
+from __future__ import annotations
+
+from tests.web.conftest import login, open_task, start_request
+from tests.web.test_api import auth
+
+
+def test_comment_with_a_mention_opens_the_request_to_the_colleague(client, web_engine):
+    inst = start_request(web_engine, customer="宏达贸易公司")
+    login(client, "mallory")
+    assert client.get(f"/requests/{inst.id}").status_code == 403
+    login(client, "alice")
+    page = client.get(f"/requests/{inst.id}").text
+    assert 'id="comment-text"' in page and 'id="withdraw"' in page and 'id="remind"' in page
+    response = client.post(f"/requests/{inst.id}/comments", data={"text": "请 @马洛里 帮忙核对金额"})
+    assert response.status_code == 302
+    page = client.get(response.location).text
+    assert "评论已发表，已通知 马洛里。" in page
+    assert "请 @马洛里 帮忙核对金额" in page and "发表了评论" in page
+    assert client.post(f"/requests/{inst.id}/comments", data={"text": "  "}).status_code == 302
+    assert "请先填写评论内容" in client.get(f"/requests/{inst.id}").text
+    login(client, "mallory")
+    assert client.get(f"/requests/{inst.id}").status_code == 200  # mentioned: she may read it now
+
+
+def test_remind_then_withdraw_as_the_applicant(client, web_engine, clock):
+    inst = start_request(web_engine)
+    login(client, "alice")
+    response = client.post(f"/requests/{inst.id}/remind")
+    assert "已催办：客户服务部经理。" in client.get(response.location).text
+    client.post(f"/requests/{inst.id}/remind")
+    assert "您刚催办过" in client.get(f"/requests/{inst.id}").text
+    login(client, "bob")  # the holder: no remind or withdraw buttons for him
+    page = client.get(f"/requests/{inst.id}").text
+    assert 'id="remind"' not in page and 'id="withdraw"' not in page and "催办" in page  # the timeline line
+    assert client.post(f"/requests/{inst.id}/withdraw").status_code == 403
+    login(client, "alice")
+    response = client.post(f"/requests/{inst.id}/withdraw", data={"reason": "客户取消"})
+    page = client.get(response.location).text
+    assert "您已撤回申请" in page and 'class="badge outcome-withdrawn"' in page and "已撤回" in page
+    assert 'id="withdraw"' not in page and 'id="remind"' not in page
+    assert web_engine.open_tasks(inst.id) == []
+
+
+def test_no_withdraw_once_the_manager_acted(client, web_engine):
+    inst = start_request(web_engine)
+    web_engine.claim(open_task(web_engine, inst.id, "manager_approval").id, "bob")
+    login(client, "alice")
+    assert 'id="withdraw"' not in client.get(f"/requests/{inst.id}").text
+    response = client.post(f"/requests/{inst.id}/withdraw")
+    assert response.status_code == 409 and web_engine.instance(inst.id).status == "running"
+
+
+def test_copy_to_a_group_and_the_copied_list(client, web_engine):
+    inst = start_request(web_engine, customer="福州纺织集团")
+    login(client, "gina")
+    assert client.get(f"/requests/{inst.id}").status_code == 403
+    login(client, "alice")
+    response = client.post(f"/requests/{inst.id}/copy", data={"to_group": ["gm"], "note": "请知悉"})
+    assert "已抄送给 总经理。" in client.get(response.location).text
+    login(client, "gina")
+    assert client.get(f"/requests/{inst.id}").status_code == 200
+    listed = client.get("/requests/?scope=copied").text
+    assert f'href="/requests/{inst.id}"' in listed and "抄送我的" in listed
+    login(client, "audrey")  # auditors read everything and act on nothing
+    page = client.get(f"/requests/{inst.id}").text
+    assert 'id="comment-text"' not in page and 'action="/requests/%d/copy"' % inst.id not in page
+    assert client.post(f"/requests/{inst.id}/comments", data={"text": "x"}).status_code == 403
+
+
+def test_the_api_has_the_same_verbs(web_engine, app):
+    api = app.test_client()
+    inst = start_request(web_engine)
+    made = api.post(f"/api/v1/instances/{inst.id}/comments", json={"text": "@bob 请看"}, headers=auth("alice"))
+    assert made.status_code == 201 and made.json["mentions"] == ["bob"]
+    assert api.post(f"/api/v1/instances/{inst.id}/copy", json={"to": "gina"}, headers=auth("alice")).status_code == 400
+    assert api.post(f"/api/v1/instances/{inst.id}/copy", json={"to": ["gina"]},
+                    headers=auth("alice")).json == {"copied": ["gina"]}
+    assert [i["id"] for i in api.get("/api/v1/copied", headers=auth("gina")).json] == [inst.id]
+    assert api.post(f"/api/v1/instances/{inst.id}/remind", json={}, headers=auth("alice")).json == {
+        "reminded": ["group:cs_manager"]}
+    soon = api.post(f"/api/v1/instances/{inst.id}/remind", json={}, headers=auth("alice"))
+    assert soon.status_code == 409 and soon.json["reason"] == "reminded_recently"
+    refused = api.post(f"/api/v1/instances/{inst.id}/withdraw", json={}, headers=auth("bob"))
+    assert refused.status_code == 403 and refused.json["reason"] == "not_initiator"
+    ended = api.post(f"/api/v1/instances/{inst.id}/withdraw", json={"reason": "不要了"}, headers=auth("alice"))
+    assert ended.status_code == 200 and ended.json["outcome"] == "withdrawn"
