@@ -32,6 +32,7 @@ _EXPORTS = {
                                                           "VersionStats")},
     "Comment": (".staples.comments", "Comment"),
     "SEE_ALL_GROUPS": (".access", "SEE_ALL_GROUPS"),
+    "ReturnTarget": (".staples.returning", "ReturnTarget"),
     "GroupLoad": (".team", "GroupLoad"),
     "TeamOverview": (".team", "TeamOverview"),
     "NewToken": (".tokens", "NewToken"),

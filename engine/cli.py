@@ -109,6 +109,11 @@ def cmd_remind(args) -> Any:
     return {"reminded": reminded, "message": f"reminded {', '.join(reminded)}"}
 
 
+def cmd_return(args) -> Any:
+    inst = engine_from_env().return_to(args.task, args.as_user, args.to, args.reason)
+    return {"instance": inst, "message": f"task {args.task} sent back to {args.to}"}
+
+
 def cmd_copy(args) -> Any:
     added = engine_from_env().copy_to(args.instance, args.as_user, args.to, args.note or "")
     return {"copied": added, "message": f"copied to {', '.join(added)}" if added else "everyone named had a copy already"}
@@ -308,6 +313,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     rm.add_argument("instance", type=int)
     rm.add_argument("--as", dest="as_user", required=True)
     rm.set_defaults(fn=cmd_remind)
+    rt = sub.add_parser("return", help="send a request back from a task to an earlier step someone completed")
+    rt.add_argument("task", type=int)
+    rt.add_argument("--to", required=True, help="the BPMN id of the earlier step")
+    rt.add_argument("--reason", required=True)
+    rt.add_argument("--as", dest="as_user", required=True)
+    rt.set_defaults(fn=cmd_return)
     cp = sub.add_parser("copy", help="copy a request to people or groups (group:<id>)")
     cp.add_argument("instance", type=int)
     cp.add_argument("to", nargs="+")

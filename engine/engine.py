@@ -37,6 +37,7 @@ from .search import SearchVerbs
 from .staples.comments import CommentVerbs
 from .staples.copies import CopyVerbs
 from .staples.reminders import ReminderVerbs
+from .staples.returning import ReturnVerbs
 from .staples.withdrawal import WithdrawalVerbs
 from .team import TeamReads
 from .runtime import events, runner
@@ -57,7 +58,7 @@ RETRIES = 3
 
 class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
              InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs, WithdrawalVerbs,
-             ReminderVerbs, CopyVerbs, Queries):
+             ReminderVerbs, CopyVerbs, ReturnVerbs, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 

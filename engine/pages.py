@@ -10,6 +10,7 @@ from sqlalchemy import select
 from .audit import instance_chain
 from .authoring.forms import FormView
 from .form_reads import form_versions
+from .staples.returning import ReturnTarget, targets_of
 from .storage.models import AuditEvent, HumanTask, ProcessInstance, get_row
 from .views import AuditView, InstanceView, TaskView
 
@@ -31,6 +32,7 @@ class TaskPage:
     may_act: bool
     reason: str | None
     members: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    return_targets: tuple[ReturnTarget, ...] = ()  # the earlier steps it may be sent back to (when may_act)
 
 
 class PageReads:
@@ -54,6 +56,7 @@ class PageReads:
                 select(HumanTask).where(HumanTask.instance_id == instance.id).order_by(HumanTask.id)))
             audit = tuple(AuditView.of(e) for e in s.scalars(
                 select(AuditEvent).where(AuditEvent.chain == instance_chain(instance.id)).order_by(AuditEvent.seq)))
+            targets = tuple(targets_of(task, tasks)) if may_act and task is not None else ()
             return TaskPage(TaskView.of(row), InstanceView.of(instance), data, documentation,
                             self._form(s, form_versions(instance), row.form, row.ui_form),
-                            self._instance_forms(s, instance), tasks, audit, may_act, reason, members)
+                            self._instance_forms(s, instance), tasks, audit, may_act, reason, members, targets)

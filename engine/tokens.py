@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from .audit import SYSTEM_CHAIN
@@ -69,6 +69,15 @@ class NewToken:
 
     token: TokenView
     secret: str
+
+
+_SEP = "\x1f"
+_TOKEN_USER = (
+    select(ApiToken.id, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at, User.username, User.name,
+           User.email, User.active, User.session_epoch,
+           select(func.aggregate_strings(Membership.group_id, _SEP)).where(Membership.user_id == User.id)
+           .scalar_subquery().label("groups"))
+    .join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == bindparam("digest")))
 
 
 def token_status(row: ApiToken, now: datetime) -> str:
@@ -151,18 +160,14 @@ class TokenVerbs:
         if not isinstance(secret, str) or not secret.startswith(PREFIX) or len(secret) > MAX_TOKEN_LENGTH:
             return None
         digest, now = token_hash(secret), self.now()
-        with self.session() as s:
-            found = s.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-                              .where(ApiToken.token_hash == digest)).first()
-            if found is None:
-                return None
-            token, user = found
-            if token_status(token, now) != "active" or not user.active:
-                return None
-            groups = tuple(sorted(s.scalars(select(Membership.group_id).where(Membership.user_id == user.id))))
-            view = UserView(user.username, user.name, user.email, user.active, groups, user.session_epoch or 0)
-            stale = token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY
-            token_id = token.id
+        with self.sa_engine.connect() as conn:  # one statement: token, user and groups (every API call pays it)
+            found = conn.execute(_TOKEN_USER, {"digest": digest}).first()
+        if found is None or token_status(found, now) != "active" or not found.active:
+            return None
+        groups = tuple(sorted(found.groups.split(_SEP))) if found.groups else ()
+        view = UserView(found.username, found.name, found.email, found.active, groups, found.session_epoch or 0)
+        stale = found.last_used_at is None or now - found.last_used_at >= LAST_USED_EVERY
+        token_id = found.id
         if stale:
             self._note_token_use(token_id, now)
         return view

@@ -123,13 +123,16 @@ def task(task_id: int):
     view = get_task_or_404(task_id)
     form = engine.task_form(task_id)
     may, reason = engine.may_act(task_id, current_user.username)
-    return jsonify(task=to_jsonable(view), form={"schema": form.schema, "ui": form.ui}, may_act=may, reason=reason)
+    targets = to_jsonable(engine.return_targets(task_id)) if may else []
+    return jsonify(task=to_jsonable(view), form={"schema": form.schema, "ui": form.ui}, may_act=may, reason=reason,
+                   return_targets=targets)
 
 
 @bp.post("/tasks/<int:task_id>/<verb>")
 def act(task_id: int, verb: str):
+    # no read before the verb: the engine checks the task exists (404) and that this user may act on it (403)
+    require_actor()
     engine, me, body = get_engine(), current_user.username, _body()
-    get_task_or_404(task_id, act=True)
     reason = str(body.get("reason") or "")
     if verb == "complete":
         return jsonify(to_jsonable(engine.complete(task_id, me, body.get("data") or {})))
@@ -215,6 +218,16 @@ def retry(instance_id: int):
     if data is not None and not isinstance(data, dict):
         return jsonify(error="invalid", message="data must be an object"), 400
     return jsonify(to_jsonable(get_engine().retry(instance_id, current_user.username, data or None)))
+
+
+@bp.post("/tasks/<int:task_id>/return")
+def send_back(task_id: int):
+    """退回 ({to: an earlier step's BPMN id, reason}); GET the task's `return_targets` to choose."""
+    require_actor()
+    get_task_or_404(task_id)
+    body = _body()
+    view = get_engine().return_to(task_id, current_user.username, str(body.get("to") or ""), str(body.get("reason") or ""))
+    return jsonify(to_jsonable(view))
 
 
 @bp.post("/instances/<int:instance_id>/comments")

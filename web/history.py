@@ -34,6 +34,7 @@ DETAIL_LABELS = {
     "text": _l("Comment"),
     "mentions": _l("Mentioned"),
     "note": _l("Note"),
+    "step": _l("Back to"),
 }
 PEOPLE_KEYS = ("from", "to", "by", "mentions")
 TIME_KEYS = ("at",)
@@ -121,12 +122,13 @@ def entries(audit, forms: dict[str | None, FormView], tasks, full: bool = True) 
 
 
 def decisions(entries: list[Entry], before_guid: str | None = None) -> list[Entry]:
-    """The request as submitted and every completed task (up to a task, when given)."""
+    """The request as submitted, every completed task, the returns and the comments (up to a task's own
+    completion, when given)."""
     out = []
     for item in entries:
         if before_guid and item.event.task_guid == before_guid and item.event.kind == "completed":
             break
-        if item.event.kind in ("started", "completed"):
+        if item.event.kind in ("started", "completed", "returned", "commented"):
             out.append(item)
     return out
 

@@ -58,7 +58,9 @@ def document(server: str) -> dict[str, Any]:
             **{f"/tasks/{{task_id}}/{verb}": {"post": {**_op(text, body=True), "parameters": [_id("task_id")]}}
                for verb, text in (("complete", "complete with {data: form}"),
                                   ("claim", "claim ({reason})"), ("release", "release ({reason})"),
-                                  ("delegate", "delegate ({to: username, reason})"))},
+                                  ("delegate", "delegate ({to: username, reason})"),
+                                  ("return", "send back to an earlier step ({to: BPMN id from the task's "
+                                             "return_targets, reason})"))},
             "/messages": {"post": _op("deliver a message {name, payload, correlations: {key: {property: value}}, "
                                       "instance_id, all} to the instance waiting for it, or start a process "
                                       "with that message start event (process owners and group integration)",

@@ -40,6 +40,7 @@ EVENT_KINDS = {
     "withdrawn": _l("withdrew the request"),
     "reminded": _l("sent a reminder"),
     "copied": _l("copied the request"),
+    "returned": _l("sent the request back"),
 }
 
 STATUSES = {

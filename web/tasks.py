@@ -12,8 +12,7 @@ from . import history, instructions, messages, refusals, taskforms
 from .engine_access import get_engine
 from .errors import http_status
 from .guards import get_task_or_404, next_task_for_me
-from .present import where_now
-from .present import person
+from .present import person, where_now
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 REASON_MAX = 500
@@ -45,12 +44,14 @@ def _page(task: TaskView, state: taskforms.FormState | None = None, status: int 
     context = {
         "task": task, "instance": instance, "form": state, "now": engine.now(),
         "instructions": instructions.render(page.documentation, data),
-        "decisions": history.decisions(entries, before_guid=task.task_guid),
+        # a done task shows what came before it; an open one (perhaps sent back to) everything so far
+        "decisions": history.decisions(entries, before_guid=task.task_guid if task.status != "open" else None),
         "may_act": may_act,
         "why_not": "" if may_act else refusals.why_not(reason, task),
         "may_claim": may_act and task.assignee is None,
         "may_release": is_open and task.assignee == me and bool(task.candidate_groups),
         "members": members,
+        "return_targets": page.return_targets if may_act else (),
     }
     return render_template("tasks/task.html", **context), status
 
@@ -116,4 +117,18 @@ def delegate(task_id: int):
         return redirect(url_for("tasks.show", task_id=task_id))
     get_engine().delegate(task_id, current_user.username, to_user, _reason())
     flash(_("You handed the task to %(name)s.", name=person(to_user)), "success")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.post("/<int:task_id>/return")
+def send_back(task_id: int):
+    """退回: send the request back to an earlier step, with the reason."""
+    task = get_task_or_404(task_id, act=True)
+    engine = get_engine()
+    try:
+        after = engine.return_to(task_id, current_user.username, request.form.get("to", ""), _reason())
+    except FormInvalid:
+        flash(_("Say why the request goes back."), "error")
+        return redirect(url_for("tasks.show", task_id=task_id))
+    flash(_("Sent back: %(title)s.", title=task.title) + " " + where_now(after, engine.open_tasks(after.id)), "info")
     return redirect(url_for("inbox.index"))

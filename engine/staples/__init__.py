@@ -10,7 +10,8 @@ from ..runtime.assignment import READ_ONLY_GROUP
 from ..runtime.switches import is_on
 from ..storage.rows import InstanceRow, TaskRow
 
-STAPLE_WORDS = {"comments": "comments", "withdraw": "withdrawing", "remind": "reminders", "copy": "copies"}
+STAPLE_WORDS = {"comments": "comments", "withdraw": "withdrawing", "remind": "reminders", "copy": "copies",
+                "return": "returns"}
 
 
 def require_on(unit, instance: InstanceRow, staple: str, task_spec=None) -> None:

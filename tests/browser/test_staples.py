@@ -68,3 +68,42 @@ def test_comment_mention_copy_remind_and_withdraw(browser, tmp_path, artifacts):
         for page in (applicant, keeper, gate, manager):
             page.context.close()
     engine.sa_engine.dispose()
+
+
+def test_the_gm_sends_the_tour_back_and_it_comes_round_again(browser, tmp_path, artifacts):
+    from tests.scenarios.test_tour_approval import CS_OK
+    from tests.scenarios.walk import task_for
+    engine, server, clock = serve(tmp_path, "tour_approval.bpmn")
+    inst = engine.start("tour_approval", "liuyang", application(clock, "key"))
+    engine.complete(task_for(engine, "zhangwei", inst, "cs_review").id, "zhangwei", CS_OK)
+    gm_task = task_for(engine, "wangqiang", inst, "gm_approve")
+    with server:
+        gm = as_user(browser, server, "wangqiang")  # 王强, 总经理
+        gm.goto(f"{server.url}/tasks/{gm_task.id}")
+        expect(gm.locator("#return-to option")).to_have_text(["客户服务部经理审核 · 张伟"])
+        gm.fill("#return-reason", "参观线路请避开新产线")
+        gm.once("dialog", lambda dialog: dialog.accept())
+        gm.click("#send-back")
+        expect(gm.locator(".flash-info")).to_contain_text("已退回：总经理审批。")
+        expect(gm.locator(".flash-info")).to_contain_text("申请现在到了「客户服务部经理审核」（由 张伟 办理）")
+
+        manager = as_user(browser, server, "zhangwei")  # back to him by name, not to his whole group
+        manager.goto(f"{server.url}/inbox?tab=mine")
+        manager.locator(".task-item", has_text=f"#{inst.id} ").locator("a.task-title").click()
+        expect(manager.locator("main")).to_contain_text("参观线路请避开新产线")  # why, among the earlier steps
+        manager.fill("#f-tour_content", "参观质检流程")
+        manager.fill("#f-tour_scope", "质检实验室")
+        manager.fill("#f-tour_route", "展厅→实验室")
+        manager.click("button[name=decision][value=approve]")
+        expect(manager.locator(".flash-success")).to_contain_text("申请现在到了「总经理审批」")
+
+        applicant = as_user(browser, server, "liuyang")
+        applicant.goto(f"{server.url}/requests/{inst.id}")
+        back = applicant.locator("#timeline li.kind-returned")
+        expect(back.locator(".event-head strong")).to_have_text("王强")
+        expect(back.locator("dt:text-is('原因') + dd")).to_have_text("参观线路请避开新产线")
+        plain_words(applicant)
+        applicant.screenshot(path=str(artifacts / "staples-returned.png"), full_page=True)
+        for page in (gm, manager, applicant):
+            page.context.close()
+    engine.sa_engine.dispose()

@@ -138,3 +138,44 @@ def test_a_process_turns_a_staple_off(eng, clock, tmp_path):
         assert off.value.reason == "staple_off"
     assert eng.comment(inst.id, "liuyang", "评论仍然可以").text == "评论仍然可以"
     assert eng.instance(inst.id).status == "running"
+
+
+def test_the_gm_returns_the_tour_to_the_cs_manager_who_revises_it(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key"))
+    do(eng, "zhangwei", inst, "cs_review", CS_OK)
+    gm = task_for(eng, "wangqiang", inst, "gm_approve")
+    targets = eng.return_targets(gm.id)
+    assert [(t.bpmn_id, t.title, t.completed_by) for t in targets] == [("cs_review", "客户服务部经理审核", "zhangwei")]
+    with pytest.raises(FormInvalid):
+        eng.return_to(gm.id, "wangqiang", "cs_review", "  ")
+    with pytest.raises(NotAllowed):
+        eng.return_to(gm.id, "zhangwei", "cs_review", "我退给我自己")  # not his task
+    with pytest.raises(NotFound):
+        eng.return_to(gm.id, "wangqiang", "gate", "还没到这一步")
+    back = eng.return_to(gm.id, "wangqiang", "cs_review", "参观线路请避开新产线")
+    assert back.status == "running" and eng.task(gm.id).status == "cancelled"
+    [again] = eng.open_tasks(inst.id)
+    assert (again.bpmn_id, again.assignee) == ("cs_review", "zhangwei")  # to him, not his whole group
+    # the step starts again as the diagram says (its pre-script clears the fields); his earlier answers and
+    # the GM's reason are in the trail the task page shows
+    earlier = [e.data["form"] for e in eng.audit_trail(inst.id) if e.kind == "completed"]
+    assert earlier[0]["tour_route"] == CS_OK["tour_route"]
+    [returned] = [e for e in eng.audit_trail(inst.id) if e.kind == "returned"]
+    assert returned.actor == "wangqiang" and returned.data["reason"] == "参观线路请避开新产线"
+    assert [n["to"] for n in notices_to(eng, inst, "zhangwei")] == ["zhangwei"]
+    # he revises; the request flows on as the diagram says, to the GM again
+    do(eng, "zhangwei", inst, "cs_review", {**CS_OK, "tour_route": "展厅→实验室"})
+    assert [t.bpmn_id for t in eng.open_tasks(inst.id)] == ["gm_approve"]
+    do(eng, "wangqiang", inst, "gm_approve", {"decision": "approve"})
+    assert [t.bpmn_id for t in eng.open_tasks(inst.id)] == ["gate"]
+    completed = [e.bpmn_id for e in eng.audit_trail(inst.id) if e.kind == "completed"]
+    assert completed == ["cs_review", "cs_review", "gm_approve"]  # every decision kept in the trail
+    assert eng.verify_audit(inst.id)[1] == []
+
+
+def test_the_first_step_has_nothing_to_return_to(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key"))
+    first = task_for(eng, "zhangwei", inst, "cs_review")
+    assert eng.return_targets(first.id) == []
+    with pytest.raises(NotFound):
+        eng.return_to(first.id, "zhangwei", "cs_review", "退给谁？")

@@ -85,3 +85,30 @@ def test_the_api_has_the_same_verbs(web_engine, app):
     assert refused.status_code == 403 and refused.json["reason"] == "not_initiator"
     ended = api.post(f"/api/v1/instances/{inst.id}/withdraw", json={"reason": "不要了"}, headers=auth("alice"))
     assert ended.status_code == 200 and ended.json["outcome"] == "withdrawn"
+
+
+def test_send_back_from_the_task_page_and_the_api(client, web_engine, app):
+    inst = start_request(web_engine)
+    web_engine.complete(open_task(web_engine, inst.id, "manager_approval").id, "bob", {"decision": "approve"})
+    gm = open_task(web_engine, inst.id, "gm_approval")
+    login(client, "gina")
+    page = client.get(f"/tasks/{gm.id}").text
+    assert '<option value="manager_approval">经理审批 · 鲍勃</option>' in page
+    assert client.post(f"/tasks/{gm.id}/return", data={"to": "manager_approval", "reason": ""}).status_code == 302
+    assert web_engine.task(gm.id).status == "open"  # no reason, nothing sent back
+    response = client.post(f"/tasks/{gm.id}/return", data={"to": "manager_approval", "reason": "金额请再核"})
+    assert response.status_code == 302
+    [again] = web_engine.open_tasks(inst.id)
+    assert (again.bpmn_id, again.assignee) == ("manager_approval", "bob")
+    login(client, "bob")
+    page = client.get(f"/tasks/{again.id}").text
+    assert "金额请再核" in page and "退回了申请" in page  # why, in the earlier steps of his task page
+    api = app.test_client()
+    assert api.get(f"/api/v1/tasks/{again.id}", headers=auth("bob")).json["return_targets"] == []
+    web_engine.complete(again.id, "bob", {"decision": "approve"})
+    gm2 = open_task(web_engine, inst.id, "gm_approval")
+    refused = api.post(f"/api/v1/tasks/{gm2.id}/return", json={"to": "nowhere", "reason": "x"}, headers=auth("gina"))
+    assert refused.status_code == 404
+    sent = api.post(f"/api/v1/tasks/{gm2.id}/return", json={"to": "manager_approval", "reason": "再核一次"},
+                    headers=auth("gina"))
+    assert sent.status_code == 200 and [t.bpmn_id for t in web_engine.open_tasks(inst.id)] == ["manager_approval"]
