@@ -36,6 +36,7 @@ _EXPORTS = {
     "GroupLoad": (".team", "GroupLoad"),
     "TeamOverview": (".team", "TeamOverview"),
     "NewToken": (".tokens", "NewToken"),
+    "NoticeView": (".notices", "NoticeView"),
     "TokenView": (".tokens", "TokenView"),
     **{name: (".views", name) for name in ("AuditView", "DefinitionView", "InstanceView", "TaskView",
                                            "to_jsonable")},

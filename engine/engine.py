@@ -33,6 +33,7 @@ from .continuing import ContinuationVerbs
 from .inbox import InboxReads
 from .queries import Queries
 from .access import AccessReads
+from .notices import NoticeReads
 from .search import SearchVerbs
 from .staples.comments import CommentVerbs
 from .staples.copies import CopyVerbs
@@ -58,7 +59,7 @@ RETRIES = 3
 
 class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
              InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs, WithdrawalVerbs,
-             ReminderVerbs, CopyVerbs, ReturnVerbs, Queries):
+             ReminderVerbs, CopyVerbs, ReturnVerbs, NoticeReads, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 

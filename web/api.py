@@ -281,6 +281,29 @@ def copied():
     return response
 
 
+@bp.get("/notices")
+def notices():
+    """My notifications, newest first (`limit`, `before`; X-Next-Before), with `unread` in a header."""
+    engine, me = get_engine(), current_user.username
+    limit = _int_arg("limit", 50, 1, 500)
+    before = _int_arg("before", None, 1, 2**62)
+    page = engine.notices(me, limit=limit + 1, before=before)
+    response = jsonify(to_jsonable(page[:limit]))
+    response.headers["X-Unread"] = str(engine.unread_notices(me))
+    if len(page) > limit:
+        response.headers["X-Next-Before"] = str(page[limit - 1].id)
+    return response
+
+
+@bp.post("/notices/read")
+def notices_read():
+    """Mark my notifications read: `ids`, or all of them."""
+    ids = _body().get("ids")
+    if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)):
+        return jsonify(error="invalid", reason=None, message="ids must be a list of notice ids"), 400
+    return jsonify(marked=get_engine().mark_notices_read(current_user.username, ids))
+
+
 @bp.before_request
 def _authenticated():
     if request.endpoint == "api.openapi":

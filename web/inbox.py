@@ -71,7 +71,7 @@ def _nav_counts():
     engine = get_engine()
     me = current_user.username
     try:
-        return {"nav_counts": engine.task_counts(me)}
+        return {"nav_counts": {**engine.task_counts(me), "unread": engine.unread_notices(me)}}
     except Exception:  # noqa: BLE001 - counts are decoration: an error page must still render without them
         log.exception("navigation counts failed")
         return {}

@@ -86,6 +86,11 @@ def document(server: str) -> dict[str, Any]:
                                                            "parameters": [_id("instance_id")]}},
             "/instances/{instance_id}/copy": {"post": {**_op("copy {to: [login | group:<id>], note}", body=True),
                                                          "parameters": [_id("instance_id")]}},
+            "/notices": {"get": {**_op("my notifications, newest first (limit, before; X-Next-Before, X-Unread)"),
+                                 "parameters": [
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+                {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}}]}},
+            "/notices/read": {"post": _op("mark notifications read ({ids}, or all)", body=True)},
             "/copied": {"get": {**_op("requests copied to me, newest first (limit, before; X-Next-Before)"),
                                 "parameters": [
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},

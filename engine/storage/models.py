@@ -208,6 +208,21 @@ class InstanceReader(Base):
     added_at: Mapped[datetime]
 
 
+class Notice(Base):
+    """One notification for one person, in the app (the bell), whether or not mail is configured."""
+
+    __tablename__ = "notice"
+    __table_args__ = (Index("ix_notice_user", "username", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+
+
 class OutboxMessage(Base):
     """A message waiting to be mailed: written with the step that caused it, sent by the worker."""
 

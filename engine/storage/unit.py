@@ -11,7 +11,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from ..runtime import events, outcome, projection
-from .. import mail, search
+from .. import mail, notices, search
 from . import rows, serialization
 from ..runtime.compaction import compact
 from ..audit import AuditLog, instance_chain
@@ -156,7 +156,9 @@ class Unit:
         rows.write_instance(self.session, instance)
 
     def announce(self, instance: InstanceRow) -> None:
-        """Record the notifications collected in this unit (and queue their mail)."""
+        """Record the notifications collected in this unit, put them in the people's notification centre
+        (and queue their mail)."""
+        notices.deliver(self.session, self.notifications, instance.id, self.now)
         for note in self.notifications:
             self.record(instance, "notified", data=note, actor="engine")
             if self.mail_enabled:

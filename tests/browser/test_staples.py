@@ -37,7 +37,12 @@ def test_comment_mention_copy_remind_and_withdraw(browser, tmp_path, artifacts):
         applicant.screenshot(path=str(artifacts / "staples-applicant.png"), full_page=True)
 
         keeper = as_user(browser, server, "linhai")  # 林海, 仓库保管员: mentioned, so he may read it
-        keeper.goto(f"{server.url}/requests/{inst.id}")
+        expect(keeper.locator("#bell .count")).to_have_text("1")  # told in the app, no mail server needed
+        keeper.click("#bell")
+        expect(keeper.locator("#notices a").first).to_contain_text("中提到了您")
+        keeper.locator("#notices a").first.click()
+        expect(keeper).to_have_url(f"{server.url}/requests/{inst.id}")
+        expect(keeper.locator("#bell .count")).to_have_count(0)
         expect(keeper.locator("#timeline li.kind-commented")).to_contain_text("@林海")
         keeper.fill("#comment-text", "可以，周四下午")
         keeper.click(".comment-form button[type=submit]")

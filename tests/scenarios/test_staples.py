@@ -179,3 +179,18 @@ def test_the_first_step_has_nothing_to_return_to(eng, clock):
     assert eng.return_targets(first.id) == []
     with pytest.raises(NotFound):
         eng.return_to(first.id, "zhangwei", "cs_review", "退给谁？")
+
+
+def test_notifications_reach_each_person_in_the_app_without_mail(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key"))
+    assert eng.unread_notices("linhai") == 0
+    eng.comment(inst.id, "liuyang", "@林海 请看")
+    eng.remind(inst.id, "liuyang")  # to the CS manager group: every member gets one
+    [mention] = eng.notices("linhai")
+    assert (mention.instance_id, mention.subject, mention.read_at) == (
+        inst.id, "有人在“客户参观审批 - 福州纺织集团”中提到了您", None)
+    assert [n.subject for n in eng.notices("zhangwei")] == ["催办：客户服务部经理审核"]
+    assert eng.unread_notices("linhai") == 1 and eng.unread_notices("liuyang") == 0
+    assert eng.mark_notices_read("linhai") == 1 and eng.unread_notices("linhai") == 0
+    assert eng.mark_notices_read("linhai") == 0  # nothing left unread
+    assert eng.notices("linhai")[0].read_at is not None

@@ -112,3 +112,24 @@ def test_send_back_from_the_task_page_and_the_api(client, web_engine, app):
     sent = api.post(f"/api/v1/tasks/{gm2.id}/return", json={"to": "manager_approval", "reason": "再核一次"},
                     headers=auth("gina"))
     assert sent.status_code == 200 and [t.bpmn_id for t in web_engine.open_tasks(inst.id)] == ["manager_approval"]
+
+
+def test_the_bell_counts_unread_notifications_and_opens_the_request(client, web_engine, app):
+    inst = start_request(web_engine)
+    web_engine.comment(inst.id, "alice", "@bob 麻烦看一下")
+    login(client, "bob")
+    page = client.get("/inbox").text
+    assert 'aria-label="通知：1 条未读"' in page
+    listed = client.get("/notices/").text
+    assert "有人在“小额审批 - 宏达公司”中提到了您" in listed and "麻烦看一下" in listed
+    [notice] = web_engine.notices("bob")
+    opened = client.get(f"/notices/{notice.id}")
+    assert opened.status_code == 302 and opened.location == f"/requests/{inst.id}"
+    assert 'aria-label="通知：0 条未读"' in client.get("/inbox").text
+    login(client, "alice")
+    assert client.get(f"/notices/{notice.id}").status_code == 404  # not hers
+    api = app.test_client()
+    web_engine.comment(inst.id, "alice", "@bob 第二次")
+    found = api.get("/api/v1/notices", headers=auth("bob"))
+    assert found.headers["X-Unread"] == "1" and len(found.json) == 2
+    assert api.post("/api/v1/notices/read", json={}, headers=auth("bob")).json == {"marked": 1}
