@@ -108,6 +108,15 @@ def tasks():
     return response
 
 
+def _newest_first(page: list, limit: int):
+    """A page read newest first with one row more than `limit`: the rows, and `X-Next-Before` naming the
+    last id shown when there is a next page."""
+    response = jsonify(to_jsonable(page[:limit]))
+    if len(page) > limit:
+        response.headers["X-Next-Before"] = str(page[limit - 1].id)
+    return response
+
+
 def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     text = request.args.get(name)
     if text is None or text == "":
@@ -179,12 +188,8 @@ def instances():
     limit = _int_arg("limit", 100, 1, 500)
     before = _int_arg("before", None, 1, 2**62)
     mine = None if current_user.in_group(*SEE_ALL_GROUPS) else me
-    page = engine.instances(started_by=mine, limit=limit + 1, before=before,
-                            text=(request.args.get("q") or "")[:100] or None)
-    response = jsonify(to_jsonable(page[:limit]))
-    if len(page) > limit:
-        response.headers["X-Next-Before"] = str(page[limit - 1].id)
-    return response
+    return _newest_first(engine.instances(started_by=mine, limit=limit + 1, before=before,
+                                          text=(request.args.get("q") or "")[:100] or None), limit)
 
 
 @bp.get("/instances/<int:instance_id>")
@@ -274,11 +279,7 @@ def copied():
     """Requests copied to me or one of my groups, newest first (`limit`, `before`)."""
     limit = _int_arg("limit", 100, 1, 500)
     before = _int_arg("before", None, 1, 2**62)
-    page = get_engine().copied_to_me(current_user.username, limit=limit + 1, before=before)
-    response = jsonify(to_jsonable(page[:limit]))
-    if len(page) > limit:
-        response.headers["X-Next-Before"] = str(page[limit - 1].id)
-    return response
+    return _newest_first(get_engine().copied_to_me(current_user.username, limit=limit + 1, before=before), limit)
 
 
 @bp.get("/notices")
@@ -287,11 +288,8 @@ def notices():
     engine, me = get_engine(), current_user.username
     limit = _int_arg("limit", 50, 1, 500)
     before = _int_arg("before", None, 1, 2**62)
-    page = engine.notices(me, limit=limit + 1, before=before)
-    response = jsonify(to_jsonable(page[:limit]))
+    response = _newest_first(engine.notices(me, limit=limit + 1, before=before), limit)
     response.headers["X-Unread"] = str(engine.unread_notices(me))
-    if len(page) > limit:
-        response.headers["X-Next-Before"] = str(page[limit - 1].id)
     return response
 
 
