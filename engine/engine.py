@@ -36,7 +36,8 @@ from .access import AccessReads
 from .notices import NoticeReads
 from .search import SearchVerbs
 from .staples.comments import CommentVerbs
-from .staples.copies import CopyVerbs
+from .staples.copies import CopyVerbs, add_copies, declared_copies
+from .runtime.switches import is_on
 from .staples.reminders import ReminderVerbs
 from .staples.returning import ReturnVerbs
 from .staples.withdrawal import WithdrawalVerbs
@@ -179,8 +180,10 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
         with self.session() as s:
             return self._may_start(s, process_id, user)
 
-    def start(self, process_id: str, user: str, data: dict[str, Any] | None = None) -> InstanceView:
-        """Start the newest version of a process with the start form's data."""
+    def start(self, process_id: str, user: str, data: dict[str, Any] | None = None,
+              copy_to: Sequence[str] = ()) -> InstanceView:
+        """Start the newest version of a process with the start form's data; `copy_to`: the people and
+        groups (`group:<id>`) the applicant copies it to (抄送), besides the copies the process declares."""
         def work(unit: Unit) -> InstanceView:
             s = unit.session
             definition, deps, spec, subprocess_specs = self._newest(s, process_id)
@@ -193,6 +196,10 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
             clean = formlib.validate(self._start_form(s, definition.id, spec), data or {})
             instance, workflow = self._begin(unit, definition, deps, spec, subprocess_specs, user, clean,
                                              {"form": clean, "version": definition.version})
+            if copy_to and not is_on("copy", start_event(spec)):
+                raise NotAllowed("copies are turned off for this process", "staple_off")
+            add_copies(unit, instance, "engine", declared_copies(start_event(spec)))
+            add_copies(unit, instance, user, list(copy_to))
             unit.save(instance, workflow, runner.RunResult(deferred=True))
             return InstanceView.of(instance)
         # Two units: the instance is saved (and queued for the worker) before any step runs, so no step

@@ -83,7 +83,11 @@ def processes():
 @bp.post("/processes/<process_id>/instances")
 def start(process_id: str):
     require_actor()
-    instance = get_engine().start(process_id, current_user.username, _body().get("data") or {})
+    body = _body()
+    copies = body.get("copy_to") or []
+    if not isinstance(copies, list) or not all(isinstance(c, str) for c in copies):
+        return jsonify(error="invalid", reason=None, message="copy_to must be a list of logins or group:<id>"), 400
+    instance = get_engine().start(process_id, current_user.username, body.get("data") or {}, copy_to=copies)
     response = jsonify(to_jsonable(instance))
     response.status_code, response.headers["Location"] = 201, url_for("api.instance", instance_id=instance.id)
     return response

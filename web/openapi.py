@@ -45,7 +45,8 @@ def document(server: str) -> dict[str, Any]:
             "/me": {"get": _op("the signed-in user and their groups")},
             "/processes": {"get": _op("processes the user may start")},
             "/processes/{process_id}/instances": {"post": {
-                **_op("start the newest version; body: data = the start form", body=True, status="201"),
+                **_op("start the newest version; body: data = the start form, copy_to = [login | group:<id>] "
+                      "(抄送)", body=True, status="201"),
                 "parameters": [{"name": "process_id", "in": "path", "required": True, "schema": {"type": "string"}}]}},
             "/tasks": {"get": {**_op("tasks: scope=all|inbox|queue|completed; one keyset page (limit, after); the "
                                      "header X-Next-After names the next page's `after`"), "parameters": [

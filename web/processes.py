@@ -39,7 +39,8 @@ def form(process_id: str):
     definition = _startable(process_id)
     engine = get_engine()
     state = taskforms.state(engine.start_form(process_id), now=engine.now(), me=current_user.name)
-    return render_template("processes/start.html", definition=definition, form=state)
+    return render_template("processes/start.html", definition=definition, form=state,
+                           people=engine.people(), groups=engine.group_names())
 
 
 @bp.post("/<process_id>")
@@ -51,10 +52,12 @@ def start(process_id: str):
     g.submitted = taskforms.typed_pairs(state)
     try:
         taskforms.refuse_parse_errors(start_form, parsed)
-        instance = engine.start(process_id, current_user.username, parsed.data)
+        copies = [f"group:{g}" for g in request.form.getlist("to_group")] + request.form.getlist("to_user")
+        instance = engine.start(process_id, current_user.username, parsed.data, copy_to=copies)
     except FormInvalid as exc:
         state.errors = {**messages.from_invalid(exc), **state.errors}
-        return render_template("processes/start.html", definition=definition, form=state), http_status(exc)
+        return render_template("processes/start.html", definition=definition, form=state, people=engine.people(),
+                               groups=engine.group_names()), http_status(exc)
     flash(_("Your request %(title)s was submitted.", title=instance.title) + " "
           + where_now(instance, engine.open_tasks(instance.id)), "success")
     return redirect(next_task_for_me(instance.id) or url_for("instances.show", instance_id=instance.id))

@@ -5,11 +5,51 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from ..errors import NotAllowed, NotFound
+from ..runtime.projection import task_properties
 from ..storage.models import Group, InstanceReader, ProcessInstance, User
 from ..views import InstanceView
 from . import require_actor, require_on
 
 MAX_COPIES = 50
+
+
+def declared_copies(start_spec) -> list[str]:
+    """The copies a process makes of every request (`copyTo` on its start event: logins and `group:<id>`,
+    separated by commas)."""
+    text = str(task_properties(start_spec).get("copyTo") or "") if start_spec else ""
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def add_copies(unit, instance, by: str, wanted: list[str], note: str = "") -> list[str]:
+    """Copy the request to the users and groups named (NotFound for unknown ones); returns those newly
+    copied, each told, the copy audited."""
+    s = unit.session
+    wanted = list(dict.fromkeys(t.strip() for t in wanted if t and t.strip()))[:MAX_COPIES]
+    if not wanted:
+        return []
+    users = {u for u in wanted if not u.startswith("group:")}
+    groups = {g[len("group:"):] for g in wanted if g.startswith("group:")}
+    known_users = set(s.scalars(select(User.username).where(User.username.in_(users), User.active.is_(True))))
+    known_groups = set(s.scalars(select(Group.id).where(Group.id.in_(groups))))
+    unknown = sorted((users - known_users) | {f"group:{g}" for g in groups - known_groups})
+    if unknown:
+        raise NotFound(f"no such user or group: {', '.join(unknown)}")
+    have = set(s.execute(select(InstanceReader.username, InstanceReader.group_id).where(
+        InstanceReader.instance_id == instance.id, InstanceReader.reason == "copied")).all())
+    added = []
+    for entry in wanted:
+        key = (None, entry[len("group:"):]) if entry.startswith("group:") else (entry, None)
+        if key in have:
+            continue
+        s.add(InstanceReader(instance_id=instance.id, username=key[0], group_id=key[1], reason="copied",
+                             added_by=by, added_at=unit.now))
+        unit.notifications.append({"to": entry, "subject": f"抄送：{instance.title}",
+                                   "body": note or f"“{instance.title}”已抄送给您，供知悉。", "at": unit.now.isoformat()})
+        added.append(entry)
+    if added:
+        unit.record(instance, "copied", actor=by, data={"to": added, "note": note})
+        unit.announce(instance)
+    return added
 
 
 class CopyVerbs:
@@ -24,34 +64,10 @@ class CopyVerbs:
             raise NotAllowed(f"{user} may not read instance {instance_id}", "not_reader")
 
         def work(unit) -> list[str]:
-            s = unit.session
-            require_actor(self._groups(s, user), user)
+            require_actor(self._groups(unit.session, user), user)
             instance = unit.lock_instance(instance_id)
             require_on(unit, instance, "copy")
-            users = {u for u in wanted if not u.startswith("group:")}
-            groups = {g[len("group:"):] for g in wanted if g.startswith("group:")}
-            known_users = set(s.scalars(select(User.username).where(User.username.in_(users), User.active.is_(True))))
-            known_groups = set(s.scalars(select(Group.id).where(Group.id.in_(groups))))
-            unknown = sorted((users - known_users) | {f"group:{g}" for g in groups - known_groups})
-            if unknown:
-                raise NotFound(f"no such user or group: {', '.join(unknown)}")
-            have = set(s.execute(select(InstanceReader.username, InstanceReader.group_id).where(
-                InstanceReader.instance_id == instance_id, InstanceReader.reason == "copied")).all())
-            added = []
-            for entry in wanted:
-                key = (None, entry[len("group:"):]) if entry.startswith("group:") else (entry, None)
-                if key in have:
-                    continue
-                s.add(InstanceReader(instance_id=instance_id, username=key[0], group_id=key[1], reason="copied",
-                                     added_by=user, added_at=unit.now))
-                unit.notifications.append({"to": entry, "subject": f"抄送：{instance.title}",
-                                           "body": note or f"“{instance.title}”已抄送给您，供知悉。",
-                                           "at": unit.now.isoformat()})
-                added.append(entry)
-            if added:
-                unit.record(instance, "copied", data={"to": added, "note": note})
-                unit.announce(instance)
-            return added
+            return add_copies(unit, instance, user, wanted, note)
         return self._unit(user, work)
 
     def copied_to_me(self, user: str, limit: int = 100, before: int | None = None,

@@ -194,3 +194,22 @@ def test_notifications_reach_each_person_in_the_app_without_mail(eng, clock):
     assert eng.mark_notices_read("linhai") == 1 and eng.unread_notices("linhai") == 0
     assert eng.mark_notices_read("linhai") == 0  # nothing left unread
     assert eng.notices("linhai")[0].read_at is not None
+
+
+def test_copies_declared_by_the_process_and_chosen_on_the_start_form(eng, clock, tmp_path):
+    source = (WORKFLOWS / "tour_approval.bpmn").read_text(encoding="utf-8")
+    start = source.index("<bpmn:startEvent")
+    props = source.index("<spiffworkflow:properties>", start) + len("<spiffworkflow:properties>")
+    changed = tmp_path / "tour_approval.bpmn"
+    changed.write_text(source[:props] + '<spiffworkflow:property name="copyTo" value="group:gatekeeper"/>'
+                       + source[props:], encoding="utf-8")
+    eng.deploy_paths([changed], "luoming")
+    with pytest.raises(NotFound):
+        eng.start(PROCESS, "liuyang", application(clock, "key"), copy_to=["nobody"])
+    assert eng.instances() == []  # refused before anything was created
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key"), copy_to=["xuhui"])
+    copies = [(e.actor, e.data["to"]) for e in eng.audit_trail(inst.id) if e.kind == "copied"]
+    assert copies == [("engine", ["group:gatekeeper"]), ("liuyang", ["xuhui"])]
+    assert eng.may_read("maliang", inst.id) and eng.may_read("xuhui", inst.id)
+    assert [i.id for i in eng.copied_to_me("maliang")] == [inst.id]
+    assert [n.subject for n in eng.notices("xuhui")] == ["抄送：客户参观审批 - 福州纺织集团"]

@@ -133,3 +133,20 @@ def test_the_bell_counts_unread_notifications_and_opens_the_request(client, web_
     found = api.get("/api/v1/notices", headers=auth("bob"))
     assert found.headers["X-Unread"] == "1" and len(found.json) == 2
     assert api.post("/api/v1/notices/read", json={}, headers=auth("bob")).json == {"marked": 1}
+
+
+def test_the_start_form_copies_the_new_request(client, web_engine, app):
+    login(client, "alice")
+    page = client.get("/start/small_approval").text
+    assert 'name="to_group"' in page and 'name="to_user"' in page
+    response = client.post("/start/small_approval", data={"customer": "宏达", "amount": "800", "to_group": ["gm"]})
+    assert response.status_code == 302
+    [inst] = web_engine.instances()
+    assert web_engine.may_read("gina", inst.id) and [i.id for i in web_engine.copied_to_me("gina")] == [inst.id]
+    api = app.test_client()
+    bad = api.post("/api/v1/processes/small_approval/instances", json={"data": {"customer": "甲", "amount": 5},
+                                                                       "copy_to": "gina"}, headers=auth("alice"))
+    assert bad.status_code == 400
+    made = api.post("/api/v1/processes/small_approval/instances",
+                    json={"data": {"customer": "甲", "amount": 5}, "copy_to": ["carol"]}, headers=auth("alice"))
+    assert made.status_code == 201 and web_engine.may_read("carol", made.json["id"])
