@@ -9,7 +9,8 @@ from sqlalchemy import Select, func, or_, select
 
 from . import checkpoint_file, checkpoint_schedule, checkpoints
 from .audit import cross_check, instance_chain, verify_all
-from .storage.models import AuditEvent, User
+from .errors import NotFound
+from .storage.models import AuditEvent, ProcessInstance, User
 from .views import AuditView
 
 
@@ -51,6 +52,16 @@ class AuditReads:
         stmt = _audit_filter(select(func.count(AuditEvent.id)), process_id, instance_id, actor, kind, since, until)
         with self.session() as s:
             return s.scalar(stmt) or 0
+
+    def audit_head(self, instance_id: int) -> tuple[int, str | None]:
+        """(sequence number, hash) of the newest event of the request's chain, as its row records them: what
+        a printed copy carries so that paper can be checked against the system."""
+        with self.session() as s:
+            found = s.execute(select(ProcessInstance.audit_seq, ProcessInstance.audit_hash)
+                              .where(ProcessInstance.id == instance_id)).first()
+            if found is None:
+                raise NotFound(f"instance {instance_id} does not exist")
+            return found.audit_seq or 0, found.audit_hash
 
     def verify_audit(self, instance_id: int | None = None):
         """(chains checked, broken links); one instance's chain, or every chain."""

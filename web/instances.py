@@ -172,3 +172,17 @@ def copy(instance_id: int):
     else:
         flash(_("Choose someone who has not had a copy yet."), "info")
     return redirect(url_for("instances.show", instance_id=instance_id))
+
+
+@bp.get("/<int:instance_id>/print")
+def printable(instance_id: int):
+    """The request on paper (打印/归档): what was asked, every decision with who and when, the record
+    numbers, and the head of its audit chain, so a paper copy can be checked against the system."""
+    engine = get_engine()
+    instance = get_instance_or_404(instance_id)
+    tasks = engine.instance_tasks(instance_id)
+    entries = history.timeline(engine, instance, tasks, full=False)
+    seq, head = engine.audit_head(instance_id)
+    return render_template("instances/print.html", instance=instance, record=record_of(engine.data(instance_id)),
+                           decisions=history.decisions(entries), open_tasks=[t for t in tasks if t.status == "open"],
+                           audit_seq=seq, audit_head=head, printed_at=engine.now())

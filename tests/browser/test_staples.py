@@ -112,3 +112,32 @@ def test_the_gm_sends_the_tour_back_and_it_comes_round_again(browser, tmp_path, 
         for page in (gm, manager, applicant):
             page.context.close()
     engine.sa_engine.dispose()
+
+
+def test_a_printed_tour_keeps_its_chinese_text_and_audit_hash(browser, tmp_path, artifacts):
+    from tests.scenarios.test_tour_approval import approve_key
+    engine, server, clock = serve(tmp_path, "tour_approval.bpmn")
+    inst = engine.start("tour_approval", "liuyang", application(clock, "key"))
+    approve_key(engine, inst)
+    _seq, head = engine.audit_head(inst.id)
+    with server:
+        page = as_user(browser, server, "liuyang")
+        page.goto(f"{server.url}/requests/{inst.id}")
+        page.click("#print-link")
+        expect(page.locator("#print-now")).to_be_visible()
+        expect(page.locator("#record")).to_contain_text("CG-2026-")
+        plain_words(page)
+        # Chromium's own PDF printing, through the print stylesheet, with the CJK font
+        data = page.pdf(path=str(artifacts / "tour-print.pdf"))
+        page.context.close()
+    engine.sa_engine.dispose()
+    text = _pdf_text(data)
+    assert "客户参观审批" in text and "福州纺织集团" in text and "王强" in text, text[:500]
+    assert head[:16] in text.replace("\n", "")
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+    return "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages)

@@ -150,3 +150,18 @@ def test_the_start_form_copies_the_new_request(client, web_engine, app):
     made = api.post("/api/v1/processes/small_approval/instances",
                     json={"data": {"customer": "甲", "amount": 5}, "copy_to": ["carol"]}, headers=auth("alice"))
     assert made.status_code == 201 and web_engine.may_read("carol", made.json["id"])
+
+
+def test_the_print_view_carries_decisions_names_and_the_audit_head(client, web_engine):
+    inst = start_request(web_engine, customer="宏达贸易公司")
+    web_engine.complete(open_task(web_engine, inst.id, "manager_approval").id, "bob",
+                        {"decision": "approve", "comment": "金额合理"})
+    login(client, "alice")
+    assert 'id="print-link"' in client.get(f"/requests/{inst.id}").text
+    page = client.get(f"/requests/{inst.id}/print").text
+    seq, head = web_engine.audit_head(inst.id)
+    assert "小额审批" in page and "宏达贸易公司" in page and "经理审批" in page and "鲍勃" in page
+    assert "金额合理" in page and "同意" in page
+    assert f"第 {seq} 条事件，哈希 {head}" in page and len(head) == 64
+    login(client, "mallory")
+    assert client.get(f"/requests/{inst.id}/print").status_code == 403

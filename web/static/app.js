@@ -93,3 +93,12 @@
     field.addEventListener('input', update);
   });
 }());
+
+/* The print view's button (shown only where script runs: without it, the browser's own print works). */
+(function () {
+  'use strict';
+  document.querySelectorAll('button[data-print]').forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener('click', function () { window.print(); });
+  });
+}());
