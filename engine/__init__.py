@@ -30,6 +30,7 @@ _EXPORTS = {
     "identify": (".authoring.specs", "identify"),
     **{name: (".authoring.versioning", name) for name in ("DraftView", "FilePreview", "MigrationCheck",
                                                           "VersionStats")},
+    "BulkResult": (".staples.bulk", "BulkResult"),
     "Comment": (".staples.comments", "Comment"),
     "SEE_ALL_GROUPS": (".access", "SEE_ALL_GROUPS"),
     "ReturnTarget": (".staples.returning", "ReturnTarget"),

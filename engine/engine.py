@@ -35,6 +35,7 @@ from .queries import Queries
 from .access import AccessReads
 from .notices import NoticeReads
 from .search import SearchVerbs
+from .staples.bulk import BulkVerbs
 from .staples.comments import CommentVerbs
 from .staples.copies import CopyVerbs, add_copies, declared_copies
 from .runtime.switches import is_on
@@ -60,7 +61,7 @@ RETRIES = 3
 
 class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
              InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs, WithdrawalVerbs,
-             ReminderVerbs, CopyVerbs, ReturnVerbs, NoticeReads, Queries):
+             ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, NoticeReads, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine import TaskView
 
 from .engine_access import get_engine
+from .guards import require_actor
 from .paging import counted, last_page, page_arg
 from .present import process_name
+from .refusals import reason_message
 
 bp = Blueprint("inbox", __name__)
 log = logging.getLogger(__name__)
@@ -60,8 +63,26 @@ def index():
     processes = sorted(processes, key=process_name)
     page = counted(tasks, number, size, total)
     titles = engine.instance_titles({t.instance_id for t in page.items})
+    bulk = engine.bulk_allowed(t.id for t in page.items) if tab != "done" else set()
     return render_template("inbox/index.html", tab=tab, sort=sort, process=process, processes=processes, q=q,
-                           page=page, titles=titles, now=engine.now(), due_state=due_state)
+                           page=page, titles=titles, now=engine.now(), due_state=due_state, bulk=bulk)
+
+
+@bp.post("/inbox/bulk")
+def bulk():
+    """批量审批: approve the ticked tasks, each on its own; say how many went through and why others did not."""
+    require_actor()
+    ids = [int(i) for i in request.form.getlist("task") if i.isdigit()]
+    results = get_engine().complete_many(ids, current_user.username, {"decision": "approve"})
+    done = [r for r in results if r.ok]
+    if done:
+        flash(_("Approved %(count)d task(s).", count=len(done)), "success")
+    for refused in (r for r in results if not r.ok):
+        flash(_("Task %(id)d was not approved: %(why)s", id=refused.task_id,
+                why=reason_message(refused.reason) or refused.message), "error")
+    if not results:
+        flash(_("Tick the tasks to approve first."), "info")
+    return redirect(url_for("inbox.index"))
 
 
 @bp.app_context_processor

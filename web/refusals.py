@@ -59,6 +59,7 @@ REASONS: dict[str, Callable[[str | None], str]] = {
     "not_in_group": _named(lambda name: _("%(name)s is not in the group this task belongs to.", name=name),
                            lambda: _("That colleague is not in the group this task belongs to.")),
     "not_token_owner": lambda _h: _("Only the token's owner may revoke it."),
+    "not_bulk": lambda _h: _("This step is decided one task at a time."),
     # refused input
     "token_name": lambda _h: _("Give the token a name of at most 100 characters."),
 }

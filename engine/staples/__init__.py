@@ -32,3 +32,12 @@ def holders(row: TaskRow) -> list[str]:
         return [row.assignee]
     return [f"group:{c.group_id}" for c in row.candidates if c.group_id] + [c.username for c in row.candidates
                                                                              if c.username]
+
+
+def task_spec_of(spec, subprocess_specs, bpmn_id: str):
+    """The task spec of a BPMN element in a process or the subprocesses it uses, or None."""
+    for candidate in (spec, *subprocess_specs.values()):
+        found = next((t for t in candidate.task_specs.values() if getattr(t, "bpmn_id", None) == bpmn_id), None)
+        if found is not None:
+            return found
+    return None

@@ -11,7 +11,7 @@ from ..audit import instance_chain
 from ..errors import Conflict, NotAllowed
 from ..storage import rows
 from ..storage.models import AuditEvent
-from . import holders, require_actor, require_on
+from . import holders, require_actor, require_on, task_spec_of
 
 REMIND_EVERY = timedelta(hours=float(os.environ.get("APPROVALS_REMIND_HOURS") or 4))
 
@@ -40,7 +40,7 @@ class ReminderVerbs:
             reminded: list[str] = []
             waits = []
             for row in open_rows:
-                task_spec = _task_spec(spec, subs, row.bpmn_id)
+                task_spec = task_spec_of(spec, subs, row.bpmn_id)
                 require_on(unit, instance, "remind", task_spec)
                 since = last.get(row.task_guid)
                 if since is not None and unit.now - since < REMIND_EVERY:
@@ -61,10 +61,3 @@ class ReminderVerbs:
             return list(dict.fromkeys(reminded))
         return self._unit(user, work)
 
-
-def _task_spec(spec, subprocess_specs, bpmn_id: str):
-    for candidate in (spec, *subprocess_specs.values()):
-        found = next((t for t in candidate.task_specs.values() if getattr(t, "bpmn_id", None) == bpmn_id), None)
-        if found is not None:
-            return found
-    return None

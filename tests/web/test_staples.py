@@ -165,3 +165,37 @@ def test_the_print_view_carries_decisions_names_and_the_audit_head(client, web_e
     assert f"第 {seq} 条事件，哈希 {head}" in page and len(head) == 64
     login(client, "mallory")
     assert client.get(f"/requests/{inst.id}/print").status_code == 403
+
+
+def _bulk_diagram(tmp_path):
+    from tests.conftest import DATA
+    source = (DATA / "approval.bpmn").read_text(encoding="utf-8")
+    marked = source.replace('<spiffworkflow:property name="formJsonSchemaFilename" value="decision.schema.json" />',
+                            '<spiffworkflow:property name="formJsonSchemaFilename" value="decision.schema.json" />'
+                            '<spiffworkflow:property name="bulk" value="on" />', 1)
+    assert marked != source
+    path = tmp_path / "approval.bpmn"
+    path.write_text(marked, encoding="utf-8")
+    return path
+
+
+def test_bulk_approve_where_the_step_allows_it(client, web_engine, tmp_path):
+    plain = start_request(web_engine, customer="旧版本")  # version 1: its step does not allow bulk
+    web_engine.deploy_paths([_bulk_diagram(tmp_path)], "owen")
+    first = start_request(web_engine, customer="甲公司")
+    second = start_request(web_engine, customer="乙公司")
+    own = start_request(web_engine, user="dave", customer="戴夫自己的")  # dave may not approve his own
+    tasks = {i.id: open_task(web_engine, i.id, "manager_approval").id for i in (plain, first, second, own)}
+    assert web_engine.bulk_allowed(tasks.values()) == {tasks[first.id], tasks[second.id], tasks[own.id]}
+    login(client, "dave")
+    page = client.get("/inbox").text
+    assert f'value="{tasks[first.id]}" form="bulk-form"' in page and f'value="{tasks[plain.id]}" form="bulk-form"' not in page
+    response = client.post("/inbox/bulk", data={"task": [str(tasks[first.id]), str(tasks[second.id]),
+                                                         str(tasks[own.id]), str(tasks[plain.id])]})
+    page = client.get(response.location).text
+    assert "已同意 2 项任务。" in page and "此步骤须逐项办理" in page and f"任务 {tasks[own.id]} 未能同意" in page
+    assert [t.bpmn_id for t in web_engine.open_tasks(first.id)] == ["gm_approval"]
+    assert [t.bpmn_id for t in web_engine.open_tasks(second.id)] == ["gm_approval"]
+    assert web_engine.task(tasks[own.id]).status == "open" and web_engine.task(tasks[plain.id]).status == "open"
+    done = [e for e in web_engine.audit_trail(first.id) if e.kind == "completed"]
+    assert done[-1].actor == "dave" and done[-1].data["form"] == {"decision": "approve"}
