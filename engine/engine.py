@@ -44,7 +44,7 @@ from .staples.returning import ReturnVerbs
 from .staples.withdrawal import WithdrawalVerbs
 from .team import TeamReads
 from .runtime import events, runner
-from .runtime.assignment import READ_ONLY_GROUP, refusal, start_lane
+from .runtime.assignment import READ_ONLY_GROUP, refusal, require_actor, start_lane
 from .runtime.operators import BUILTIN, OperatorContext, combine
 from .signin import SignInVerbs
 from .storage import rows, serialization
@@ -190,8 +190,7 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
             definition, deps, spec, subprocess_specs = self._newest(s, process_id)
             if not events.started_by_hand(spec):
                 raise NotAllowed(f"{process_id} starts on a message, a signal or a timer, not by hand", "event_start")
-            if READ_ONLY_GROUP in self._groups(s, user):
-                raise NotAllowed(f"{user} is an auditor: auditors read, they do not act", "auditor")
+            require_actor(self._groups(s, user), user)
             if not self._may_start(s, process_id, user, spec):
                 raise NotAllowed(f"{user} may not start {process_id}", "cannot_start")
             clean = formlib.validate(self._start_form(s, definition.id, spec), data or {})

@@ -100,7 +100,7 @@ class InboxReads:
         tab: all (everything I can act on), mine (assigned to me), group (my groups' unclaimed), done
         (completed by me); sort: due (tasks
         with a deadline first, nearest first) or created; done is always newest first. `text`: only tasks
-        of requests found by it (a record number, a customer, the request's id; see engine.search).
+        of requests found by it (a record number, the subject in the title, the request's id; see engine.search).
         """
         groups = self._user_groups(user)
         base = {"all": actionable_query(user, groups, self.locking), "mine": inbox_query(user),

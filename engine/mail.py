@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from .runtime.assignment import holders
 from .storage.models import HumanTask, Membership, OutboxMessage, User
 
 MAX_ATTEMPTS = 5
@@ -35,12 +36,9 @@ def message(recipient: str, subject: str, body: str, now: datetime, instance_id:
 
 def task_opened(row: HumanTask, now: datetime) -> list[dict]:
     """Tell the people a new task is offered to (its assignee, or its candidate users and groups)."""
-    recipients = [row.assignee] if row.assignee else (
-        [f"group:{c.group_id}" for c in row.candidates if c.group_id]
-        + [c.username for c in row.candidates if c.username])
     return [message(recipient, f"新待办：{row.title}",
                     f"“{row.title}”等待您处理（流程实例 {row.instance_id}：{{task_url}}）。", now, row.instance_id)
-            for recipient in recipients]
+            for recipient in holders(row)]
 
 
 def write(session: Session, messages: list[dict]) -> None:

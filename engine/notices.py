@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from .errors import NotFound
 from .storage.models import Membership, Notice, User
 
 
@@ -40,7 +41,7 @@ def deliver(session: Session, notes: list[dict[str, Any]], instance_id: int | No
 
 
 class NoticeReads:
-    """Mixed into Engine; relies on its `session` and `now`."""
+    """Mixed into Engine; relies on its `session` and `_unit`."""
 
     def notices(self, user: str, limit: int = 50, before: int | None = None) -> list[NoticeView]:
         """The user's notifications, newest first (keyset: `before`)."""
@@ -58,8 +59,20 @@ class NoticeReads:
 
     def mark_notices_read(self, user: str, ids: list[int] | None = None) -> int:
         """Mark the user's notifications read (all of them when `ids` is None); returns how many changed."""
-        stmt = update(Notice).where(Notice.username == user, Notice.read_at.is_(None)).values(read_at=self.now())
-        if ids is not None:
-            stmt = stmt.where(Notice.id.in_(ids))
-        with self.Session() as s, s.begin():
-            return s.execute(stmt).rowcount or 0
+        def work(unit) -> int:
+            stmt = update(Notice).where(Notice.username == user, Notice.read_at.is_(None)).values(read_at=unit.now)
+            if ids is not None:
+                stmt = stmt.where(Notice.id.in_(ids))
+            return unit.session.execute(stmt).rowcount or 0
+        return self._unit(user, work)
+
+    def open_notice(self, user: str, notice_id: int) -> NoticeView:
+        """One of the user's notifications, marked read (NotFound for anyone else's)."""
+        def work(unit) -> NoticeView:
+            n = unit.session.scalars(select(Notice).where(Notice.id == notice_id, Notice.username == user)).first()
+            if n is None:
+                raise NotFound(f"no notification {notice_id} for {user}")
+            if n.read_at is None:
+                n.read_at = unit.now
+            return NoticeView(n.id, n.instance_id, n.subject, n.body, n.created_at, n.read_at)
+        return self._unit(user, work)

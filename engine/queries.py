@@ -56,7 +56,7 @@ class Queries:
     def instances(self, process_id: str | None = None, status: str | None = None,
                   started_by: str | None = None, limit: int = 200, offset: int = 0,
                   text: str | None = None, before: int | None = None) -> list[InstanceView]:
-        """Requests, newest first; `text` finds them by record number, customer or id (engine.search);
+        """Requests, newest first; `text` finds them by record number, subject or id (engine.search);
         `before`: the last id of the previous page (a keyset page costs the same at any depth)."""
         stmt = select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(limit).offset(offset)
         if before is not None:

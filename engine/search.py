@@ -10,6 +10,7 @@ from typing import Any, Iterable, Mapping
 
 from sqlalchemy import func, or_, select, update
 
+from .directory import SYSTEM_USER
 from .storage.models import ProcessInstance
 
 MAX_CHARS = 2000
@@ -59,7 +60,7 @@ def matching(text: str):
 
 
 class SearchVerbs:
-    """Mixed into Engine; relies on its `session`, `_workflow` and `search_paths`."""
+    """Mixed into Engine; relies on its `session`, `_unit`, `_workflow` and `search_paths`."""
 
     def reindex_search(self, batch: int = 200) -> int:
         """Give every request saved before search existed its search text (read from its state); returns
@@ -79,7 +80,7 @@ class SearchVerbs:
                     except Exception:  # a state that cannot be read now is still found by its title
                         data = {}
                     text = search_text(None, title, data, self.search_paths)
-                with self.sa_engine.begin() as conn:  # only where nobody indexed it meanwhile
-                    conn.execute(update(ProcessInstance.__table__).where(
-                        ProcessInstance.id == instance_id, ProcessInstance.search_text.is_(None)).values(search_text=text))
+                self._unit(SYSTEM_USER, lambda unit, i=instance_id, t=text: unit.session.execute(  # where still unset
+                    update(ProcessInstance.__table__).where(ProcessInstance.id == i, ProcessInstance.search_text.is_(None))
+                    .values(search_text=t)))
                 done += 1

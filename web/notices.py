@@ -2,7 +2,7 @@
 notices), newest first, with unread ones marked; opening one marks it read and goes to its request."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .engine_access import get_engine
@@ -21,14 +21,10 @@ def index():
 
 @bp.get("/<int:notice_id>")
 def open_one(notice_id: int):
-    engine = get_engine()
-    mine = [n for n in engine.notices(current_user.username, limit=1, before=notice_id + 1) if n.id == notice_id]
-    if not mine:
-        abort(404)
-    engine.mark_notices_read(current_user.username, [notice_id])
-    if mine[0].instance_id is None:
+    notice = get_engine().open_notice(current_user.username, notice_id)  # someone else's: 404
+    if notice.instance_id is None:
         return redirect(url_for("notices.index"))
-    return redirect(url_for("instances.show", instance_id=mine[0].instance_id))
+    return redirect(url_for("instances.show", instance_id=notice.instance_id))
 
 
 @bp.post("/read")

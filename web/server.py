@@ -17,6 +17,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from engine import cli as engine_cli
+from engine import operations_cli
 
 
 class WebServer(BaseApplication):
@@ -43,7 +44,7 @@ def worker_loop(interval: float) -> None:
     eng = engine_cli.engine_from_env()
     while True:
         try:
-            engine_cli.work_once(eng)
+            operations_cli.work_once(eng)
         except Exception as exc:  # noqa: BLE001 - keep the loop alive, say what happened
             print(f"worker: {exc.__class__.__name__}: {exc}", file=sys.stderr)
         time.sleep(interval)

@@ -25,6 +25,7 @@ LABEL_FONT = 11.0
 LINE_HEIGHT = LABEL_FONT * 1.2
 DEFAULT_LABEL = (90.0, 20.0)  # what bpmn-js uses where the DI gives no label bounds
 LANE_TITLE = 30.0  # the band at a lane's left edge that holds its (rotated) name
+POOL_TITLE = 30  # the pool's name band on its left
 
 
 def char_width(ch: str) -> float:
@@ -120,3 +121,8 @@ class Box:
                 else:
                     t1 = min(t1, t)
         return t1 - t0 > 1e-9 and (t1 - t0) * math.hypot(dx, dy) > 0.5
+
+
+class LayoutError(ValueError):
+    """The diagram holds something the layout does not handle (several pools, an expanded subprocess...), or
+    the layout found no way for a flow or no room for a label."""

@@ -74,7 +74,7 @@ def refusal(task: HumanTask, username: str, groups: set[str], initiator: str, st
             allow_self_approval: bool) -> NotAllowed | None:
     """Why the user may not complete (or claim) this task, or None when they may."""
     if READ_ONLY_GROUP in groups:
-        return NotAllowed(f"{username} is an auditor: auditors read, they do not act", "auditor")
+        return auditor_refusal(username)
     if not may_act(task, username, groups):
         if task.assignee and task.assignee != username:
             return NotAllowed(f"task {task.id} is assigned to {task.assignee}", "assigned_to", task.assignee)
@@ -83,3 +83,22 @@ def refusal(task: HumanTask, username: str, groups: set[str], initiator: str, st
         return NotAllowed(f"{username} started this request and may not approve it (task {task.id})",
                           "self_approval", username)
     return None
+
+
+def holders(task) -> list[str]:
+    """Who has an open task: its assignee, else the groups (`group:<id>`) and users it is offered to (whom
+    its notifications and reminders go to)."""
+    if task.assignee:
+        return [task.assignee]
+    return ([f"group:{c.group_id}" for c in task.candidates if c.group_id]
+            + [c.username for c in task.candidates if c.username])
+
+
+def auditor_refusal(username: str) -> NotAllowed:
+    return NotAllowed(f"{username} is an auditor: auditors read, they do not act", "auditor")
+
+
+def require_actor(groups: set[str], username: str) -> None:
+    """Auditors read everything and act on nothing: NotAllowed for them."""
+    if READ_ONLY_GROUP in groups:
+        raise auditor_refusal(username)

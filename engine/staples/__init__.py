@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from ..authoring.specs import start_event
 from ..errors import NotAllowed
-from ..runtime.assignment import READ_ONLY_GROUP
 from ..runtime.switches import is_on
-from ..storage.rows import InstanceRow, TaskRow
+from ..storage.rows import InstanceRow
 
 STAPLE_WORDS = {"comments": "comments", "withdraw": "withdrawing", "remind": "reminders", "copy": "copies",
                 "return": "returns"}
@@ -19,19 +18,6 @@ def require_on(unit, instance: InstanceRow, staple: str, task_spec=None) -> None
     spec, _subs = unit.specs.get(unit.session, instance.definition_id, instance.dependency_ids)
     if not is_on(staple, start_event(spec), task_spec):
         raise NotAllowed(f"{STAPLE_WORDS[staple]} are turned off for this process", "staple_off")
-
-
-def require_actor(groups: set[str], user: str) -> None:
-    if READ_ONLY_GROUP in groups:
-        raise NotAllowed(f"{user} is an auditor: auditors read, they do not act", "auditor")
-
-
-def holders(row: TaskRow) -> list[str]:
-    """Who has an open task: its assignee, else the users and groups (`group:<id>`) it is offered to."""
-    if row.assignee:
-        return [row.assignee]
-    return [f"group:{c.group_id}" for c in row.candidates if c.group_id] + [c.username for c in row.candidates
-                                                                             if c.username]
 
 
 def task_spec_of(spec, subprocess_specs, bpmn_id: str):

@@ -11,7 +11,8 @@ from sqlalchemy import or_, select
 
 from ..errors import FieldError, FormInvalid, NotAllowed
 from ..storage.models import InstanceReader, User
-from . import require_actor, require_on
+from ..runtime.assignment import require_actor
+from . import require_on
 
 MAX_COMMENT = 2000
 MENTION = re.compile(r"@([\w.\-\u3400-\u9fff]{1,80})")

@@ -8,7 +8,8 @@ from ..errors import NotAllowed, NotFound
 from ..runtime.projection import task_properties
 from ..storage.models import Group, InstanceReader, ProcessInstance, User
 from ..views import InstanceView
-from . import require_actor, require_on
+from ..runtime.assignment import require_actor
+from . import require_on
 
 MAX_COPIES = 50
 

@@ -11,7 +11,8 @@ from ..audit import instance_chain
 from ..errors import Conflict, NotAllowed
 from ..storage import rows
 from ..storage.models import AuditEvent
-from . import holders, require_actor, require_on, task_spec_of
+from ..runtime.assignment import holders, require_actor
+from . import require_on, task_spec_of
 
 REMIND_EVERY = timedelta(hours=float(os.environ.get("APPROVALS_REMIND_HOURS") or 4))
 

@@ -9,7 +9,8 @@ from ..directory import SYSTEM_USER
 from ..errors import Conflict, NotAllowed
 from ..storage.models import AuditEvent, ProcessInstance
 from ..views import InstanceView
-from . import require_actor, require_on
+from ..runtime.assignment import require_actor
+from . import require_on
 
 ACTS = ("completed", "claimed", "delegated", "released")
 

@@ -13,6 +13,16 @@ from tests.scenarios.test_tour_approval import CS_OK, PROCESS, application, eng 
 from tests.scenarios.walk import do, task_for
 
 
+def deploy_tour_with_start_properties(engine, tmp_path, **properties) -> None:
+    """A new version of the tour whose start event carries these properties (the process-wide switches)."""
+    source = (WORKFLOWS / "tour_approval.bpmn").read_text(encoding="utf-8")
+    at = source.index("<spiffworkflow:properties>", source.index("<bpmn:startEvent")) + len("<spiffworkflow:properties>")
+    added = "".join(f'<spiffworkflow:property name="{k}" value="{v}"/>' for k, v in properties.items())
+    changed = tmp_path / "tour_approval.bpmn"
+    changed.write_text(source[:at] + added + source[at:], encoding="utf-8")
+    engine.deploy_paths([changed], "luoming")
+
+
 def kinds(engine, inst):
     return [e.kind for e in engine.audit_trail(inst.id)]
 
@@ -124,13 +134,7 @@ def test_copies_give_read_access_and_a_list(eng, clock):
 
 
 def test_a_process_turns_a_staple_off(eng, clock, tmp_path):
-    source = (WORKFLOWS / "tour_approval.bpmn").read_text(encoding="utf-8")
-    start = source.index("<bpmn:startEvent")
-    props = source.index("<spiffworkflow:properties>", start) + len("<spiffworkflow:properties>")
-    changed = tmp_path / "tour_approval.bpmn"
-    changed.write_text(source[:props] + '<spiffworkflow:property name="withdraw" value="off"/>'
-                       '<spiffworkflow:property name="remind" value="off"/>' + source[props:], encoding="utf-8")
-    eng.deploy_paths([changed], "luoming")
+    deploy_tour_with_start_properties(eng, tmp_path, withdraw="off", remind="off")
     inst = eng.start(PROCESS, "liuyang", application(clock, "key"))
     for verb in (lambda: eng.withdraw(inst.id, "liuyang"), lambda: eng.remind(inst.id, "liuyang")):
         with pytest.raises(NotAllowed) as off:
@@ -197,13 +201,7 @@ def test_notifications_reach_each_person_in_the_app_without_mail(eng, clock):
 
 
 def test_copies_declared_by_the_process_and_chosen_on_the_start_form(eng, clock, tmp_path):
-    source = (WORKFLOWS / "tour_approval.bpmn").read_text(encoding="utf-8")
-    start = source.index("<bpmn:startEvent")
-    props = source.index("<spiffworkflow:properties>", start) + len("<spiffworkflow:properties>")
-    changed = tmp_path / "tour_approval.bpmn"
-    changed.write_text(source[:props] + '<spiffworkflow:property name="copyTo" value="group:gatekeeper"/>'
-                       + source[props:], encoding="utf-8")
-    eng.deploy_paths([changed], "luoming")
+    deploy_tour_with_start_properties(eng, tmp_path, copyTo="group:gatekeeper")
     with pytest.raises(NotFound):
         eng.start(PROCESS, "liuyang", application(clock, "key"), copy_to=["nobody"])
     assert eng.instances() == []  # refused before anything was created
