@@ -137,7 +137,9 @@ def test_a_printed_tour_keeps_its_chinese_text_and_audit_hash(browser, tmp_path,
 
 
 def _pdf_text(data: bytes) -> str:
+    """The PDF's text as a reader would type it (NFKC: a font's "ﬀ" ligature reads as "ff")."""
     import io
+    import unicodedata
 
     from pypdf import PdfReader
-    return "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages)
+    return unicodedata.normalize("NFKC", "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages))
