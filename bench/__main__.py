@@ -241,7 +241,7 @@ def main() -> int:
     print(f"ratio b/a-ref = {b / a_ref:.2f} (the engine against SpiffWorkflow in memory, the engine's serializer)")
     print(f"ratio c/b     = {c / b:.2f} (target <= 3)")
     sys.stdout.flush()
-    for line in http.report(http.measure(), b):
+    for line in http.report(http.measure()):
         print(line)
     sys.stdout.flush()
     for line in throughput.report(throughput.measure()):

@@ -23,6 +23,7 @@ _EXPORTS = {
     "DeliveryView": (".messaging", "DeliveryView"),
     "StartPlanView": (".messaging", "StartPlanView"),
     "TaskPage": (".pages", "TaskPage"),
+    "KeysetPage": (".keyset", "KeysetPage"),
     "TemplateFailed": (".runtime.templates", "TemplateFailed"),
     "render_template": (".runtime.templates", "render"),
     "lookup_path": (".search", "lookup"),

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, or_, select
 from . import checkpoint_file, checkpoint_schedule, checkpoints
 from .audit import cross_check, instance_chain, verify_all
 from .errors import NotFound
+from .keyset import KeysetPage, read_page
 from .storage.models import AuditEvent, ProcessInstance, User
 from .views import AuditView
 
@@ -39,19 +40,21 @@ class AuditReads:
 
     def search_audit(self, process_id: str | None = None, instance_id: int | None = None,
                      actor: str | None = None, kind: str | None = None, since: datetime | None = None,
-                     until: datetime | None = None, limit: int = 1000, offset: int = 0) -> list[AuditView]:
+                     until: datetime | None = None, limit: int = 1000) -> list[AuditView]:
         stmt = _audit_filter(select(AuditEvent), process_id, instance_id, actor, kind, since, until)
         with self.session() as s:
-            return [AuditView.of(e) for e in
-                    s.scalars(stmt.order_by(AuditEvent.at, AuditEvent.id).limit(limit).offset(offset))]
+            return [AuditView.of(e) for e in s.scalars(stmt.order_by(AuditEvent.at, AuditEvent.id).limit(limit))]
 
-    def count_audit(self, process_id: str | None = None, instance_id: int | None = None,
-                    actor: str | None = None, kind: str | None = None, since: datetime | None = None,
-                    until: datetime | None = None) -> int:
-        """How many events `search_audit` would find without its limit."""
-        stmt = _audit_filter(select(func.count(AuditEvent.id)), process_id, instance_id, actor, kind, since, until)
+    def audit_page(self, size: int, after: int | None = None, before: int | None = None,
+                   process_id: str | None = None, instance_id: int | None = None, actor: str | None = None,
+                   kind: str | None = None, since: datetime | None = None,
+                   until: datetime | None = None) -> KeysetPage:
+        """One keyset page of `search_audit`, oldest first, with the total and the page's place (`after` /
+        `before`: the event id ending / starting the neighbouring page)."""
+        stmt = _audit_filter(select(AuditEvent), process_id, instance_id, actor, kind, since, until)
         with self.session() as s:
-            return s.scalar(stmt) or 0
+            return read_page(s, stmt, AuditEvent.id, (AuditEvent.at, AuditEvent.id), size, after, before,
+                             convert=AuditView.of)
 
     def audit_head(self, instance_id: int) -> tuple[int, str | None]:
         """(sequence number, hash) of the newest event of the request's chain, as its row records them: what

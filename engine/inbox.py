@@ -8,6 +8,7 @@ from typing import Any, Iterable
 from sqlalchemy import ARRAY, Integer, Select, any_, cast, func, select, tuple_, union
 from sqlalchemy.orm import selectinload
 
+from .keyset import KeysetPage, read_page
 from .search import matching
 from .storage.models import HumanTask, ProcessInstance, TaskCandidate
 from .views import TaskView
@@ -94,13 +95,15 @@ class InboxReads:
         return self._tasks(group_queue_query(user, self._user_groups(user), postgres=self.locking), limit, after)
 
     def task_page(self, user: str, tab: str = "mine", process_id: str | None = None, sort: str = "due",
-                  limit: int = 20, offset: int = 0, text: str | None = None) -> tuple[list[TaskView], int, list[str]]:
-        """One page of the inbox in SQL: (tasks, how many match, the processes this tab holds).
+                  limit: int = 20, after: int | None = None, before: int | None = None,
+                  text: str | None = None) -> tuple[KeysetPage, list[str]]:
+        """One keyset page of the inbox in SQL, with how many match and where the page starts, and the
+        processes the tab holds. `after` / `before`: the task id at the end / start of the neighbouring page.
 
         tab: all (everything I can act on), mine (assigned to me), group (my groups' unclaimed), done
-        (completed by me); sort: due (tasks
-        with a deadline first, nearest first) or created; done is always newest first. `text`: only tasks
-        of requests found by it (a record number, the subject in the title, the request's id; see engine.search).
+        (completed by me); sort: due (tasks with a deadline first, nearest first) or created; done is always
+        newest first. `text`: only tasks of requests found by it (a record number, the subject in the title,
+        the request's id; see engine.search).
         """
         groups = self._user_groups(user)
         base = {"all": actionable_query(user, groups, self.locking), "mine": inbox_query(user),
@@ -110,7 +113,7 @@ class InboxReads:
         if text and text.strip():
             filtered = filtered.where(HumanTask.instance_id.in_(select(ProcessInstance.id).where(matching(text))))
         if tab == "done":
-            order = (HumanTask.completed_at.desc(), HumanTask.id.desc())
+            order = (HumanTask.completed_at, HumanTask.id)
         elif sort == "created":
             order = (HumanTask.created_at, HumanTask.id)
         else:
@@ -118,10 +121,9 @@ class InboxReads:
                      HumanTask.created_at, HumanTask.id)
         with self.session() as s:
             processes = sorted(s.scalars(select(base.subquery().c.process_id).distinct()))
-            total = s.scalar(select(func.count()).select_from(filtered.subquery())) or 0
-            rows = s.scalars(filtered.options(selectinload(HumanTask.candidates)).order_by(*order)
-                             .limit(limit).offset(offset))
-            return [TaskView.of(r) for r in rows], total, processes
+            page = read_page(s, filtered.options(selectinload(HumanTask.candidates)), HumanTask.id, order, limit,
+                             after, before, descending=tab == "done", convert=TaskView.of)
+            return page, processes
 
     def task_counts(self, user: str) -> dict[str, int]:
         """How many tasks wait in the user's inbox and group queue (for the navigation), counted in SQL."""

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from .storage.models import AuditEvent, Group, HumanTask, ProcessDefinition, ProcessInstance, User, get_row
 from .directory import check_password
 from .authoring.specs import deployed_forms
+from .keyset import KeysetPage, read_page
 from .search import current_data, matching
 from .views import DefinitionView, InstanceView, TaskView, UserView
 
@@ -54,23 +55,25 @@ class Queries:
             return InstanceView.of(row)
 
     def instances(self, process_id: str | None = None, status: str | None = None,
-                  started_by: str | None = None, limit: int = 200, offset: int = 0,
-                  text: str | None = None, before: int | None = None) -> list[InstanceView]:
+                  started_by: str | None = None, limit: int = 200, text: str | None = None,
+                  before: int | None = None) -> list[InstanceView]:
         """Requests, newest first; `text` finds them by record number, subject or id (engine.search);
         `before`: the last id of the previous page (a keyset page costs the same at any depth)."""
-        stmt = select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(limit).offset(offset)
+        stmt = _instances(process_id, status, started_by, text).order_by(ProcessInstance.id.desc()).limit(limit)
         if before is not None:
             stmt = stmt.where(ProcessInstance.id < before)
-        if text and text.strip():
-            stmt = stmt.where(matching(text))
-        if process_id:
-            stmt = stmt.where(ProcessInstance.process_id == process_id)
-        if status:
-            stmt = stmt.where(ProcessInstance.status == status)
-        if started_by:
-            stmt = stmt.where(ProcessInstance.started_by == started_by)
         with self.session() as s:
             return [InstanceView.of(r) for r in s.scalars(stmt)]
+
+    def instance_page(self, size: int, process_id: str | None = None, status: str | None = None,
+                      started_by: str | None = None, text: str | None = None, after: int | None = None,
+                      before: int | None = None) -> KeysetPage:
+        """One keyset page of `instances` (`after` / `before`: the id ending / starting the neighbouring
+        page)."""
+        with self.session() as s:
+            return read_page(s, _instances(process_id, status, started_by, text), ProcessInstance.id,
+                             (ProcessInstance.id,), size, after, before, descending=True, count=False,
+                             convert=InstanceView.of)
 
     def _workflow(self, s, instance_id: int):
         from .storage import serialization
@@ -212,3 +215,14 @@ class Queries:
             latest = [d for d in latest_definitions(s, "bpmn").values()]
             return [DefinitionView.of(d) for d in sorted(latest, key=lambda d: d.process_id)
                     if self._may_start(s, d.process_id, user)]
+
+
+def _instances(process_id: str | None, status: str | None, started_by: str | None, text: str | None):
+    stmt = select(ProcessInstance)
+    if text and text.strip():
+        stmt = stmt.where(matching(text))
+    for column, value in ((ProcessInstance.process_id, process_id), (ProcessInstance.status, status),
+                          (ProcessInstance.started_by, started_by)):
+        if value:
+            stmt = stmt.where(column == value)
+    return stmt

@@ -15,11 +15,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from engine import AuditView, EngineError, NotFound
+from engine import AuditView, EngineError, KeysetPage, NotFound
 
 from .engine_access import get_engine
 from .guards import refuse
-from .paging import Page, counted, last_page, page_arg
+from .paging import anchor_args
 from .present import EVENT_KINDS, person, process_names
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -94,15 +94,10 @@ def search():
     engine = get_engine()
     filters, errors = Filters.from_args(request.args)
     size = current_app.config["AUDIT_PAGE_SIZE"]
-    number = page_arg(request.args.get("page"))
     searched = bool(filters.args() or request.args.get("searched")) and not errors
-    page = Page([], 1, size, 0, False)
-    if searched:
-        # The count first: a page number past the end shows the last page, and the pager says "page X of Y".
-        total = engine.count_audit(**filters.query())
-        number = min(number, last_page(total, size))
-        events = engine.search_audit(**filters.query(), limit=size, offset=(number - 1) * size)
-        page = counted(events, number, size, total)
+    page = KeysetPage([], False, False, total=0)
+    if searched:  # one keyset page, with the total and where the page starts in it
+        page = engine.audit_page(size, **anchor_args(request), **filters.query())
     chains = {}
     for instance_id in sorted({e.instance_id for e in page.items if e.instance_id}):
         _count, broken = engine.verify_audit(instance_id)

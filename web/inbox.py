@@ -13,7 +13,7 @@ from engine import TaskView
 
 from .engine_access import get_engine
 from .guards import require_actor
-from .paging import counted, last_page, page_arg
+from .paging import anchor_args
 from .present import process_name
 from .refusals import reason_message
 
@@ -54,14 +54,10 @@ def index():
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "due"
     process = request.args.get("process") or ""
     q = (request.args.get("q") or "").strip()[:100]
-    size, number = current_app.config["INBOX_PAGE_SIZE"], page_arg(request.args.get("page"))
-    # One page from the database; a page number past the end shows the last page.
-    tasks, total, processes = engine.task_page(me, tab, process or None, sort, size, (number - 1) * size, q or None)
-    if not tasks and number > 1 and total:
-        number = last_page(total, size)
-        tasks, total, processes = engine.task_page(me, tab, process or None, sort, size, (number - 1) * size, q or None)
+    # One keyset page from the database (a page whose anchor task was completed meanwhile starts over).
+    page, processes = engine.task_page(me, tab, process or None, sort, current_app.config["INBOX_PAGE_SIZE"],
+                                       text=q or None, **anchor_args(request))
     processes = sorted(processes, key=process_name)
-    page = counted(tasks, number, size, total)
     titles = engine.instance_titles({t.instance_id for t in page.items})
     bulk = engine.bulk_allowed(t.id for t in page.items) if tab != "done" else set()
     return render_template("inbox/index.html", tab=tab, sort=sort, process=process, processes=processes, q=q,

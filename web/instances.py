@@ -10,7 +10,7 @@ from engine import Conflict, FormInvalid
 from . import history
 from .engine_access import get_engine
 from .guards import SEE_ALL_GROUPS, get_instance_or_404, may_cancel, may_see_instance, refuse, require_actor
-from .paging import from_probe, page_arg
+from .paging import anchor_args
 from .present import person, process_names, when
 from .records import record_of
 
@@ -26,19 +26,18 @@ def index():
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
     mine = not sees_all or request.args.get("scope") != "all"
     q = (request.args.get("q") or "").strip()[:100]
-    size, number = current_app.config["INBOX_PAGE_SIZE"], page_arg(request.args.get("page"))
-    # One page from the database (and one row more, which only says that a next page exists).
+    size, anchor = current_app.config["INBOX_PAGE_SIZE"], anchor_args(request)
+    # One keyset page from the database (and one row more, which only says that another page exists).
     copied = request.args.get("scope") == "copied"
     if copied:  # 抄送我的: requests copied to me or my groups
         mine = False
-        rows = engine.copied_to_me(current_user.username, limit=size + 1, offset=(number - 1) * size)
+        page = engine.copied_page(current_user.username, size, **anchor)
     else:
-        rows = engine.instances(process_id=process, status=status,
-                                started_by=current_user.username if mine else None,
-                                limit=size + 1, offset=(number - 1) * size, text=q or None)
-    if not rows and number > 1:  # past the end (the list got shorter): back to the first page
-        return redirect(url_for("instances.index", **{**request.args.to_dict(), "page": 1}))
-    page = from_probe(rows, number, size)
+        page = engine.instance_page(size, process_id=process, status=status,
+                                    started_by=current_user.username if mine else None, text=q or None, **anchor)
+    if not page.items and (anchor["after"] or anchor["before"]):  # past the end (the list got shorter)
+        return redirect(url_for("instances.index", **{k: v for k, v in request.args.items()
+                                                      if k not in ("after", "before")}))
     return render_template("instances/index.html", page=page, sees_all=sees_all, mine=mine, process=process,
                            status=status, statuses=STATUSES, processes=process_names(), q=q, copied=copied,
                            waiting=engine.waiting_on(i.id for i in page.items))

@@ -1,43 +1,16 @@
-"""Page numbers for long lists: which slice to show and where the neighbouring pages are."""
+"""Long lists page by keyset: a page link names the row the neighbouring page starts after (`after`) or ends
+before (`before`), so every page costs what the first costs (engine.keyset)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Sequence
+from flask import Request
 
 
-def page_arg(value: str | None) -> int:
-    try:
-        return max(1, int(value or 1))
-    except ValueError:
-        return 1
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    number: int
-    size: int
-    total: int | None  # None when only "is there a next page" is known
-    has_next: bool
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def pages(self) -> int | None:
-        return None if self.total is None else max(1, -(-self.total // self.size))
-
-
-def last_page(total: int, size: int) -> int:
-    return max(1, -(-total // size))
-
-
-def from_probe(items: Sequence[Any], number: int, size: int) -> Page:
-    """A page fetched with size + 1 rows: the extra row only says a next page exists."""
-    return Page(list(items[:size]), number, size, None, len(items) > size)
-
-
-def counted(items: Sequence[Any], number: int, size: int, total: int) -> Page:
-    """A page fetched with limit and offset when the total is known (so the pager says "page X of Y")."""
-    return Page(list(items[:size]), number, size, total, number * size < total)
+def anchor_args(request: Request) -> dict[str, int | None]:
+    """`after` and `before` from the query string (at most one of them; anything else is the first page)."""
+    found: dict[str, int | None] = {"after": None, "before": None}
+    for name in found:
+        value = request.args.get(name) or ""
+        if value.isdigit() and len(value) < 19:
+            found[name] = int(value)
+            break
+    return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from ..errors import NotAllowed, NotFound
+from ..keyset import KeysetPage, read_page
 from ..runtime.projection import task_properties
 from ..storage.models import Group, InstanceReader, ProcessInstance, User
 from ..views import InstanceView
@@ -71,16 +72,25 @@ class CopyVerbs:
             return add_copies(unit, instance, user, wanted, note)
         return self._unit(user, work)
 
-    def copied_to_me(self, user: str, limit: int = 100, before: int | None = None,
-                     offset: int = 0) -> list[InstanceView]:
+    def _copied_stmt(self, s, user: str):
+        groups = self._groups(s, user)
+        ids = select(InstanceReader.instance_id).where(
+            InstanceReader.reason == "copied",
+            or_(InstanceReader.username == user, InstanceReader.group_id.in_(groups or {""})))
+        return select(ProcessInstance).where(ProcessInstance.id.in_(ids))
+
+    def copied_to_me(self, user: str, limit: int = 100, before: int | None = None) -> list[InstanceView]:
         """Requests copied to the user or one of their groups, newest first (keyset: `before`)."""
         with self.session() as s:
-            groups = self._groups(s, user)
-            ids = select(InstanceReader.instance_id).where(
-                InstanceReader.reason == "copied",
-                or_(InstanceReader.username == user, InstanceReader.group_id.in_(groups or {""})))
-            stmt = select(ProcessInstance).where(ProcessInstance.id.in_(ids))
+            stmt = self._copied_stmt(s, user)
             if before is not None:
                 stmt = stmt.where(ProcessInstance.id < before)
-            stmt = stmt.order_by(ProcessInstance.id.desc()).limit(limit).offset(offset)
+            stmt = stmt.order_by(ProcessInstance.id.desc()).limit(limit)
             return [InstanceView.of(r) for r in s.scalars(stmt)]
+
+    def copied_page(self, user: str, size: int, after: int | None = None, before: int | None = None) -> KeysetPage:
+        """One keyset page of `copied_to_me` (`after` / `before`: the id ending / starting the neighbouring
+        page)."""
+        with self.session() as s:
+            return read_page(s, self._copied_stmt(s, user), ProcessInstance.id, (ProcessInstance.id,), size,
+                             after, before, descending=True, count=False, convert=InstanceView.of)

@@ -166,16 +166,33 @@ def test_an_extension_names_its_requests_and_runs_its_verbs(small):
     assert eng.verify_audit()[1] == []
 
 
-def test_task_page_filters_sorts_and_pages_in_sql(small, clock):
+def test_task_page_filters_sorts_and_pages_by_keyset(small, clock):
     ids = []
     for i in range(5):
         ids.append(small.start("small_approval", "alice", {"customer": f"客户{i}", "amount": 5}).id)
         clock.advance(minutes=1)
-    tasks, total, processes = small.task_page("bob", "group", sort="created", limit=2, offset=2)
-    assert total == 5 and processes == ["small_approval"]
-    assert [t.instance_id for t in tasks] == ids[2:4]
-    due_first, _, _ = small.task_page("bob", "group", sort="due", limit=5)
-    assert [t.due_at for t in due_first] == sorted(t.due_at for t in due_first)
-    small.complete(tasks[0].id, "bob", {"decision": "approve"})
-    assert small.task_page("bob", "done")[1] == 1 and small.task_page("bob", "group")[1] == 4
-    assert small.task_page("bob", "group", process_id="other")[:2] == ([], 0)
+    first, processes = small.task_page("bob", "group", sort="created", limit=2)
+    assert processes == ["small_approval"] and first.total == 5 and first.start == 1
+    assert [t.instance_id for t in first.items] == ids[:2] and first.has_next and not first.has_prev
+    second, _ = small.task_page("bob", "group", sort="created", limit=2, after=first.last_id)
+    assert [t.instance_id for t in second.items] == ids[2:4] and second.start == 3
+    assert second.has_next and second.has_prev
+    last, _ = small.task_page("bob", "group", sort="created", limit=2, after=second.last_id)
+    assert [t.instance_id for t in last.items] == ids[4:] and not last.has_next and last.start == 5
+    back, _ = small.task_page("bob", "group", sort="created", limit=2, before=last.first_id)
+    assert back.items == second.items and back.has_next and back.has_prev
+    due_first, _ = small.task_page("bob", "group", sort="due", limit=3)
+    due_rest, _ = small.task_page("bob", "group", sort="due", limit=3, after=due_first.last_id)
+    due = due_first.items + due_rest.items
+    assert len({t.id for t in due}) == 5 and [t.due_at for t in due] == sorted(t.due_at for t in due)
+    small.complete(second.items[0].id, "bob", {"decision": "approve"})
+    # the anchor task was completed meanwhile: the next page still starts at its place in the order
+    again, _ = small.task_page("bob", "group", sort="created", limit=2, after=second.items[0].id)
+    assert [t.instance_id for t in again.items] == ids[3:5] and again.has_prev and again.start == 3
+    # an anchor that names no task at all is the first page
+    unknown, _ = small.task_page("bob", "group", sort="created", limit=2, after=10**9)
+    assert [t.instance_id for t in unknown.items] == ids[:2] and not unknown.has_prev
+    done, _ = small.task_page("bob", "done")
+    assert done.total == 1 and small.task_page("bob", "group")[0].total == 4
+    empty, _ = small.task_page("bob", "group", process_id="other")
+    assert (empty.items, empty.total) == ([], 0)

@@ -1,4 +1,5 @@
-"""Long lists page in the database: the audit search says "page X of Y" (count_audit), requests use offset."""
+"""Long lists page by keyset in the database: a link names the row the next page starts after (or the
+previous ends before); the audit search and the inbox say which rows of how many a page shows."""
 from __future__ import annotations
 
 import re
@@ -31,9 +32,9 @@ def busy(web_engine):
 
 @pytest.fixture
 def calls(web_engine, monkeypatch):
-    """Every search_audit / count_audit / instances call the pages make, with their arguments."""
+    """Every audit_page / instance_page / task_page call the pages make, with their arguments."""
     seen: list[tuple[str, dict]] = []
-    for name in ("search_audit", "count_audit", "instances"):
+    for name in ("audit_page", "instance_page", "task_page"):
         original = getattr(web_engine, name)
 
         def spy(*args, _name=name, _original=original, **kwargs):
@@ -43,34 +44,35 @@ def calls(web_engine, monkeypatch):
     return seen
 
 
-def test_audit_pages_say_page_x_of_y(web_engine, busy, calls):
-    total = web_engine.count_audit()
-    assert total == len(web_engine.search_audit()) and total > 9
-    pages = -(-total // 3)
+def test_audit_pages_say_which_rows_of_how_many(web_engine, busy, calls):
+    events = web_engine.search_audit()
+    total = len(events)
+    assert total > 9
     client = make_app(web_engine, AUDIT_PAGE_SIZE=3).test_client()
     login(client, "audrey")
     calls.clear()
     first = client.get("/audit/?searched=1").text
-    assert audit_rows(first) == 3 and f"第 1 页，共 {pages} 页" in first
+    assert audit_rows(first) == 3 and f"第 1–3 条，共 {total} 条" in first
     assert f"共找到 {total} 条事件" in first and link(first, "prev") is None
     second = client.get(link(first, "next")).text
-    assert audit_rows(second) == 3 and f"第 2 页，共 {pages} 页" in second and link(second, "prev")
-    last = client.get(f"/audit/?searched=1&page={pages}").text
-    assert audit_rows(last) == total - 3 * (pages - 1) and link(last, "next") is None
-    assert f"第 {pages} 页，共 {pages} 页" in last
-    # The database does the paging: limit and offset, and the same filters for the count.
-    searches = [kw for name, kw in calls if name == "search_audit"]
-    assert [(kw["limit"], kw["offset"]) for kw in searches] == [(3, 0), (3, 3), (3, 3 * (pages - 1))]
-    counts = [kw for name, kw in calls if name == "count_audit"]
-    assert all(c == {k: v for k, v in s.items() if k not in ("limit", "offset")} for c, s in zip(counts, searches))
+    assert audit_rows(second) == 3 and f"第 4–6 条，共 {total} 条" in second and link(second, "prev")
+    back = client.get(link(second, "prev")).text
+    assert f"第 1–3 条，共 {total} 条" in back and link(back, "prev") is None
+    page, shown = first, 3
+    while link(page, "next"):
+        page = client.get(link(page, "next")).text
+        shown += audit_rows(page)
+    assert shown == total and f"条，共 {total} 条" in page
+    # The database does the paging: each page names the event it continues after, never an offset.
+    anchors = [kw.get("after") for name, kw in calls if name == "audit_page"][:2]
+    assert anchors == [None, events[2].id]
 
 
-def test_audit_page_past_the_end_shows_the_last_page(web_engine, busy):
+def test_audit_page_after_an_unknown_event_is_the_first(web_engine, busy):
     client = make_app(web_engine, AUDIT_PAGE_SIZE=3).test_client()
     login(client, "audrey")
-    page = client.get("/audit/?searched=1&page=999").text
-    pages = -(-web_engine.count_audit() // 3)
-    assert f"第 {pages} 页，共 {pages} 页" in page and audit_rows(page) >= 1
+    page = client.get("/audit/?searched=1&after=999999").text
+    assert "第 1–3 条" in page and audit_rows(page) == 3
 
 
 def test_audit_filters_are_kept_across_pages(web_engine, busy):
@@ -79,13 +81,13 @@ def test_audit_filters_are_kept_across_pages(web_engine, busy):
     client = make_app(web_engine, AUDIT_PAGE_SIZE=2).test_client()
     login(client, "audrey")
     page = client.get(f"/audit/?instance={first.id}").text
-    assert f"共找到 {trail} 条事件" in page and f"共 {-(-trail // 2)} 页" in page
+    assert f"共找到 {trail} 条事件" in page and f"第 1–2 条，共 {trail} 条" in page
     following = link(page, "next")
     assert f"instance={first.id}" in following
     assert f'href="/requests/{busy[1].id}"' not in client.get(following).text
     client.get("/language/en")
     page = client.get(f"/audit/?instance={first.id}").text
-    assert f"{trail} events found" in page and f"Page 1 of {-(-trail // 2)}" in page
+    assert f"{trail} events found" in page and f"1–2 of {trail}" in page
     assert "1 event found" in client.get(f"/audit/?instance={first.id}&kind=started").text
 
 
@@ -95,19 +97,19 @@ def test_one_page_of_results_has_no_pager(client, web_engine, busy):
     assert 'class="pager"' not in page and "条事件" in page
 
 
-def test_requests_page_with_offset(web_engine, calls):
+def test_requests_page_by_keyset(web_engine, calls):
     made = [start_request(web_engine, customer=f"客户{n}").id for n in range(5)]
     client = make_app(web_engine, INBOX_PAGE_SIZE=2).test_client()
     login(client, "alice")
     first = client.get("/requests/").text
     assert request_ids(first) == made[::-1][:2] and link(first, "next") and link(first, "prev") is None
-    assert "第 1 页" in first
     second = client.get(link(first, "next")).text
     assert request_ids(second) == made[::-1][2:4]
     third = client.get(link(second, "next")).text
     assert request_ids(third) == made[:1] and link(third, "next") is None and link(third, "prev")
-    asked = [(kw["limit"], kw["offset"]) for name, kw in calls if name == "instances"]
-    assert asked == [(3, 0), (3, 2), (3, 4)]  # one page (and one row more) at a time, never the whole list
+    assert request_ids(client.get(link(third, "prev")).text) == made[::-1][2:4]
+    asked = [(kw.get("after"), kw.get("before")) for name, kw in calls if name == "instance_page"]
+    assert asked == [(None, None), (made[3], None), (made[1], None), (None, made[0])]
 
 
 def test_requests_page_keeps_filters_and_returns_from_past_the_end(web_engine):
@@ -119,5 +121,18 @@ def test_requests_page_keeps_filters_and_returns_from_past_the_end(web_engine):
     following = link(page, "next")
     assert "scope=all" in following and f"status={status}" in following
     assert len(request_ids(client.get(following).text)) == 2
-    response = client.get("/requests/?scope=all&page=9")
-    assert response.status_code == 302 and "page=1" in response.location and "scope=all" in response.location
+    response = client.get("/requests/?scope=all&after=1")
+    assert response.status_code == 302 and "after" not in response.location and "scope=all" in response.location
+
+
+def test_inbox_pages_by_keyset_and_says_where_it_is(web_engine, calls):
+    made = [start_request(web_engine, customer=f"客户{n}").id for n in range(5)]
+    client = make_app(web_engine, INBOX_PAGE_SIZE=2).test_client()
+    login(client, "bob")
+    first = client.get("/inbox?tab=group&sort=created").text
+    assert "第 1–2 条，共 5 条" in first and link(first, "prev") is None
+    following = link(first, "next")
+    assert "tab=group" in following and "sort=created" in following and "after=" in following
+    second = client.get(following).text
+    assert "第 3–4 条，共 5 条" in second
+    assert [kw.get("after") is not None for name, kw in calls if name == "task_page"] == [False, True]
