@@ -23,6 +23,8 @@ _EXPORTS = {
     "DeliveryView": (".messaging", "DeliveryView"),
     "StartPlanView": (".messaging", "StartPlanView"),
     "TaskPage": (".pages", "TaskPage"),
+    **{name: (".authoring.replaying", name) for name in ("ReplayReport", "RequestReplay")},
+    "ReplayOutcome": (".authoring.replay", "ReplayOutcome"),
     "KeysetPage": (".keyset", "KeysetPage"),
     "TemplateFailed": (".runtime.templates", "TemplateFailed"),
     "render_template": (".runtime.templates", "render"),

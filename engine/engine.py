@@ -19,6 +19,7 @@ from . import continuing
 from .audit import SYSTEM_CHAIN, audit_key
 from .authoring import forms as formlib
 from .authoring.specs import SpecCache, dependencies_for, latest_definitions, start_event
+from .authoring.replaying import ReplayVerbs
 from .authoring.versioning import VersionVerbs
 from .clock import Clock, as_utc, frozen_at, system_clock
 from .deploying import DeployVerbs
@@ -59,7 +60,7 @@ DEFAULT_FORMS_DIR = Path(os.environ.get("APPROVALS_FORMS_DIR") or Path(__file__)
 RETRIES = 3
 
 
-class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
+class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, ReplayVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
              InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs, WithdrawalVerbs,
              ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, NoticeReads, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
