@@ -90,6 +90,8 @@ class ProcessDraft(Base):
     base_version: Mapped[int | None] = mapped_column(Integer)
     saved_by: Mapped[str] = mapped_column(String(80))
     saved_at: Mapped[datetime]
+    name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # bumped by every save
 
 
 class ProcessInstance(Base):
