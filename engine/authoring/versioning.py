@@ -13,11 +13,13 @@ from SpiffWorkflow.util.task import TaskState
 from ..runtime import runner
 from ..storage import serialization
 from .changes import Change, describe_changes, describe_form_changes
+from .decision_tables import RuleChange, describe_decision_changes
 from .forms import referenced_forms
 from ..directory import SYSTEM_USER
 from ..errors import Conflict, NotAllowed, NotFound, SpecInvalid
 from ..storage.models import HumanTask, ProcessDefinition, ProcessDraft, ProcessInstance, get_row
-from .specs import SourceFile, dependencies_for, deployed_forms, executable_processes, latest_definitions
+from .specs import (SourceFile, dependencies_for, deployed_forms, executable_processes, latest_definitions,
+                    source_identity)
 from ..views import DefinitionView
 from .parse_room import with_room
 from .xmlsafe import parse_xml
@@ -36,6 +38,7 @@ class FilePreview:
     changes: list[Change] = field(default_factory=list)
     running: dict[int, int] = field(default_factory=dict)           # version -> running instances
     waiting_at: dict[str, int] = field(default_factory=dict)        # element id -> instances waiting there
+    decision_changes: list[RuleChange] = field(default_factory=list)  # a DMN file: rules and results
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,7 @@ class VersionVerbs:
             previews = []
             for source, root, kind in batch.parsed:
                 if kind != "bpmn":
+                    previews += self._decision_preview(s, source, root, latest)
                     continue
                 pid = executable_processes(root)[0].get("id")
                 old = latest.get(pid)
@@ -200,6 +204,14 @@ class VersionVerbs:
                     old is not None and old.sha256 == source.sha256 and old_forms == forms, changes,
                     self._running_by_version(s, pid), self._waiting_at(s, pid)))
             return previews
+
+    def _decision_preview(self, s, source: SourceFile, root, latest) -> list[FilePreview]:
+        pid = source_identity(root)[0]
+        old = latest.get(pid)
+        changes = describe_decision_changes(get_row(s, ProcessDefinition, old.id).xml,
+                                            source.data.decode("utf-8")) if old else []
+        return [FilePreview(source.filename, pid, (old.version + 1) if old else 1,
+                            old is not None and old.sha256 == source.sha256, decision_changes=changes)]
 
     def _running_by_version(self, s, process_id: str) -> dict[int, int]:
         rows = s.execute(select(ProcessInstance.definition_version, func.count())

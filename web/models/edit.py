@@ -1,11 +1,12 @@
-"""The diagram editor (bpmn-js Modeler) and its drafts: open a version or a draft, save, discard."""
+"""The diagram editor (bpmn-js Modeler), the decision-table editor (dmn-js) and their drafts: open a version
+or a draft, save, rename, delete."""
 from __future__ import annotations
 
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine import Conflict, DraftView, EngineError, NotFound, SpecInvalid
+from engine import Conflict, DraftView, EngineError, SpecInvalid
 
 from ..engine_access import get_engine
 from ..errors import http_status
@@ -15,8 +16,9 @@ from ..present import person, when
 
 
 def _editor(process_id: str, xml_url: str, title: str, draft: DraftView | None = None,
-            base_version: int | None = None):
-    return render_template("models/edit.html", process_id=process_id, xml_url=xml_url, title=title,
+            base_version: int | None = None, decisions: bool = False):
+    return render_template("models/edit_dmn.html" if decisions else "models/edit.html", process_id=process_id,
+                           xml_url=xml_url, title=title,
                            draft_id=draft.id if draft else None, base_version=base_version,
                            revision=draft.revision if draft else None, draft_name=draft.name if draft else "",
                            save_url=url_for("models.save_draft", process_id=process_id))
@@ -27,10 +29,9 @@ def edit(process_id: str):
     """A new draft from the newest version."""
     require_owner()
     definition = newest_definition(process_id)
-    if definition.kind != "bpmn":
-        raise NotFound(f"{process_id!r} is a decision table, not a diagram")
     return _editor(process_id, url_for("models.download", definition_id=definition.id),
-                   _("Version %(version)d", version=definition.version), base_version=definition.version)
+                   _("Version %(version)d", version=definition.version), base_version=definition.version,
+                   decisions=definition.kind == "dmn")
 
 
 @bp.get("/drafts/<int:draft_id>/edit")
@@ -38,7 +39,7 @@ def edit_draft(draft_id: int):
     draft = get_draft(draft_id)
     return _editor(draft.process_id, url_for("models.draft_xml", draft_id=draft.id),
                    draft.name or _("Draft of %(when)s", when=when(draft.saved_at, "short")), draft=draft,
-                   base_version=draft.base_version)
+                   base_version=draft.base_version, decisions=draft.filename.endswith(".dmn"))
 
 
 @bp.get("/drafts/<int:draft_id>/xml")
