@@ -3,9 +3,12 @@ closure (a missing name is explained and nothing typed is lost), and a complaint
 a colleague who is not a process owner reads the calendar and is refused, in words, when he tries to change it."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from playwright.sync_api import expect
 
-from tests.browser.test_unhappy_paths import as_user, plain_words, serve
+from tests.browser.scenarios import BEIJING
+from tests.browser.test_unhappy_paths import MovableClock, as_user, plain_words, serve
 from tests.scenarios.test_complaint_handling import registration
 
 
@@ -33,6 +36,7 @@ def test_a_process_owner_enters_a_closure_and_a_colleague_may_not(browser, tmp_p
         owner.screenshot(path=str(artifacts / "calendar-owner.png"), full_page=True)
 
         inst = engine.start("complaint_handling", "liuyang", registration(clock))
+        engine.fire_due_timers()  # the worker's turn: on a busy machine it runs the registration's script
         [investigate] = engine.open_tasks(inst.id)
         leader = as_user(browser, server, "zhengkai")  # 郑凯, who investigates
         leader.goto(f"{server.url}/tasks/{investigate.id}")
@@ -48,3 +52,20 @@ def test_a_process_owner_enters_a_closure_and_a_colleague_may_not(browser, tmp_p
                                       form={"csrf_token": token})
         assert refused.status == 403 and "只有流程管理员可以执行此操作。" in refused.text()
         assert engine.calendar_year(2026).dates[328].kind == "closure"  # 25 November is still closed
+
+
+def test_a_request_whose_deadline_reaches_an_unknown_year_says_so(browser, tmp_path):
+    clock = MovableClock(datetime(2026, 12, 29, 9, 0, tzinfo=BEIJING))  # 5 working days reach 2027
+    engine, server, clock = serve(tmp_path, "complaint_handling.bpmn", clock=clock)
+    inst = engine.start("complaint_handling", "liuyang", registration(clock))
+    engine.fire_due_timers()  # the worker's turn: on a busy machine it runs the registration's script
+    with server:
+        applicant = as_user(browser, server, "liuyang")
+        applicant.goto(f"{server.url}/requests/{inst.id}")
+        line = applicant.locator("#timeline li.kind-calendar_unknown")
+        expect(line).to_contain_text("期限按周一至周五计算：该年的国家法定节假日尚未知晓")
+        expect(line).to_contain_text("2027")
+        plain_words(applicant)
+        owner = as_user(browser, server, "luoming")
+        owner.goto(f"{server.url}/calendar/?year=2027")
+        expect(owner.locator("#year-unknown")).to_contain_text("2027年的国家法定节假日尚未知晓")

@@ -103,3 +103,4 @@ def test_the_api_reads_and_changes_the_calendar(client, web_engine):
     assert client.get("/api/v1/calendar/1999", headers=auth("bob")).status_code == 404
     paths = client.get("/api/v1/openapi.json").json["paths"]
     assert {"put", "delete"} <= set(paths["/calendar/days/{day}"]) and "/calendar/{year}" in paths
+
