@@ -22,9 +22,17 @@ def eng(engine):
     return engine
 
 
+def register(eng, clock):
+    """A complaint registered now; the worker's turn follows (on a busy machine SQLite's short leash leaves
+    the registration's script to it)."""
+    inst = eng.start(PROCESS, "liuyang", registration(clock))
+    eng.fire_due_timers()
+    return inst
+
+
 def test_a_complaint_received_on_30_september_is_due_after_the_national_day_holiday(eng, clock):
     clock.set(datetime(2025, 9, 30, 10, 0, tzinfo=CST))  # Tuesday; 1-8 October off, Saturday 11th worked
-    inst = eng.start(PROCESS, "liuyang", registration(clock))
+    inst = register(eng, clock)
     investigate = task_for(eng, "zhengkai", inst, "investigate")
     due = parse_iso(task_data(eng, investigate)["resolution_due"])
     # 9th, 10th, Saturday 11th (调休), 13th, 14th: five working days
@@ -43,19 +51,26 @@ def test_a_complaint_received_on_30_september_is_due_after_the_national_day_holi
 
 def test_a_company_closure_moves_the_deadline(eng, clock):
     eng.set_calendar_day("2026-11-25", False, "年度设备检修停产", "luoming")  # Wednesday
-    inst = eng.start(PROCESS, "liuyang", registration(clock))  # Monday 23 November 09:00
+    inst = register(eng, clock)  # Monday 23 November 09:00
     due = parse_iso(task_data(eng, task_for(eng, "zhengkai", inst, "investigate"))["resolution_due"])
     assert due == datetime(2026, 12, 1, 9, 0, tzinfo=CST)  # 24, 26, 27, 30 November, 1 December
 
+    eng.set_calendar_day("2026-11-25", False, "年度设备检修停产（全厂）", "luoming")  # replaces the entry
     eng.remove_calendar_day("2026-11-25", "luoming")
-    again = eng.start(PROCESS, "liuyang", registration(clock))
+    changes = [e.data for e in eng.search_audit(kind="calendar_changed")]
+    assert [c.get("name") for c in changes] == ["年度设备检修停产", "年度设备检修停产（全厂）", None]
+    assert changes[1]["previous"] == {"working": False, "official": False, "name": "年度设备检修停产"}
+    assert changes[2]["removed"]["name"] == "年度设备检修停产（全厂）"
+    assert all(e.actor == "luoming" for e in eng.search_audit(kind="calendar_changed"))
+    assert eng.verify_audit()[1] == []
+    again = register(eng, clock)
     due = parse_iso(task_data(eng, task_for(eng, "zhengkai", again, "investigate"))["resolution_due"])
     assert due == datetime(2026, 11, 30, 9, 0, tzinfo=CST)
 
 
 def test_a_deadline_beyond_the_known_years_counts_monday_to_friday_and_says_so(eng, clock):
     clock.set(datetime(2026, 12, 29, 9, 0, tzinfo=CST))  # Tuesday; the package knows 2026, not 2027
-    inst = eng.start(PROCESS, "liuyang", registration(clock))
+    inst = register(eng, clock)
     due = parse_iso(task_data(eng, task_for(eng, "zhengkai", inst, "investigate"))["resolution_due"])
     assert due == datetime(2027, 1, 5, 9, 0, tzinfo=CST)  # 30, 31 Dec; Fri 1, Mon 4, Tue 5 January
     [warning] = [e for e in eng.audit_trail(inst.id) if e.kind == "calendar_unknown"]
@@ -65,7 +80,7 @@ def test_a_deadline_beyond_the_known_years_counts_monday_to_friday_and_says_so(e
     # a process owner enters 2027's New Year holiday: the year is known, the deadline follows it
     eng.set_calendar_day("2027-01-01", False, "元旦", "luoming", official=True)
     assert eng.unknown_years(clock.now) == []
-    later = eng.start(PROCESS, "liuyang", registration(clock))
+    later = register(eng, clock)
     due = parse_iso(task_data(eng, task_for(eng, "zhengkai", later, "investigate"))["resolution_due"])
     assert due == datetime(2027, 1, 6, 9, 0, tzinfo=CST)
     assert not any(e.kind == "calendar_unknown" for e in eng.audit_trail(later.id))
