@@ -35,6 +35,10 @@ def test_a_process_owner_enters_and_removes_a_closure(client, web_engine):
     response = client.post("/calendar/days/2026-12-31/remove")
     assert "2026-12-31 恢复按国家日历安排。" in client.get(response.location).text
     assert not web_engine.calendar_year(2026).dates[-1].entry
+    again = client.post("/calendar/days/2026-12-31/remove")  # a second tab, say
+    assert again.status_code == 404 and "这一天没有录入工作日历，无需删除。" in again.text
+    far = client.get("/calendar/?year=1999")
+    assert far.status_code == 404 and "工作日历只覆盖2000年至2100年。" in far.text
 
 
 def test_bad_input_is_explained_and_kept(client, web_engine):
