@@ -118,6 +118,29 @@ def cmd_signal(args) -> Any:
     return {"delivery": view, "message": _delivery_message(view)}
 
 
+def cmd_calendar_show(args) -> Any:
+    year = engine_from_env().calendar_year(args.year)
+    special = [f"{d.day.isoformat()}\t{'working' if d.working else 'off'}\t{d.kind}\t{d.name}"
+               + (f"\t(entered by {d.entry.created_by})" if d.entry else "")
+               for d in year.dates if d.kind not in ("workday", "weekend")]
+    head = (f"{year.year}: official calendar known" if year.known else
+            f"{year.year}: official calendar NOT known (the package knows {year.official_years[0]}-"
+            f"{year.official_years[1]}): Monday to Friday and the days entered")
+    hours = ", ".join(f"{a}-{b}" for a, b in year.hours)
+    return {"calendar": year, "message": "\n".join([head, f"working hours {hours}", *special])}
+
+
+def cmd_calendar_set(args) -> Any:
+    entry = engine_from_env().set_calendar_day(args.day, args.working, args.name, args.as_user, args.official)
+    what = "worked" if entry.working else "not worked"
+    return {"entry": entry, "message": f"{entry.day.isoformat()} is {what}: {entry.name}"}
+
+
+def cmd_calendar_remove(args) -> Any:
+    engine_from_env().remove_calendar_day(args.day, args.as_user)
+    return {"day": args.day, "message": f"{args.day} follows China's official calendar again"}
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     """The parser and its sub-command set (the web package adds `serve` to it)."""
     parser = argparse.ArgumentParser(prog="approvals", description="Company procedures as BPMN, with audit.")
@@ -183,6 +206,26 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     sig.add_argument("--as", dest="as_user", required=True)
     sig.add_argument("--data", help="the payload (JSON)")
     sig.set_defaults(fn=cmd_signal)
+
+    cal = sub.add_parser("calendar", help="the working calendar: show a year, enter or remove a day")
+    cal_sub = cal.add_subparsers(dest="calendar_command", required=True)
+    cs = cal_sub.add_parser("show", help="holidays, 调休 working days and entered days of a year")
+    cs.add_argument("year", type=int)
+    cs.set_defaults(fn=cmd_calendar_show)
+    cset = cal_sub.add_parser("set", help="enter a day: a company closure (--off) or a day worked (--on)")
+    cset.add_argument("day", help="YYYY-MM-DD")
+    on_off = cset.add_mutually_exclusive_group(required=True)
+    on_off.add_argument("--off", dest="working", action="store_false", help="not worked (a closure, a holiday)")
+    on_off.add_argument("--on", dest="working", action="store_true", help="worked")
+    cset.add_argument("--name", required=True, help="what the day is, e.g. 年度检修停产")
+    cset.add_argument("--official", action="store_true",
+                      help="a day of China's official calendar (for a year the package does not know)")
+    cset.add_argument("--as", dest="as_user", required=True)
+    cset.set_defaults(fn=cmd_calendar_set)
+    crm = cal_sub.add_parser("remove", help="remove an entered day")
+    crm.add_argument("day", help="YYYY-MM-DD")
+    crm.add_argument("--as", dest="as_user", required=True)
+    crm.set_defaults(fn=cmd_calendar_remove)
 
     from . import operations_cli  # the operator's commands: schema, directory, deploy, worker, audit, tokens
     operations_cli.add_commands(sub)

@@ -44,7 +44,8 @@ from .staples.reminders import ReminderVerbs
 from .staples.returning import ReturnVerbs
 from .staples.withdrawal import WithdrawalVerbs
 from .team import TeamReads
-from .runtime import events, runner
+from .working_calendar import CalendarVerbs, load_calendar
+from .runtime import events, runner, workdays
 from .runtime.assignment import READ_ONLY_GROUP, refusal, require_actor, start_lane
 from .runtime.operators import BUILTIN, OperatorContext, combine
 from .signin import SignInVerbs
@@ -62,7 +63,7 @@ RETRIES = 3
 
 class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, ReplayVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
              InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs, WithdrawalVerbs,
-             ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, NoticeReads, Queries):
+             ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, NoticeReads, CalendarVerbs, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 
@@ -107,7 +108,7 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
                 try:
                     # everything SpiffWorkflow does in this unit (catching, cancelling, timers it checks
                     # on the way) sees the unit's time, never the machine's
-                    with session.begin(), frozen_at(unit.now):
+                    with session.begin(), frozen_at(unit.now), workdays.using(lambda: load_calendar(session)):
                         result = fn(unit)
                         if unit.thrown:  # messages and signals go out with the step that sent them
                             self._route(unit)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from .storage.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance
@@ -118,13 +118,13 @@ class UserView:
 
 
 def to_jsonable(value: Any) -> Any:
-    """Views (and lists or dicts of them) as JSON-ready values: dataclasses to dicts, datetimes to ISO."""
+    """Views (and lists or dicts of them) as JSON-ready values: dataclasses to dicts, dates and times to ISO."""
     if dataclasses.is_dataclass(value):
         return {k: to_jsonable(v) for k, v in dataclasses.asdict(value).items()}
     if isinstance(value, (list, tuple)):
         return [to_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {k: to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # datetimes too
         return value.isoformat()
     return value

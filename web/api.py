@@ -306,13 +306,40 @@ def notices_read():
     return jsonify(marked=get_engine().mark_notices_read(current_user.username, ids))
 
 
+@bp.get("/calendar/<int:year>")
+def calendar_year(year: int):
+    """工作日历: every day of the year (working or not, kind, name, who entered it), and whether the year's
+    official calendar is known."""
+    return jsonify(to_jsonable(get_engine().calendar_year(year)))
+
+
+@bp.put("/calendar/days/<day>")
+def calendar_day_set(day: str):
+    """Enter a day ({working, name, official}): a company closure, a day worked, or an official day of a
+    year the package does not know; process owners."""
+    body = _body()
+    working = body.get("working")
+    if not isinstance(working, bool) or not isinstance(body.get("official", False), bool):
+        return jsonify(error="invalid", reason=None, message="working (and official) must be true or false"), 400
+    entry = get_engine().set_calendar_day(day, working, str(body.get("name") or ""), current_user.username,
+                                          official=body.get("official", False))
+    return jsonify(to_jsonable(entry))
+
+
+@bp.delete("/calendar/days/<day>")
+def calendar_day_remove(day: str):
+    """Remove an entered day: it follows China's calendar again; process owners."""
+    get_engine().remove_calendar_day(day, current_user.username)
+    return "", 204
+
+
 @bp.before_request
 def _authenticated():
     if request.endpoint == "api.openapi":
         return None
     # Only JSON is taken: a page on another site can post a form (urlencoded, multipart or text/plain)
     # without asking, but not a JSON body, so no action here can be driven cross-site.
-    if request.method == "POST" and request.mimetype != "application/json":
+    if request.method in ("POST", "PUT") and request.mimetype != "application/json":
         response = jsonify(error="unsupported_media_type", reason=None,
                            message="send the request body as application/json (an empty object will do)")
         response.status_code = 415

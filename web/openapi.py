@@ -22,6 +22,9 @@ def _id(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
+_day = {"name": "day", "in": "path", "required": True, "schema": {"type": "string", "format": "date"}}
+
+
 def document(server: str) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -96,6 +99,16 @@ def document(server: str) -> dict[str, Any]:
                                 "parameters": [
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
                 {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}}]}},
+            "/calendar/{year}": {"get": {**_op("工作日历: every day of a year (working, kind: workday, weekend, "
+                                                "holiday, adjusted, closure, opened; name; who entered it) and "
+                                                "`known`: whether the year's official calendar is known"),
+                                            "parameters": [_id("year")]}},
+            "/calendar/days/{day}": {
+                "put": {**_op("enter a day {working, name, official}: a company closure, a day the company "
+                              "works, or (official) a day of a year the package does not know; process owners",
+                              body=True), "parameters": [_day]},
+                "delete": {**_op("remove an entered day (it follows China's calendar again); process owners",
+                                 status="204"), "parameters": [_day]}},
             "/instances/{instance_id}/audit": {"get": {**_op("the audit trail and whether its chain verifies"),
                                                        "parameters": [_id("instance_id")]}},
             "/instances/{instance_id}/cancel": {"post": {**_op("cancel ({reason})", body=True),

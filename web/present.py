@@ -41,6 +41,8 @@ EVENT_KINDS = {
     "reminded": _l("sent a reminder"),
     "copied": _l("copied the request"),
     "returned": _l("sent the request back"),
+    "calendar_unknown": _l("deadline counted Monday to Friday: the year's official holidays are not known"),
+    "calendar_changed": _l("working calendar changed"),
 }
 
 STATUSES = {

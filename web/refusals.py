@@ -62,6 +62,9 @@ REASONS: dict[str, Callable[[str | None], str]] = {
     "not_bulk": lambda _h: _("This step is decided one task at a time."),
     # refused input
     "token_name": lambda _h: _("Give the token a name of at most 100 characters."),
+    # the working calendar
+    "not_entered": lambda _h: _("Nobody entered this day in the working calendar, so there is nothing to remove."),
+    "year_out_of_range": lambda _h: _("The working calendar covers the years 2000 to 2100."),
 }
 
 # Reasons the error page already explains with the task's current state (who completed or holds it).

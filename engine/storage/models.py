@@ -1,7 +1,7 @@
 """SQLAlchemy 2 models: definitions, instances, the inbox projection, audit, the directory, API tokens."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
@@ -223,6 +223,20 @@ class Notice(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+
+
+class CalendarDay(Base):
+    """A day of the working calendar a process owner entered: a company closure (or a day the company
+    works), or, `official`, a day of China's calendar for a year the package does not know."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    working: Mapped[bool]
+    official: Mapped[bool]
+    name: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime]
 
 
 class OutboxMessage(Base):

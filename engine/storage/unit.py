@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from ..runtime import events, outcome, projection
+from ..runtime import events, outcome, projection, workdays
 from .. import mail, notices, search
 from . import rows, serialization
 from ..runtime.compaction import compact
@@ -146,6 +146,10 @@ class Unit:
                         data={"name": step.name, **step.data}, actor="engine")
         if error:
             self.record(instance, "error", bpmn_id=run.error_element, data={"error": error}, actor="engine")
+        calendar = workdays.loaded()
+        if calendar is not None and calendar.beyond:  # a deadline counted on Monday to Friday alone: say so
+            self.record(instance, "calendar_unknown", data={"years": sorted(calendar.beyond)}, actor="engine")
+            calendar.beyond.clear()
         self.announce(instance)
         if instance.status in ("completed", "cancelled") and previous != instance.status:
             ended = outcome.reached(workflow) if instance.status == "completed" else outcome.Outcome(cancelled_as, None,

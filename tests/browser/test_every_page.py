@@ -48,7 +48,7 @@ def test_every_page_fits_a_phone_and_reads_in_plain_words(browser, tmp_path):
             if page.locator("header nav a[href='/team/']").count():
                 urls.append("/team/")
             if not reader:
-                urls += ["/audit/", "/models/"] if user == "huangyan" else ["/models/"]
+                urls += ["/audit/", "/models/"] if user == "huangyan" else ["/models/", "/calendar/"]
             for url in dict.fromkeys(urls):
                 response = page.goto(f"{server.url}{url}")
                 seen += 1
