@@ -54,7 +54,6 @@ class LookupSource:
     (an audited unit of work) for members of `registrars`; without it nothing is added from a picker."""
 
     search: Callable[[Any, str, int, Any], list[LookupItem]]
-    titles: Mapping[str, str]        # locale -> what the register is called
     register: Callable[[OperatorContext, str], LookupItem] | None = None
     registrars: tuple[str, ...] = ()
 

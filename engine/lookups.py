@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from .errors import EngineError, NotAllowed, NotFound
 from .extensions import LookupItem, LookupSource
-from .runtime.assignment import require_actor
+from .runtime.assignment import READ_ONLY_GROUP, require_actor
 from .storage.models import User
 
 MAX_TEXT = 100
@@ -55,7 +55,8 @@ class LookupVerbs:
         if source.register is None:
             return False
         with self.session() as s:
-            return bool(self._groups(s, user) & set(source.registrars))
+            groups = self._groups(s, user)
+        return bool(groups & set(source.registrars)) and READ_ONLY_GROUP not in groups
 
     def register_lookup(self, name: str, user: str, label: str | None) -> LookupItem:
         """Add an entry to the register (its registrars only; an entry already there is returned as it is)."""
@@ -65,11 +66,12 @@ class LookupVerbs:
             raise EngineError("a new entry needs a name", "lookup_label")
         if source.register is None:
             raise NotAllowed(f"nothing is added to {name} from a picker", "lookup_closed")
-        with self.session() as s:
-            _active(s, user)
-            groups = self._groups(s, user)
+
+        def work(ctx) -> LookupItem:  # checked in the unit that writes, so a change of groups cannot slip between
+            _active(ctx.session, user)
+            groups = self._groups(ctx.session, user)
             require_actor(groups, user)
             if not groups & set(source.registrars):
                 raise NotAllowed(f"{user} may not add to {name}", "not_registrar")
-        return self.run_verb("register_lookup", user, lambda ctx: source.register(ctx, label),
-                             {"lookup": name, "label": label})
+            return source.register(ctx, label)
+        return self.run_verb("register_lookup", user, work, {"lookup": name, "label": label})

@@ -30,15 +30,16 @@ def localized(texts: Mapping[str, str]) -> str:
     return texts.get(select_locale()) or texts.get("en") or next(iter(texts.values()), "")
 
 
-def paper(instance_id: int) -> dict[str, Any]:
+def paper(instance_id: int, data: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """What every printed page of a request carries: record numbers, decisions with names and times, the
-    audit chain's head, the time of printing and a QR code that opens the request."""
+    audit chain's head, the time of printing and a QR code that opens the request (`data`: the request's
+    data, when the caller has read it already)."""
     engine = get_engine()
     instance = get_instance_or_404(instance_id)
     tasks = engine.instance_tasks(instance_id)
     seq, head = engine.audit_head(instance_id)
     address = url_for("instances.show", instance_id=instance_id, _external=True)
-    return {"instance": instance, "record": record_of(engine.data(instance_id)),
+    return {"instance": instance, "record": record_of(engine.data(instance_id) if data is None else data),
             "decisions": history.decisions(history.timeline(engine, instance, tasks, full=False)),
             "open_tasks": [t for t in tasks if t.status == "open"], "audit_seq": seq, "audit_head": head,
             "printed_at": engine.now(), "address": address, "qr": qr_svg(address, _("Open this request"))}
@@ -47,7 +48,7 @@ def paper(instance_id: int) -> dict[str, Any]:
 def render_sheet(instance_id: int, sheet: DocumentSheet, for_pdf: bool) -> str:
     body = current_app.jinja_env.from_string(sheet.template.read_text(encoding="utf-8")).render(data=sheet.data)
     return render_template("documents/sheet.html", sheet=sheet, title=localized(sheet.view.titles),
-                           body=Markup(body), for_pdf=for_pdf, **paper(instance_id))
+                           body=Markup(body), for_pdf=for_pdf, **paper(instance_id, sheet.data))
 
 
 def _sheet(instance_id: int, name: str) -> DocumentSheet | tuple[str, int]:

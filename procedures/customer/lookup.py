@@ -29,7 +29,9 @@ def item(session: Session, customer: Customer, now: datetime) -> LookupItem:
     warning = ""
     if customer.blacklisted:
         until = entry.expires_at.date().isoformat() if entry else "—"
-        warning = f"销售客户黑名单（至 {until}）"
+        # still out until re-admission is approved, even once the entry has run its time (003 3.5b)
+        warning = (f"销售客户黑名单（已于 {until} 到期，待重新准入）" if entry and entry.expires_at <= now
+                   else f"销售客户黑名单（至 {until}）")
     return LookupItem(
         value=customer.name, label=customer.name, summary=f"{code_of(customer)} · {grade}", warning=warning,
         details={"code": code_of(customer), "grade": customer.grade, "blacklisted": customer.blacklisted,
@@ -53,5 +55,4 @@ def register(ctx: OperatorContext, name: str) -> LookupItem:
     return item(ctx.session, ensure_customer(ctx.session, name, ctx.now), ctx.now)
 
 
-CUSTOMERS = LookupSource(search=search, register=register, registrars=REGISTRARS,
-                         titles={"zh_CN": "客户名册", "en": "Customer register"})
+CUSTOMERS = LookupSource(search=search, register=register, registrars=REGISTRARS)

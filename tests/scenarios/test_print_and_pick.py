@@ -32,7 +32,7 @@ def blacklist(engine, name: str) -> None:
 
 
 # ------------------------------------------------------------------ the customer register as a lookup
-def test_customers_are_found_by_part_of_the_name_or_by_code_with_grade_and_blacklist(eng):
+def test_customers_are_found_by_part_of_the_name_or_by_code_with_grade_and_blacklist(eng, clock):
     register(eng, ("福州纺织集团", "A"), ("泉州服饰有限公司", "B"), ("宁德布业有限公司", "B"), ("新客户乙", None))
     blacklist(eng, "宁德布业")
     found = eng.lookup("customer", "liuyang", "州")
@@ -48,6 +48,8 @@ def test_customers_are_found_by_part_of_the_name_or_by_code_with_grade_and_black
     assert eng.lookup("customer", "sunli", "不存在的公司") == []
     assert len(eng.lookup("customer", "sunli", "", limit=2)) == 2  # nothing typed: the first entries
     assert eng.lookup("customer", "huangyan", "福州")[0].value == "福州纺织集团"  # auditors may look
+    clock.advance(days=200)  # the entry has run its time: still out until re-admission is approved
+    assert eng.lookup("customer", "liuyang", "宁德")[0].warning.startswith("销售客户黑名单（已于 2027-05-2")
 
 
 def test_a_search_that_cannot_be_answered_says_why(eng):

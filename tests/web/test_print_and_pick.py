@@ -173,3 +173,20 @@ def test_the_api_searches_and_registers_customers(client, tours):
     assert auditor.status_code == 403 and auditor.json["message"]
     assert client.get("/api/v1/lookups/customer?q=某公司", headers=me).json["items"] == []
     assert client.get("/api/v1/lookups/nothing?q=a", headers=me).json["reason"] == "unknown_lookup"
+
+
+def test_the_command_line_finds_registers_and_lists_documents(tours, clock, monkeypatch, capsys, sqlite_url):
+    from web.cli import main
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    assert main(["lookup", "customer", "州", "--as", "liuyang"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["泉州服饰有限公司\tKH-0002 · B 类客户", "福州纺织集团\tKH-0001 · A 类客户"]
+    assert main(["--json", "lookup", "customer", "厦门新客户", "--register", "--as", "sunli"]) == 0
+    assert '"code": "KH-0003"' in capsys.readouterr().out
+    assert main(["lookup", "customer", "生产部的客户", "--register", "--as", "fenggang"]) == 1
+    assert "fenggang may not add to customer" in capsys.readouterr().err
+
+    inst = tours.start("tour_approval", "liuyang", application(clock, "key"))
+    assert main(["documents", str(inst.id), "--as", "liuyang"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("tour_permit\t客户参观许可证\tnot yet: ")
+    assert main(["documents", str(inst.id), "--as", "fenggang"]) == 1
+    assert "may not read" in capsys.readouterr().err
