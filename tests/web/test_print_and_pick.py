@@ -190,3 +190,19 @@ def test_the_command_line_finds_registers_and_lists_documents(tours, clock, monk
     assert capsys.readouterr().out.splitlines()[0].startswith("tour_permit\t客户参观许可证\tnot yet: ")
     assert main(["documents", str(inst.id), "--as", "fenggang"]) == 1
     assert "may not read" in capsys.readouterr().err
+
+
+def test_the_command_line_prints_a_document_to_a_pdf_file(tours, clock, monkeypatch, capsys, sqlite_url, tmp_path):
+    from web.cli import main
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("BASE_URL", "https://approvals.example.cn/")
+    inst = tours.start("tour_approval", "liuyang", application(clock, "key"))
+    out = tmp_path / "permit.pdf"
+    assert main(["document", str(inst.id), "tour_permit", "--as", "liuyang", "--out", str(out)]) == 1
+    assert "once the tour is approved" in capsys.readouterr().err and not out.exists()
+    approve_key(tours, inst)
+    assert main(["document", str(inst.id), "tour_permit", "--as", "liuyang", "--out", str(out)]) == 0
+    text = pdf_text(out.read_bytes())
+    assert permit_no(tours, inst) in text and f"https://approvals.example.cn/requests/{inst.id}" in text
+    assert main(["document", str(inst.id), "tour_permit", "--as", "fenggang", "--out", str(out)]) == 1
+    assert "may not read" in capsys.readouterr().err
