@@ -22,8 +22,8 @@ from .runtime.operators import OperatorContext, notify
 
 JSON_TYPES = {dict[str, Any]: JSON, list[Any]: JSON}
 
-__all__ = ["Document", "Extension", "LookupItem", "LookupSource", "RecordField", "SYSTEM_USER", "OperatorContext", "EngineError", "NotFound", "UTCDateTime",
-           "JSON_TYPES", "as_utc", "notify"]
+__all__ = ["Document", "Extension", "LookupItem", "LookupSource", "RecordField", "SYSTEM_USER", "OperatorContext",
+           "EngineError", "NotFound", "UTCDateTime", "JSON_TYPES", "as_utc", "notify"]
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,11 @@ def test_the_start_form_picks_the_customer_from_the_register(client, tours):
     assert 'data-lookup="/lookups/customer"' in field and 'role="combobox"' in field and 'name="customer"' in field
     assert 'id="f-customer-list"' in form and "名册中没有的客户按新客户提交" in form
 
+    # without script too: a refused submission shows the picked customer's grade under the field
+    refused = client.post("/start/tour_approval", data={"customer": "福州纺织集团"})
+    assert refused.status_code == 422
+    assert '<span class="lookup-summary">KH-0001 · A 类客户</span>' in refused.text
+
     found = client.get("/lookups/customer?q=福州").json
     assert found["may_register"] is True
     assert found["items"] == [{"value": "福州纺织集团", "label": "福州纺织集团", "summary": "KH-0001 · A 类客户",
