@@ -86,6 +86,23 @@ def cmd_copy(args) -> Any:
     return {"copied": added, "message": f"copied to {', '.join(added)}" if added else "everyone named had a copy already"}
 
 
+def cmd_lookup(args) -> Any:
+    engine = engine_from_env()
+    if args.register:
+        item = engine.register_lookup(args.name, args.as_user, args.text)
+        return {"item": item, "message": f"registered {item.label} ({item.summary})"}
+    items = engine.lookup(args.name, args.as_user, args.text, limit=args.limit)
+    lines = [f"{i.value}\t{i.summary}" + (f"\t! {i.warning}" if i.warning else "") for i in items]
+    return {"items": items, "message": "\n".join(lines) or f"nothing in {args.name} matches {args.text!r}"}
+
+
+def cmd_documents(args) -> Any:
+    documents = engine_from_env().documents(args.instance, args.as_user)
+    lines = [f"{d.name}\t{d.titles.get('zh_CN') or d.titles.get('en')}\t"
+             + ("ready" if d.ready else f"not yet: {d.pending.get('en', '')}") for d in documents]
+    return {"documents": documents, "message": "\n".join(lines) or f"request {args.instance} produces no documents"}
+
+
 def _json_arg(text: str | None, flag: str) -> Any:
     if not text:
         return None
@@ -191,6 +208,20 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     cp.add_argument("--as", dest="as_user", required=True)
     cp.add_argument("--note")
     cp.set_defaults(fn=cmd_copy)
+
+    lk = sub.add_parser("lookup", help="find entries of a register form fields pick from (e.g. customer), or "
+                                       "register a new one")
+    lk.add_argument("name", help="the register, e.g. customer")
+    lk.add_argument("text", nargs="?", default="", help="part of a name, or a code")
+    lk.add_argument("--as", dest="as_user", required=True)
+    lk.add_argument("--limit", type=int, default=10, help="matches shown (1 to 50)")
+    lk.add_argument("--register", action="store_true", help="register TEXT as a new entry")
+    lk.set_defaults(fn=cmd_lookup)
+    dc = sub.add_parser("documents", help="the documents a request produces (permit, review sheet) and whether "
+                                          "each exists yet")
+    dc.add_argument("instance", type=int)
+    dc.add_argument("--as", dest="as_user", required=True)
+    dc.set_defaults(fn=cmd_documents)
 
     msg = sub.add_parser("message", help="deliver a message to the instance waiting for it (or start one)")
     msg.add_argument("name")

@@ -23,6 +23,7 @@ from .authoring.replaying import ReplayVerbs
 from .authoring.versioning import VersionVerbs
 from .clock import Clock, as_utc, frozen_at, system_clock
 from .deploying import DeployVerbs
+from .documents import DocumentReads
 from .directory import SYSTEM_USER, groups_of, import_directory
 from .errors import Conflict, NotAllowed, NotFound
 from .extensions import Extension
@@ -32,6 +33,7 @@ from .pages import PageReads
 from .audit_reads import AuditReads
 from .continuing import ContinuationVerbs
 from .inbox import InboxReads
+from .lookups import LookupVerbs
 from .queries import Queries
 from .access import AccessReads
 from .notices import NoticeReads
@@ -63,7 +65,8 @@ RETRIES = 3
 
 class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, ReplayVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
              InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs, WithdrawalVerbs,
-             ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, NoticeReads, CalendarVerbs, Queries):
+             ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, NoticeReads, CalendarVerbs, LookupVerbs, DocumentReads,
+             Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 

@@ -14,9 +14,11 @@ from flask_login import current_user
 
 from engine import to_jsonable
 
+from .documents import pdf_response, render_sheet
 from .engine_access import get_engine
 from .guards import SEE_ALL_GROUPS, get_instance_or_404, get_task_or_404, require_actor
 from .openapi import document
+from .pdf import PdfUnavailable, html_to_pdf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -276,6 +278,47 @@ def copy(instance_id: int):
         return jsonify(error="invalid", reason=None, message="to must be a list of logins or group:<id>"), 400
     note = str(body.get("note") or "")[:500]
     return jsonify(copied=get_engine().copy_to(instance_id, current_user.username, to, note))
+
+
+@bp.get("/instances/<int:instance_id>/documents")
+def documents(instance_id: int):
+    """The documents the request's procedure produces: each `ready`, or `pending` (why not yet, per language)."""
+    get_instance_or_404(instance_id)
+    return jsonify(documents=to_jsonable(get_engine().documents(instance_id, current_user.username)))
+
+
+@bp.get("/instances/<int:instance_id>/documents/<name>.pdf")
+def document_pdf(instance_id: int, name: str):
+    """One document as PDF (409 document_not_ready before it exists; 503 when no PDF can be made)."""
+    get_instance_or_404(instance_id)
+    engine = get_engine()
+    sheet = engine.document(instance_id, name, current_user.username)
+    html = render_sheet(instance_id, sheet, for_pdf=True)
+    try:
+        return pdf_response(html_to_pdf(html), f"{name}-{instance_id}.pdf")
+    except PdfUnavailable as exc:
+        response = jsonify(error="unavailable", reason=exc.reason, message=f"no PDF could be made: {exc}")
+        response.status_code = 503
+        return response
+
+
+@bp.get("/lookups/<name>")
+def lookup(name: str):
+    """Entries of a register (e.g. `customer`) whose name or code holds `q`: value, label, summary, warning,
+    details; `limit` 1 to 50 (default 10); `may_register` says whether POST may add one."""
+    engine, me = get_engine(), current_user.username
+    items = engine.lookup(name, me, request.args.get("q", ""), limit=_int_arg("limit", 10, 1, 50))
+    return jsonify(items=to_jsonable(items), may_register=engine.may_register(name, me))
+
+
+@bp.post("/lookups/<name>")
+def register_lookup(name: str):
+    """Register a new entry ({label}) in the register; an entry of that name already there is returned."""
+    require_actor()
+    label = _body().get("label")
+    if not isinstance(label, str):
+        return jsonify(error="invalid", reason="lookup_label", message="label (the new entry's name) is required"), 400
+    return jsonify(item=to_jsonable(get_engine().register_lookup(name, current_user.username, label))), 201
 
 
 @bp.get("/copied")

@@ -90,6 +90,26 @@ def document(server: str) -> dict[str, Any]:
                                                            "parameters": [_id("instance_id")]}},
             "/instances/{instance_id}/copy": {"post": {**_op("copy {to: [login | group:<id>], note}", body=True),
                                                          "parameters": [_id("instance_id")]}},
+            "/instances/{instance_id}/documents": {"get": {
+                **_op("the documents the request's procedure produces (permit, review sheet): name, titles, ready, "
+                      "and while not ready `pending` (why not yet, per language)"), "parameters": [_id("instance_id")]}},
+            "/instances/{instance_id}/documents/{name}.pdf": {"get": {
+                **_op("one document as PDF (application/pdf) with its record number, decisions, QR code and the "
+                      "audit chain's head hash; 409 document_not_ready before it exists; 503 when no PDF can be "
+                      "made (reason no_renderer, timeout, failed)"),
+                "parameters": [_id("instance_id"), {"name": "name", "in": "path", "required": True,
+                                                    "schema": {"type": "string"}}]}},
+            "/lookups/{name}": {
+                "get": {**_op("entries of a register form fields pick from (e.g. customer) whose name or code holds "
+                              "q: {items: [{value, label, summary, warning, details}], may_register}"),
+                        "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+                                       {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100}},
+                                       {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                                                  "maximum": 50, "default": 10}}]},
+                "post": {**_op("register a new entry {label} (the register's registrars; an entry of that name "
+                               "already there is returned)", body=True, status="201"),
+                         "parameters": [{"name": "name", "in": "path", "required": True,
+                                         "schema": {"type": "string"}}]}},
             "/notices": {"get": {**_op("my notifications, newest first (limit, before; X-Next-Before, X-Unread)"),
                                  "parameters": [
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},

@@ -60,11 +60,22 @@ REASONS: dict[str, Callable[[str | None], str]] = {
                            lambda: _("That colleague is not in the group this task belongs to.")),
     "not_token_owner": lambda _h: _("Only the token's owner may revoke it."),
     "not_bulk": lambda _h: _("This step is decided one task at a time."),
+    "not_reader": lambda _h: _("You may not read this request."),
+    "not_registrar": lambda _h: _("Only the people who deal with customers may register a new one here."),
+    "lookup_closed": lambda _h: _("Nothing can be added to this register from a form."),
+    "inactive": lambda _h: _("This account is inactive."),
+    # not found
+    "unknown_lookup": lambda _h: _("There is no such register to pick from."),
+    "unknown_document": lambda _h: _("This request has no such document."),
+    "document_not_ready": lambda _h: _("This document does not exist yet: the request has not reached that point."),
     # refused input
     "token_name": lambda _h: _("Give the token a name of at most 100 characters."),
     # the working calendar
     "not_entered": lambda _h: _("Nobody entered this day in the working calendar, so there is nothing to remove."),
     "year_out_of_range": lambda _h: _("The working calendar covers the years 2000 to 2100."),
+    "lookup_text": lambda _h: _("Search with at most 100 characters."),
+    "lookup_label": lambda _h: _("Type the new entry's name first."),
+    "lookup_limit": lambda _h: _("Ask for 1 to 50 matches."),
 }
 
 # Reasons the error page already explains with the task's current state (who completed or holds it).
