@@ -184,7 +184,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     sig.add_argument("--data", help="the payload (JSON)")
     sig.set_defaults(fn=cmd_signal)
 
-    from . import operations_cli  # the operator's commands: schema, directory, deploy, worker, audit, tokens
+    from . import channels_cli, operations_cli  # notifications; the operator's: schema, directory, deploy, ...
+    channels_cli.add_commands(sub)
     operations_cli.add_commands(sub)
     return parser, sub
 

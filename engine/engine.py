@@ -34,6 +34,9 @@ from .inbox import InboxReads
 from .queries import Queries
 from .access import AccessReads
 from .notices import NoticeReads
+from .preferences import PreferenceVerbs
+from .deputies import DeputyVerbs
+from .webhooks import WebhookVerbs
 from .search import SearchVerbs
 from .staples.bulk import BulkVerbs
 from .staples.comments import CommentVerbs
@@ -61,7 +64,8 @@ RETRIES = 3
 
 class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
              InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs, WithdrawalVerbs,
-             ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, NoticeReads, Queries):
+             ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, NoticeReads, PreferenceVerbs, DeputyVerbs, WebhookVerbs,
+             Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 

@@ -41,6 +41,12 @@ EVENT_KINDS = {
     "reminded": _l("sent a reminder"),
     "copied": _l("copied the request"),
     "returned": _l("sent the request back"),
+    "delegated_by_rule": _l("handed to the deputy (out of office)"),
+    "notice_preferences_set": _l("notification settings changed"),
+    "out_of_office_set": _l("out of office set"),
+    "out_of_office_cleared": _l("back in the office"),
+    "robot_set": _l("group robot set"),
+    "robot_removed": _l("group robot removed"),
 }
 
 STATUSES = {
