@@ -26,10 +26,26 @@ PERSONAL = """<?xml version="1.0" encoding="UTF-8"?>
         <spiffworkflow:property name="candidateVariable" value="approver"/>
       </spiffworkflow:properties></bpmn:extensionElements>
       <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:serviceTask id="tell_applicant" name="通知申请人">
+      <bpmn:extensionElements><spiffworkflow:serviceTaskOperator id="notify" resultVariable="told">
+        <spiffworkflow:parameters>
+          <spiffworkflow:parameter id="to" type="str" value="initiator"/>
+          <spiffworkflow:parameter id="subject" type="str" value="'已批准'"/>
+        </spiffworkflow:parameters></spiffworkflow:serviceTaskOperator></bpmn:extensionElements>
+      <bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:serviceTask>
+    <bpmn:serviceTask id="tell_gm" name="通知总经理">
+      <bpmn:extensionElements><spiffworkflow:serviceTaskOperator id="notify" resultVariable="told_gm">
+        <spiffworkflow:parameters>
+          <spiffworkflow:parameter id="to" type="str" value="'group:gm'"/>
+          <spiffworkflow:parameter id="subject" type="str" value="'知悉：已批准'"/>
+        </spiffworkflow:parameters></spiffworkflow:serviceTaskOperator></bpmn:extensionElements>
+      <bpmn:incoming>f4</bpmn:incoming><bpmn:outgoing>f5</bpmn:outgoing></bpmn:serviceTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f5</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="pick"/>
     <bpmn:sequenceFlow id="f2" sourceRef="pick" targetRef="approve"/>
-    <bpmn:sequenceFlow id="f3" sourceRef="approve" targetRef="end"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="approve" targetRef="tell_applicant"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="tell_applicant" targetRef="tell_gm"/>
+    <bpmn:sequenceFlow id="f5" sourceRef="tell_gm" targetRef="end"/>
   </bpmn:process>
 </bpmn:definitions>
 """
@@ -152,10 +168,26 @@ def test_reminders_and_mentions_reach_the_deputy_too(eng, clock):
     inst = eng.start("personal", "alice", {})  # bob has it, then goes away
     eng.set_out_of_office("bob", "carol", today(clock), today(clock))
     eng.remind(inst.id, "alice")
+    eng.comment(inst.id, "alice", "@bob 请看一下")
     notified = [e.data for e in eng.audit_trail(inst.id) if e.kind == "notified"]
-    assert [(n["to"], n.get("for")) for n in notified] == [("bob", None), ("carol", "bob")]
+    assert [(n["kind"], n["to"], n.get("for")) for n in notified] == [
+        ("reminder", "bob", None), ("reminder", "carol", "bob"), ("mention", "bob", None), ("mention", "carol", "bob")]
     assert notified[1]["subject"] == "（代 bob）催办：指名审批"
-    assert [n.subject for n in eng.notices("carol")] == ["（代 bob）催办：指名审批"]
+    assert [n.subject for n in eng.notices("carol")] == ["（代 bob）有人在“指名审批”中提到了您", "（代 bob）催办：指名审批"]
+    clock.advance(days=1, hours=5)  # bob is back: a reminder reaches him only
+    eng.remind(inst.id, "alice")
+    assert [e.data["to"] for e in eng.audit_trail(inst.id) if e.kind == "notified"][-1:] == ["bob"]
+
+
+def test_a_procedures_notice_to_the_applicant_is_the_outcome_and_robots_get_group_notices(eng, clock):
+    eng.set_group_robot("gm", "owen", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", "wecom")
+    inst = eng.start("personal", "alice", {})
+    eng.complete(eng.open_tasks(inst.id)[0].id, "bob", {})
+    notified = [(e.data["kind"], e.data["to"]) for e in eng.audit_trail(inst.id) if e.kind == "notified"]
+    assert notified == [("outcome", "alice"), ("notice", "group:gm")]
+    with eng.fresh().session() as s:
+        posts = s.execute(select(OutboxMessage.recipient, OutboxMessage.kind, OutboxMessage.channel)).all()
+    assert [tuple(p) for p in posts] == [("group:gm", "notice", "webhook")]  # no SMTP: no mail queued
 
 
 def test_out_of_office_refusals(eng, clock):
