@@ -5,16 +5,15 @@ is away themselves at the same time, so there are no loops; a deputy who goes aw
 person's tasks with that person for the overlap (no chains)."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .audit import SYSTEM_CHAIN
+from .clock import company_zone
 from .directory import SYSTEM_USER
 from .errors import Conflict, EngineError, NotAllowed, NotFound
 from .storage.models import Membership, OutOfOffice, User
@@ -35,12 +34,9 @@ class Absence:
     def of(cls, row: OutOfOffice) -> Absence:
         return cls(row.username, row.deputy, row.starts_on, row.ends_on, row.set_by, row.set_at)
 
-    def in_force(self, today: date) -> bool:
-        return self.starts_on <= today <= self.ends_on
-
 
 def company_today(now: datetime) -> date:
-    return now.astimezone(ZoneInfo(os.environ.get("APP_TIMEZONE") or "Asia/Shanghai")).date()
+    return now.astimezone(company_zone()).date()
 
 
 def deputies_now(session: Session, now: datetime) -> dict[str, str]:
@@ -50,12 +46,13 @@ def deputies_now(session: Session, now: datetime) -> dict[str, str]:
                                 .where(OutOfOffice.starts_on <= today, OutOfOffice.ends_on >= today)).all())
 
 
-def hand_over(session: Session, users: set[str], groups: set[str],
-              away: dict[str, str]) -> tuple[set[str], list[str]]:
+def hand_over(session: Session, users: set[str], groups: set[str], away: dict[str, str],
+              initiator: str) -> tuple[set[str], list[str]]:
     """The users a new task is offered to once the absent are replaced by their deputies, and who was absent.
     A group task stays with the group; when every active member of the group is away, their deputies are
-    offered it too (otherwise it would wait for nobody)."""
-    covered = {u: d for u, d in away.items() if d not in away}  # a deputy away too: no chain, it stays
+    offered it too (otherwise it would wait for nobody). A deputy who is away too (no chains) or who started
+    the request (who may not approve it) leaves the task where it was."""
+    covered = {u: d for u, d in away.items() if d not in away and d != initiator}
     if not covered:
         return users, []
     absent = sorted(u for u in users if u in covered)
@@ -77,12 +74,13 @@ def with_deputies(session: Session, notes: list[dict[str, Any]], now: datetime) 
     if not any(n.get("kind") in FOLLOW for n in notes):
         return notes
     away = deputies_now(session, now)
-    extra = []
-    for note in notes:
-        to = note.get("to")
-        if note.get("kind") in FOLLOW and to in away and away[to] not in away:
-            extra.append({**note, "to": away[to], "for": to, "subject": f"（代 {to}）{note['subject']}"})
-    return notes + extra
+    followed = [n for n in notes if n.get("kind") in FOLLOW and n.get("to") in away and away[n["to"]] not in away]
+    if not followed:
+        return notes
+    names = dict(session.execute(select(User.username, User.name)
+                                 .where(User.username.in_({n["to"] for n in followed}))).all())
+    return notes + [{**n, "to": away[n["to"]], "for": n["to"], "subject": f"（代 {names[n['to']]}）{n['subject']}"}
+                    for n in followed]
 
 
 def _active_user(session: Session, username: str, role: str) -> User:

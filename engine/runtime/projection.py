@@ -71,7 +71,7 @@ def sync(session: Session, instance: InstanceRow, ready_tasks: list, now: dateti
     for guid, task in new:
         props = task_properties(task.task_spec)
         who = candidates_for(task.task_spec.lane, props, task.data, instance.started_by)
-        users, absent = hand_over(session, set(who.users), set(who.groups), away)
+        users, absent = hand_over(session, set(who.users), set(who.groups), away, instance.started_by)
         values = dict(
             instance_id=instance.id, task_guid=guid, bpmn_id=task.task_spec.bpmn_id, title=task_title(task),
             process_id=instance.process_id, lane=task.task_spec.lane,

@@ -172,8 +172,8 @@ def test_reminders_and_mentions_reach_the_deputy_too(eng, clock):
     notified = [e.data for e in eng.audit_trail(inst.id) if e.kind == "notified"]
     assert [(n["kind"], n["to"], n.get("for")) for n in notified] == [
         ("reminder", "bob", None), ("reminder", "carol", "bob"), ("mention", "bob", None), ("mention", "carol", "bob")]
-    assert notified[1]["subject"] == "（代 bob）催办：指名审批"
-    assert [n.subject for n in eng.notices("carol")] == ["（代 bob）有人在“指名审批”中提到了您", "（代 bob）催办：指名审批"]
+    assert notified[1]["subject"] == "（代 鲍勃）催办：指名审批"
+    assert [n.subject for n in eng.notices("carol")] == ["（代 鲍勃）有人在“指名审批”中提到了您", "（代 鲍勃）催办：指名审批"]
     clock.advance(days=1, hours=5)  # bob is back: a reminder reaches him only
     eng.remind(inst.id, "alice")
     assert [e.data["to"] for e in eng.audit_trail(inst.id) if e.kind == "notified"][-1:] == ["bob"]
@@ -224,6 +224,14 @@ def test_a_deputy_who_goes_away_later_leaves_the_task_with_its_owner(eng, clock)
     eng.set_out_of_office("bob", "carol", first, first + timedelta(days=3))
     eng.set_out_of_office("carol", "dave", first, first)  # allowed: carol named nobody away
     assert eng.open_tasks(eng.start("personal", "alice", {}).id)[0].assignee == "bob"  # no chain to dave
+
+
+def test_a_deputy_never_gets_a_task_of_their_own_request(eng, clock):
+    eng.set_out_of_office("bob", "alice", today(clock), today(clock))
+    inst = eng.start("personal", "alice", {})
+    assert eng.open_tasks(inst.id)[0].assignee == "bob"  # alice may not approve her own request
+    assert "delegated_by_rule" not in [e.kind for e in eng.audit_trail(inst.id)]
+    assert eng.open_tasks(eng.start("personal", "dave", {}).id)[0].assignee == "alice"
 
 
 # -- group robots -------------------------------------------------------------------------------------------
