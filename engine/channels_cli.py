@@ -90,7 +90,7 @@ def add_commands(sub) -> None:
     rs = rb.add_parser("set", help="give a group a robot")
     rs.add_argument("group")
     rs.add_argument("--url", required=True)
-    rs.add_argument("--kind", required=True, choices=("wecom", "dingtalk"))
+    rs.add_argument("--kind", required=True, help="wecom (企业微信) or dingtalk (钉钉)")
     rs.add_argument("--secret", help="钉钉's signing secret")
     rs.add_argument("--as", dest="as_user", required=True)
     rs.set_defaults(fn=cmd_robot_set)

@@ -203,6 +203,8 @@ class WebhookVerbs:
         with self.Session() as s, s.begin():
             stmt = _due(now).limit(limit)
             batch = list(s.scalars(stmt.with_for_update(skip_locked=True) if self.locking else stmt))
+            if not batch:
+                return 0
             robots = {r.group_id: r for r in s.scalars(select(GroupWebhook).where(
                 GroupWebhook.group_id.in_({m.recipient[len("group:"):] for m in batch})))}
             jobs = []

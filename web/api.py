@@ -7,6 +7,7 @@ read-side guards as the pages decide what a user may see; the engine re-checks e
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request, url_for
@@ -324,8 +325,7 @@ def set_notice_settings():
     return jsonify(to_jsonable(get_engine().set_notice_preferences(current_user.username, body.get("mail"), events)))
 
 
-def _date_field(body: dict[str, Any], name: str):
-    from datetime import date
+def _date_field(body: dict[str, Any], name: str) -> date:
     try:
         return date.fromisoformat(str(body.get(name) or ""))
     except ValueError:

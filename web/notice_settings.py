@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from engine import EngineError
 from engine.preferences import EVENTS
+from engine.webhooks import MANAGERS
 
 from .engine_access import get_engine
 from .errors import http_status
@@ -31,7 +32,7 @@ def _page(status: int = 200, away_form: dict | None = None, errors: dict[str, st
                           "ends_on": absence.ends_on.isoformat()} if absence else {})
     return render_template("notices/settings.html", prefs=engine.notice_preferences(me), events=EVENT_LABELS,
                            absence=absence, people=people, form=form, errors=errors or {},
-                           may_configure_robots="process_owner" in current_user.groups), status
+                           may_configure_robots=MANAGERS in current_user.groups), status
 
 
 @bp.get("/")
