@@ -111,3 +111,17 @@ def test_the_api_sets_preferences_absence_and_robots(api, web_engine, clock):
     paths = api.get("/api/v1/openapi.json").json["paths"]
     assert {"/me/notice-settings", "/me/out-of-office", "/robots", "/robots/failed",
             "/groups/{group_id}/robot"} <= set(paths)
+
+
+def test_posts_given_up_are_listed_for_process_owners(client, web_engine, clock):
+    from engine import webhooks
+    web_engine.set_group_robot("cs_manager", "owen", "http://127.0.0.1:9/nobody-listens", "wecom")
+    inst = start_request(web_engine)
+    web_engine.remind(inst.id, "alice")
+    for _ in range(webhooks.MAX_ATTEMPTS):
+        assert web_engine.deliver_webhooks() == 0
+        clock.advance(hours=1)
+    login(client, "owen")
+    page = client.get("/notices/robots/").text
+    assert "放弃发送的消息" in page and "催办：经理审批" in page and f'href="/requests/{inst.id}"' in page
+    assert "URLError" in page and "没有放弃发送的消息。" not in page
