@@ -259,6 +259,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     crm.set_defaults(fn=cmd_calendar_remove)
 
     from . import operations_cli  # the operator's commands: schema, directory, deploy, worker, audit, tokens
+    from . import channels_cli, operations_cli  # notifications; the operator's: schema, directory, deploy, ...
+    channels_cli.add_commands(sub)
     operations_cli.add_commands(sub)
     return parser, sub
 

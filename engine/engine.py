@@ -37,6 +37,9 @@ from .lookups import LookupVerbs
 from .queries import Queries
 from .access import AccessReads
 from .notices import NoticeReads
+from .preferences import PreferenceVerbs
+from .deputies import DeputyVerbs
+from .webhooks import WebhookVerbs
 from .search import SearchVerbs
 from .staples.bulk import BulkVerbs
 from .staples.comments import CommentVerbs
@@ -66,6 +69,7 @@ RETRIES = 3
 class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, ReplayVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
              InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs, WithdrawalVerbs,
              ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, NoticeReads, CalendarVerbs, LookupVerbs, DocumentReads,
+             PreferenceVerbs, DeputyVerbs, WebhookVerbs,
              Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""

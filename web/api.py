@@ -7,6 +7,7 @@ read-side guards as the pages decide what a user may see; the engine re-checks e
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request, url_for
@@ -374,6 +375,71 @@ def calendar_day_remove(day: str):
     """Remove an entered day: it follows China's calendar again; process owners."""
     get_engine().remove_calendar_day(day, current_user.username)
     return "", 204
+@bp.get("/me/notice-settings")
+def notice_settings():
+    """My channel preferences and my out-of-office deputy (null when none is set)."""
+    engine, me = get_engine(), current_user.username
+    return jsonify(preferences=to_jsonable(engine.notice_preferences(me)),
+                   out_of_office=to_jsonable(engine.out_of_office(me)))
+
+
+@bp.post("/me/notice-settings")
+def set_notice_settings():
+    """Mail on or off ({mail: bool}) and for which events ({events: [task, reminder, copy, mention, outcome]})."""
+    body = _body()
+    events = body.get("events", [])
+    if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+        return jsonify(error="invalid", reason="unknown_event", message="events must be a list of event names"), 400
+    return jsonify(to_jsonable(get_engine().set_notice_preferences(current_user.username, body.get("mail"), events)))
+
+
+def _date_field(body: dict[str, Any], name: str) -> date:
+    try:
+        return date.fromisoformat(str(body.get(name) or ""))
+    except ValueError:
+        abort(400, description=f"{name} must be a date YYYY-MM-DD")
+
+
+@bp.post("/me/out-of-office")
+def set_out_of_office():
+    """Out of office ({deputy, starts_on, ends_on}, dates inclusive): new tasks for me go to the deputy."""
+    body = _body()
+    absence = get_engine().set_out_of_office(current_user.username, str(body.get("deputy") or ""),
+                                             _date_field(body, "starts_on"), _date_field(body, "ends_on"))
+    return jsonify(to_jsonable(absence))
+
+
+@bp.post("/me/out-of-office/clear")
+def clear_out_of_office():
+    """Back in the office (cleared: false when nothing was set)."""
+    return jsonify(cleared=get_engine().clear_out_of_office(current_user.username))
+
+
+@bp.get("/robots")
+def robots():
+    """Every group's chat robot, without secrets (process owners)."""
+    return jsonify(to_jsonable(get_engine().group_robots(current_user.username)))
+
+
+@bp.get("/robots/failed")
+def robots_failed():
+    """Robot posts the worker gave up on, newest first (process owners)."""
+    return jsonify(to_jsonable(get_engine().failed_robot_posts(current_user.username)))
+
+
+@bp.post("/groups/<group_id>/robot")
+def set_robot(group_id: str):
+    """Give a group a chat robot ({url, kind: wecom | dingtalk, secret: 钉钉 signing secret}) (process owners)."""
+    body = _body()
+    robot = get_engine().set_group_robot(group_id, current_user.username, str(body.get("url") or ""),
+                                         str(body.get("kind") or ""), body.get("secret") and str(body["secret"]))
+    return jsonify(to_jsonable(robot))
+
+
+@bp.post("/groups/<group_id>/robot/remove")
+def remove_robot(group_id: str):
+    """Take a group's robot away (removed: false when it had none)."""
+    return jsonify(removed=get_engine().remove_group_robot(group_id, current_user.username))
 
 
 @bp.before_request

@@ -115,6 +115,25 @@ def document(server: str) -> dict[str, Any]:
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
                 {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}}]}},
             "/notices/read": {"post": _op("mark notifications read ({ids}, or all)", body=True)},
+            "/me/notice-settings": {
+                "get": _op("my channel preferences {mail, events} and out of office {deputy, starts_on, ends_on} "
+                           "(null when none)"),
+                "post": _op("set preferences {mail: bool, events: [task, reminder, copy, mention, outcome]} (in the "
+                            "app everything arrives; events choose what is also mailed)", body=True)},
+            "/me/out-of-office": {"post": _op("out of office {deputy, starts_on, ends_on} (dates YYYY-MM-DD, "
+                                              "inclusive): new tasks for me go to the deputy; 400 deputy_self, "
+                                              "dates_reversed, dates_past; 404 deputy_unknown; 409 deputy_away",
+                                              body=True)},
+            "/me/out-of-office/clear": {"post": _op("back in the office ({cleared})", body=True)},
+            "/robots": {"get": _op("every group's chat robot, without its secret (process owners)")},
+            "/robots/failed": {"get": _op("robot posts given up after their last attempt (process owners)")},
+            "/groups/{group_id}/robot": {"post": {
+                **_op("give a group a chat robot {url (http/https), kind: wecom | dingtalk, secret (钉钉 signing, "
+                      "optional)} (process owners; 400 bad_url, bad_kind, bad_secret)", body=True),
+                "parameters": [{"name": "group_id", "in": "path", "required": True, "schema": {"type": "string"}}]}},
+            "/groups/{group_id}/robot/remove": {"post": {
+                **_op("take a group's robot away ({removed})", body=True),
+                "parameters": [{"name": "group_id", "in": "path", "required": True, "schema": {"type": "string"}}]}},
             "/copied": {"get": {**_op("requests copied to me, newest first (limit, before; X-Next-Before)"),
                                 "parameters": [
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},

@@ -1,11 +1,9 @@
 """Functions that BPMN expressions and scripts may call by name (see docs/BPMN_CONVENTIONS.md)."""
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from ..clock import as_utc, current_time
+from ..clock import as_utc, company_zone, current_time
 from . import workdays
 
 
@@ -42,7 +40,7 @@ def add_hours(iso: str, hours: float) -> str:
 
 
 def _local(iso: str) -> datetime:
-    return _parse(iso).astimezone(workdays.zone())
+    return _parse(iso).astimezone(company_zone())
 
 
 def add_working_days(iso: str, days: int) -> str:
@@ -112,7 +110,7 @@ def add_working_hours(iso: str, hours: float) -> str:
 def local_time(iso: str, with_time: bool = True) -> str:
     """A time as people read it in messages: in the company's time zone (APP_TIMEZONE, Asia/Shanghai by
     default), "2026-11-27 09:00" (or the date alone)."""
-    value = _parse(iso).astimezone(ZoneInfo(os.environ.get("APP_TIMEZONE") or "Asia/Shanghai"))
+    value = _parse(iso).astimezone(company_zone())
     return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 

@@ -22,15 +22,13 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from ..clock import company_zone
+
 DEFAULT_HOURS = "08:30-12:00,13:00-17:30"
 OFFICIAL_YEARS = frozenset(range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1))
 # the helpers that read the calendar: code that names none of them needs no calendar in the sandbox
 HELPER_NAMES = ("add_working_days", "is_working_day", "working_days_between", "add_working_hours",
                 "add_business_days")
-
-
-def zone() -> ZoneInfo:
-    return ZoneInfo(os.environ.get("APP_TIMEZONE") or "Asia/Shanghai")
 
 
 def parse_hours(text: str) -> tuple[tuple[time, time], ...]:
@@ -148,4 +146,4 @@ def local_day(value: str | date | datetime) -> date:
         moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo("UTC"))
-    return moment.astimezone(zone()).date()
+    return moment.astimezone(company_zone()).date()

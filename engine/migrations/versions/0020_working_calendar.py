@@ -1,13 +1,13 @@
 """the working calendar: days process owners entered (company closures, official days the package lacks)
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0019
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0020"
-down_revision = "0017"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
