@@ -60,6 +60,13 @@ REASONS: dict[str, Callable[[str | None], str]] = {
                            lambda: _("That colleague is not in the group this task belongs to.")),
     "not_token_owner": lambda _h: _("Only the token's owner may revoke it."),
     "not_bulk": lambda _h: _("This step is decided one task at a time."),
+    "not_reader": lambda _h: _("You may not open this request, nor its files."),
+    "not_uploader": lambda _h: _("Only the person who uploaded this file may do this."),
+    "staple_off": lambda _h: _("This procedure has turned this off for this request or step."),
+    "submitted": lambda _h: _("This file was submitted with a form and stays with the request."),
+    "removed": lambda _h: _("This file was removed by the person who uploaded it."),
+    "missing": lambda _h: _("This file is missing from the file store; tell the operator."),
+    "altered": lambda _h: _("This file was changed in the file store since it was uploaded; tell the operator."),
     # refused input
     "token_name": lambda _h: _("Give the token a name of at most 100 characters."),
 }

@@ -19,9 +19,9 @@ from ..authoring.forms import FormView
 from ..authoring.specs import start_event
 from ..errors import Conflict, FieldError, FormInvalid, NotAllowed, NotFound
 from ..files.kinds import KINDS, extension, previewable
-from ..runtime.assignment import require_actor
+from ..runtime.assignment import READ_ONLY_GROUP, require_actor
 from ..runtime.switches import is_on
-from ..storage.models import Attachment, HumanTask
+from ..storage.models import Attachment, HumanTask, ProcessInstance
 from . import require_on, task_spec_of
 
 FORMAT = "attachments"  # a form field `{"type": "array", "format": "attachments", "items": {"type": "integer"}}`
@@ -117,8 +117,8 @@ def _audited(row: Attachment) -> dict[str, Any]:
 
 
 class AttachmentVerbs:
-    """Mixed into Engine; relies on its `_unit`, `_groups`, `session`, `may_read`, `may_act`, `_may_start`,
-    `_newest`, `files` and `attachment_limits`."""
+    """Mixed into Engine; relies on its `_unit`, `_groups`, `session`, `specs`, `may_read`, `may_act`,
+    `_may_start`, `_newest`, `files` and `attachment_limits`."""
 
     def _checked(self, filename: str, data: bytes) -> tuple[str, str]:
         """(clean name, media type) of an acceptable file, else FormInvalid saying why."""
@@ -212,6 +212,19 @@ class AttachmentVerbs:
                         bpmn_id=row.bpmn_id if row else None, data=_audited(added))
             return AttachmentView.of(added)
         return self._unit(user, work)
+
+    def may_attach(self, instance_id: int, user: str) -> bool:
+        """Whether the user may add files to the request itself now (for showing the upload form)."""
+        with self.session() as s:
+            if READ_ONLY_GROUP in self._groups(s, user):
+                return False
+            instance = s.get(ProcessInstance, instance_id)
+            if instance is None or instance.status in ENDED:
+                return False
+            spec, _subs = self.specs.get(s, instance.definition_id, instance.dependency_ids)
+            if not is_on("attachments", start_event(spec)):
+                return False
+        return self.may_read(user, instance_id)
 
     def attachments(self, instance_id: int, user: str) -> list[AttachmentView]:
         """The request's files (not those removed), oldest first, for someone who may read it."""
