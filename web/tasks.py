@@ -33,11 +33,12 @@ def _page(task: TaskView, state: taskforms.FormState | None = None, status: int 
         fresh = taskforms.state(form, now=now, me=name)
         state = fresh if fresh.decision else taskforms.state(form, data, now, name)
     is_open = task.status == "open"
+    files = engine.attachments(instance.id, me)  # the request's files, shown above the form
     if state.file_fields:
         # this task's files: those a form named, and (open task) those uploaded to it and not yet submitted
-        files = [a for a in engine.attachments(instance.id, me) if a.task_id == task.id]
-        state.files = {a.id: a for a in files}
-        waiting = [a.id for a in files if a.field is None and a.uploaded_by == me]
+        own = [a for a in files if a.task_id == task.id]
+        state.files = {a.id: a for a in own}
+        waiting = [a.id for a in own if a.field is None and a.uploaded_by == me]
         first = state.file_fields[0].name
         if is_open and waiting and not state.errors:
             state.shown[first] = list(dict.fromkeys([*(state.shown.get(first) or []), *waiting]))
@@ -60,6 +61,7 @@ def _page(task: TaskView, state: taskforms.FormState | None = None, status: int 
         "may_release": is_open and task.assignee == me and bool(task.candidate_groups),
         "members": members,
         "return_targets": page.return_targets if may_act else (),
+        "files": files,
     }
     return render_template("tasks/task.html", **context), status
 
