@@ -17,9 +17,9 @@ from .guards import get_instance_or_404, require_actor
 
 bp = Blueprint("files", __name__)
 
-# No script, no plugin, no form, no frame: the file is shown and nothing it contains can act on the page.
+# Nothing loads, no script runs, and the document gets an origin of its own: whatever the file holds cannot
+# act on the application (Chromium still draws images and PDFs, in its own viewer, under this policy).
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-PDF_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'"
 
 
 def serve_file(attachment_id: int, inline: bool):
@@ -30,11 +30,10 @@ def serve_file(attachment_id: int, inline: bool):
     response = send_file(io.BytesIO(data), mimetype=view.media_type, as_attachment=not inline,
                          download_name=view.filename, etag=view.sha256, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    # Chromium shows a PDF in its own viewer, which a sandboxed document may not load; a PDF runs no script
-    # of the page's origin either way.
-    is_pdf = inline and view.media_type == "application/pdf"
-    response.headers["Content-Security-Policy"] = PDF_CSP if is_pdf else FILE_CSP
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    response.headers["Content-Security-Policy"] = FILE_CSP
+    # No Cross-Origin-Resource-Policy: the sandboxed document has an origin of its own, and Chromium's PDF
+    # viewer would not be allowed to load the file; other sites get nothing anyway (the session cookie is
+    # SameSite=Lax, so their pages' requests arrive signed out).
     response.headers["Cache-Control"] = "private, no-cache"
     return response
 

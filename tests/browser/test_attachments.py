@@ -6,9 +6,22 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.test_unhappy_paths import as_user, plain_words, serve
-from tests.files import png
+from tests.files import pdf, png
 
 LOADED = "img => img.complete && img.naturalWidth > 0"
+
+
+def drawn(page, path, tries: int = 60) -> None:
+    """Screenshot the browser's PDF viewer once it has drawn the document and stopped drawing (it draws
+    outside the page's DOM, so only the picture can tell)."""
+    blank = previous = page.screenshot()
+    for _ in range(tries):
+        page.wait_for_timeout(250)
+        picture = page.screenshot(path=str(path))
+        if picture == previous != blank:
+            return
+        previous = picture
+    raise AssertionError("the PDF viewer drew nothing")
 
 
 def test_a_complaint_with_the_customers_photos_previewed_by_the_next_actor(browser, tmp_path, artifacts):
@@ -37,11 +50,17 @@ def test_a_complaint_with_the_customers_photos_previewed_by_the_next_actor(brows
         clerk.goto(f"{server.url}/requests/{inst.id}")
         expect(clerk.locator("#files li.file")).to_have_count(2)
         expect(clerk.locator("#timeline li.kind-attached")).to_have_count(2)
+        # the customer's written complaint follows by fax: scanned, added to the request itself
+        clerk.locator("#file-input").set_input_files(
+            {"name": "客户来函.pdf", "mimeType": "application/pdf", "buffer": pdf("Complaint letter, order PT-2026-031")})
+        clerk.click(".files-form button[type=submit]")
+        expect(clerk.locator(".flash-success")).to_contain_text("已上传 1 个附件。")
 
         supervisor = as_user(browser, server, "zhengkai")  # 郑凯, 主管领导: investigates the complaint next
         supervisor.goto(f"{server.url}/requests/{inst.id}")
         files = supervisor.locator("#files li.file")
-        expect(files).to_have_count(2)
+        expect(files).to_have_count(3)
+        expect(files.nth(2).locator(".file-name")).to_have_text("客户来函.pdf")
         expect(files.nth(0).locator(".file-name")).to_have_text("色差-到货面料.png")
         expect(files.nth(1).locator(".file-name")).to_have_text("色差-确认样.png")
         for thumb in supervisor.locator("#files img").all():
@@ -61,14 +80,22 @@ def test_a_complaint_with_the_customers_photos_previewed_by_the_next_actor(brows
         assert preview.evaluate("document.contentType") == "image/png"  # the photo itself, never a page
         preview.screenshot(path=str(artifacts / "attachments-preview.png"))
         preview.close()
+        with supervisor.context.expect_page() as opened:
+            files.nth(2).locator(".preview-link").click()
+        letter = opened.value
+        letter.wait_for_load_state()
+        assert letter.evaluate("document.contentType") == "application/pdf"  # in the browser's PDF viewer
+        drawn(letter, artifacts / "attachments-pdf-preview.png")
+        letter.close()
         # the task page he works from shows the same photos above his form
         [task] = engine.open_tasks(inst.id)
         supervisor.goto(f"{server.url}/tasks/{task.id}")
         expect(supervisor.locator("#files img")).to_have_count(2)
+        expect(supervisor.locator("#files li.file")).to_have_count(3)
         supervisor.screenshot(path=str(artifacts / "attachments-task.png"), full_page=True)
 
         stranger = as_user(browser, server, "linhai")  # 林海, 仓库: nothing to do with this complaint
-        [first, _second] = engine.attachments(inst.id, "liuyang")
+        first = engine.attachments(inst.id, "liuyang")[0]
         response = stranger.goto(f"{server.url}/files/{first.id}/preview")
         assert response.status == 403
         expect(stranger.locator("main")).to_contain_text("您无权查看此申请及其附件。")

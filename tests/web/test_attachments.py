@@ -112,6 +112,8 @@ def test_the_task_form_requires_its_evidence_then_takes_it(client, filed_engine)
     assert (evidence.filename, evidence.task_id, evidence.field) == ("核实.pdf", task.id, "evidence")
     page = client.get(f"/requests/{inst.id}").text
     assert "核实.pdf" in page and f'href="/files/{evidence.id}/preview"' in page  # a PDF: previewed, no thumbnail
+    shown = client.get(f"/files/{evidence.id}/preview")
+    assert shown.mimetype == "application/pdf" and "sandbox" in shown.headers["Content-Security-Policy"]
 
 
 def test_files_on_the_request_removal_and_a_disguised_page(client, filed_engine):
