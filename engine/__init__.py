@@ -31,7 +31,6 @@ _EXPORTS = {
     **{name: (".authoring.versioning", name) for name in ("DraftView", "FilePreview", "MigrationCheck",
                                                           "VersionStats")},
     "AttachmentView": (".staples.attachments", "AttachmentView"),
-    "attachment_fields": (".staples.attachments", "attachment_fields"),
     "FileMissing": (".files.store", "FileMissing"),
     "BulkResult": (".staples.bulk", "BulkResult"),
     "Comment": (".staples.comments", "Comment"),

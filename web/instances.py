@@ -78,6 +78,8 @@ def show(instance_id: int):
         mine=instance.started_by == current_user.username,
         may_withdraw=not current_user.is_auditor and engine.withdrawable(instance_id, current_user.username),
         files=files, may_attach=engine.may_attach(instance_id, current_user.username),
+        # the engine's rule (remove_attachment), for showing the button: one's own file, not submitted with a
+        # form, while the request runs and its task (if any) is open
         removable={a.id for a in files if a.uploaded_by == current_user.username and a.field is None
                    and instance.status not in ("completed", "cancelled")
                    and (a.task_id is None or a.task_id in {t.id for t in open_tasks})},

@@ -117,7 +117,7 @@ def _audited(row: Attachment) -> dict[str, Any]:
 
 
 class AttachmentVerbs:
-    """Mixed into Engine; relies on its `_unit`, `_groups`, `session`, `specs`, `may_read`, `may_act`,
+    """Mixed into Engine; relies on its `_unit`, `_groups`, `session`, `specs`, `task`, `may_read`, `may_act`,
     `_may_start`, `_newest`, `files` and `attachment_limits`."""
 
     def _checked(self, filename: str, data: bytes) -> tuple[str, str]:
