@@ -193,4 +193,5 @@ def printable(instance_id: int):
     seq, head = engine.audit_head(instance_id)
     return render_template("instances/print.html", instance=instance, record=record_of(engine.data(instance_id)),
                            decisions=history.decisions(entries), open_tasks=[t for t in tasks if t.status == "open"],
+                           files=engine.attachments(instance_id, current_user.username),
                            audit_seq=seq, audit_head=head, printed_at=engine.now())

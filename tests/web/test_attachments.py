@@ -62,6 +62,8 @@ def test_the_start_form_takes_photos_and_the_request_page_shows_them(client, fil
     assert "filename*=UTF-8''%E8%A3%82%E7%BA%B9.png" in download.headers["Content-Disposition"]
     login(client, "bob")  # the manager's group: may read the request, so its files
     assert client.get(f"/files/{first.id}/preview").status_code == 200
+    printed = client.get(f"/requests/{inst.id}/print").text  # on paper: each file with its sha256
+    assert 'id="print-files"' in printed and first.sha256 in printed and second.sha256 in printed
 
 
 def test_a_stranger_gets_a_refusal_in_words_and_an_auditor_reads_without_uploading(client, filed_engine):
