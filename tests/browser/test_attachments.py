@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.test_unhappy_paths import as_user, plain_words, serve
-from tests.files import pdf, png
+from tests.files import HTML, pdf, png
 
 LOADED = "img => img.complete && img.naturalWidth > 0"
 
@@ -39,8 +39,19 @@ def test_a_complaint_with_the_customers_photos_previewed_by_the_next_actor(brows
         expect(photos).to_have_attribute("accept", ".pdf,.jpg,.jpeg,.png,.gif,.webp,.doc,.xls,.ppt,.docx,.xlsx,.pptx")
         photos.set_input_files([
             {"name": "色差-到货面料.png", "mimeType": "image/png", "buffer": png((176, 58, 46), 320, 240)},
-            {"name": "色差-确认样.png", "mimeType": "image/png", "buffer": png((192, 57, 43), 320, 240)}])
+            {"name": "色差-确认样.png", "mimeType": "image/png", "buffer": png((192, 57, 43), 320, 240)},
+            {"name": "客户来函.pdf", "mimeType": "application/pdf", "buffer": HTML}])  # a web page, renamed
         clerk.screenshot(path=str(artifacts / "attachments-start.png"), full_page=True)
+        clerk.click("form.task-form button[type=submit]")
+        # refused in words; the two photos are kept (ticked) and what was typed is still there
+        box = clerk.locator("#f-photos")
+        expect(box.locator(".error")).to_contain_text("客户来函.pdf: 文件内容不是 PDF 格式，与文件名不符。")
+        expect(box.locator("input[type=checkbox]:checked")).to_have_count(2)
+        expect(box.locator(".uploaded")).to_contain_text("色差-确认样.png")
+        expect(clerk.locator("#f-customer")).to_have_value("莆田鞋业有限公司")
+        assert engine.instances("complaint_handling") == []
+        plain_words(clerk)
+        clerk.screenshot(path=str(artifacts / "attachments-start-refused.png"), full_page=True)
         clerk.click("form.task-form button[type=submit]")
         expect(clerk.locator(".flash-success")).to_contain_text("已提交")
         [inst] = engine.instances("complaint_handling")
