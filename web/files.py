@@ -74,4 +74,3 @@ def remove(attachment_id: int):
     if removed.instance_id is None:  # staged for a start form that was never sent
         return redirect(url_for("processes.index"))
     return redirect(url_for("instances.show", instance_id=removed.instance_id, _anchor="files-h"))
-

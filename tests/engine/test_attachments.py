@@ -207,10 +207,17 @@ def test_request_files_removal_and_a_closed_request(filed):
         filed.attachment_file(note.id, "bob")
     assert gone.value.reason == "removed"
     assert [e.data["name"] for e in filed.audit_trail(inst.id) if e.kind == "attachment_removed"] == ["补充说明.pdf"]
+    kept = filed.attach(inst.id, "bob", "另一份说明.pdf", pdf("kept"))
     filed.cancel(inst.id, "alice", "客户撤诉")
     with pytest.raises(Conflict) as closed:
         filed.attach(inst.id, "alice", "after.pdf", pdf())
     assert closed.value.reason == "instance_ended"
+    with pytest.raises(Conflict) as ended:  # the request's files stay as they were when it ended
+        filed.remove_attachment(kept.id, "bob")
+    assert ended.value.reason == "instance_ended"
+    with pytest.raises(NotFound) as twice:
+        filed.remove_attachment(note.id, "bob")
+    assert twice.value.reason == "removed"
     assert filed.attachment_file(first.id, "alice")[1] == png()  # still readable after the end
     with pytest.raises(NotFound):
         filed.attach(9999, "alice", "x.pdf", pdf())
