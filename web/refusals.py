@@ -65,6 +65,8 @@ REASONS: dict[str, Callable[[str | None], str]] = {
     "staple_off": lambda _h: _("This procedure has turned this off for this request or step."),
     "submitted": lambda _h: _("This file was submitted with a form and stays with the request."),
     "removed": lambda _h: _("This file was removed by the person who uploaded it."),
+    "files_taken": lambda _h: _("These files were just sent with another request (submitted twice?). "
+                                "Nothing was created here; upload them again if this request needs them."),
     "missing": lambda _h: _("This file is missing from the file store; tell the operator."),
     "altered": lambda _h: _("This file was changed in the file store since it was uploaded; tell the operator."),
     # refused input

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..authoring.forms import FormView
 from ..authoring.specs import start_event
@@ -104,10 +104,18 @@ def staged_for_start(session, user: str, form: FormView | None, data: dict[str, 
     return bound_rows(session, form, data, lambda r: r.instance_id is None and r.uploaded_by == user)
 
 
-def bind(unit, instance, rows: Iterable[Attachment]) -> None:
-    """Attach staged files to the new request, each with its `attached` audit line."""
+def bind(unit, instance, rows: list[Attachment]) -> None:
+    """Attach staged files to the new request, each with its `attached` audit line. The update takes only
+    files still unbound, so of two starts sent at once with the same files (a double click) one gets them and
+    the other is refused, whatever each read before."""
+    if not rows:
+        return
+    taken = unit.session.execute(
+        update(Attachment).where(Attachment.id.in_([r.id for r in rows]), Attachment.instance_id.is_(None))
+        .values(instance_id=instance.id).execution_options(synchronize_session=False)).rowcount
+    if taken != len(rows):
+        raise Conflict("these files were just sent with another request", "files_taken")
     for row in rows:
-        row.instance_id = instance.id
         unit.record(instance, "attached", actor=row.uploaded_by, data=_audited(row))
 
 

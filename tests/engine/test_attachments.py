@@ -115,6 +115,22 @@ def test_a_staged_file_is_its_uploaders_alone_until_a_start_binds_it(filed):
         filed.start(PROCESS, "alice", {"customer": "华星电子", "amount": 10, "photos": [staged.id]})
 
 
+def test_two_starts_with_the_same_files_bind_them_once(filed, monkeypatch):
+    """The second of two starts sent at once (a double click) read the files as still staged; the binding
+    itself takes only unbound files, so it is refused and creates nothing."""
+    from engine.staples import attachments
+    staged = filed.stage_attachment(PROCESS, "alice", "a.png", png())
+    first = filed.start(PROCESS, "alice", {"customer": "华星电子", "amount": 10, "photos": [staged.id]})
+    as_read_before = lambda session, user, form, data: attachments.bound_rows(  # noqa: E731
+        session, form, data, lambda row: row.uploaded_by == user)  # the check as the second start saw it
+    monkeypatch.setattr(attachments, "staged_for_start", as_read_before)
+    with pytest.raises(Conflict) as taken:
+        filed.start(PROCESS, "alice", {"customer": "华星电子", "amount": 10, "photos": [staged.id]})
+    assert taken.value.reason == "files_taken"
+    assert [i.id for i in filed.instances()] == [first.id]
+    assert [a.id for a in filed.attachments(first.id, "alice")] == [staged.id]
+
+
 def test_stage_refusals_wrong_user_too_large_refused_kind_and_disguised_files(filed, monkeypatch):
     with pytest.raises(NotAllowed) as outsider:
         filed.stage_attachment(PROCESS, "mallory", "a.png", png())
