@@ -28,6 +28,9 @@ class TaskView:
     completed_at: datetime | None
     candidate_groups: tuple[str, ...] = ()
     candidate_users: tuple[str, ...] = ()
+    kind: str | None = None      # a side task: consult | countersign | rework (None: a step of the diagram)
+    side_of: int | None = None   # the diagram task a side task waits on
+    held: str | None = None      # a diagram task waiting on its side tasks: consult | countersign | rework
 
     @classmethod
     def of(cls, row: HumanTask) -> TaskView:
@@ -35,7 +38,7 @@ class TaskView:
                    row.form, row.ui_form, row.assignee, row.status, row.created_at, row.due_at,
                    row.completed_by, row.completed_at,
                    tuple(c.group_id for c in row.candidates if c.group_id),
-                   tuple(c.username for c in row.candidates if c.username))
+                   tuple(c.username for c in row.candidates if c.username), row.kind, row.side_of, row.held)
 
     def is_overdue(self, now: datetime) -> bool:
         return self.status == "open" and self.due_at is not None and self.due_at <= now

@@ -10,7 +10,7 @@ from ..runtime.switches import is_on
 from ..storage.rows import InstanceRow
 
 STAPLE_WORDS = {"comments": "comments", "withdraw": "withdrawing", "remind": "reminders", "copy": "copies",
-                "return": "returns"}
+                "return": "returns", "addSigners": "added signers"}
 
 
 def require_on(unit, instance: InstanceRow, staple: str, task_spec=None) -> None:

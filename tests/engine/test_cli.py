@@ -135,3 +135,23 @@ def test_comment_copy_remind_withdraw_from_the_command_line(cli):
     assert ended["instance"]["outcome"] == "withdrawn"
     refused = cli("--json", "withdraw", str(first), "--as", "bob", ok=False)
     assert json.loads(refused.stdout)["error"] == "not_allowed"
+
+
+def test_sign_answer_and_side_tasks_from_the_command_line(cli):
+    cli("users", "import", str(DATA / "users.yaml"))
+    cli("deploy", str(DATA / "approval.bpmn"), "--as", "owen")
+    first = json.loads(cli("--json", "start", "small_approval", "--as", "alice",
+                           "--data", '{"customer": "甲", "amount": 5000}').stdout)["instance"]["id"]
+    task = json.loads(cli("--json", "tasks", "--as", "bob").stdout)["tasks"][0]["id"]
+    asked = json.loads(cli("--json", "sign", str(task), "gina", "--reason", "金额偏大，请给意见", "--as", "bob").stdout)
+    [side] = asked["side_tasks"]
+    busy = cli("--json", "complete", str(task), "--as", "bob", "--data", '{"decision": "approve"}', ok=False)
+    assert busy.returncode == 1 and json.loads(busy.stdout)["reason"] == "waiting_opinions"
+    stranger = cli("--json", "answer", str(side), "--opinion", "我来", "--as", "carol", ok=False)
+    assert json.loads(stranger.stdout)["error"] == "not_allowed"
+    cli("answer", str(side), "--opinion", "可以批", "--as", "gina")
+    [listed] = json.loads(cli("--json", "side-tasks", str(first)).stdout)["side_tasks"]
+    assert (listed["kind"], listed["answered_by"], listed["opinion"]) == ("consult", "gina", "可以批")
+    twice = cli("--json", "answer", str(side), "--opinion", "再说", "--as", "gina", ok=False)
+    assert json.loads(twice.stdout)["reason"] == "completed"
+    cli("complete", str(task), "--as", "bob", "--data", '{"decision": "approve"}')
