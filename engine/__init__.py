@@ -34,6 +34,7 @@ _EXPORTS = {
     "Comment": (".staples.comments", "Comment"),
     "SEE_ALL_GROUPS": (".access", "SEE_ALL_GROUPS"),
     "ReturnTarget": (".staples.returning", "ReturnTarget"),
+    **{name: (".staples.side_tasks", name) for name in ("SideTaskView", "SignerChoice")},
     "GroupLoad": (".team", "GroupLoad"),
     "TeamOverview": (".team", "TeamOverview"),
     "NewToken": (".tokens", "NewToken"),

@@ -41,7 +41,7 @@ from .staples.copies import CopyVerbs, add_copies, declared_copies
 from .runtime.switches import is_on
 from .staples.reminders import ReminderVerbs
 from .staples.returning import ReturnVerbs
-from .staples.side_tasks import SideTaskVerbs, require_free
+from .staples.side_tasks import SideTaskVerbs, held_reason, require_free
 from .staples.withdrawal import WithdrawalVerbs
 from .team import TeamReads
 from .runtime import events, runner
@@ -325,7 +325,10 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
         if task is None or task.state != TaskState.READY:
             return False, "not_waiting"
         problem = self._refusal(s, row, instance, task, user)
-        return (True, None) if problem is None else (False, problem.reason)
+        if problem is not None:
+            return False, problem.reason
+        held = held_reason(row)
+        return (True, None) if held is None else (False, held)
 
     # -- cancel, retry, timers ----------------------------------------------------------------
     def cancel(self, instance_id: int, user: str, reason: str = "") -> InstanceView:

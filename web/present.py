@@ -41,7 +41,19 @@ EVENT_KINDS = {
     "reminded": _l("sent a reminder"),
     "copied": _l("copied the request"),
     "returned": _l("sent the request back"),
+    "signers_added": _l("asked others to sign (加签)"),
+    "opinion_given": _l("gave an opinion"),
+    "countersigned": _l("signed after the approver"),
+    "reworked": _l("redid the step sent back"),
 }
+
+# 加签 and rework (engine/staples/side_tasks.py): what a side task is, and an added signer's decision.
+SIDE_KINDS = {
+    "consult": _l("opinion asked (征求意见)"),
+    "countersign": _l("approval after (后加签)"),
+    "rework": _l("rework"),
+}
+SIDE_DECISIONS = {"approve": _l("approved"), "reject": _l("rejected")}
 
 STATUSES = {
     "running": _l("in progress"),
@@ -110,6 +122,14 @@ def kind_label(kind: str) -> str:
     return str(EVENT_KINDS.get(kind, kind))
 
 
+def side_kind(kind: str | None) -> str:
+    return str(SIDE_KINDS.get(kind or "", kind or ""))
+
+
+def side_decision(decision: str | None) -> str:
+    return str(SIDE_DECISIONS.get(decision or "", decision or ""))
+
+
 def status_label(status: str) -> str:
     return str(STATUSES.get(status, status))
 
@@ -175,5 +195,6 @@ def as_text(value: Any) -> str:
 def init_app(app: Flask) -> None:
     for name, fn in (("person", person), ("group_name", group_name), ("process_name", process_name),
                      ("when", when), ("kind_label", kind_label), ("status_label", status_label),
-                     ("state_class", state_class), ("state_label", state_label), ("as_text", as_text)):
+                     ("state_class", state_class), ("state_label", state_label), ("as_text", as_text),
+                     ("side_kind", side_kind), ("side_decision", side_decision)):
         app.add_template_filter(fn, name)

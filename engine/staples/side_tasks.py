@@ -20,6 +20,7 @@ from SpiffWorkflow.util.task import TaskState
 from ..errors import Conflict, FieldError, FormInvalid, NotAllowed, NotFound
 from ..runtime.assignment import refusal
 from ..runtime.projection import task_properties
+from ..runtime.switches import is_on
 from ..storage import rows
 from ..storage.models import Group, HumanTask, Membership, SideTask, User
 from ..views import InstanceView
@@ -53,14 +54,38 @@ class SideTaskView:
     ui_form: str | None
 
 
+HELD = {"consult": ("waiting_opinions", "waits for the opinions it asked for"),
+        "countersign": ("waiting_signers", "is decided and waits for the added signers' approval"),
+        "rework": ("waiting_rework", "was sent back for rework and waits for it")}
+
+
+def held_reason(row) -> str | None:
+    """The reason code of a diagram task waiting on its side tasks (waiting_opinions, ...), else None."""
+    return HELD[row.held][0] if row.held else None
+
+
 def require_free(row) -> None:
     """Conflict when a diagram task waits on its side tasks, saying for what."""
-    if row.held == "consult":
-        raise Conflict(f"task {row.id} waits for the opinions it asked for", "waiting_opinions")
-    if row.held == "countersign":
-        raise Conflict(f"task {row.id} is decided and waits for the added signers' approval", "waiting_signers")
-    if row.held == "rework":
-        raise Conflict(f"task {row.id} was sent back for rework and waits for it", "waiting_rework")
+    if row.held:
+        reason, words = HELD[row.held]
+        raise Conflict(f"task {row.id} {words}", reason)
+
+
+@dataclass(frozen=True)
+class SignerChoice:
+    """What the task page offers for 加签: opinions (`consult`), approvals after one's own (`countersign`),
+    and whom the step allows (None: anyone may be asked for an opinion)."""
+
+    consult: bool
+    countersign: bool
+    allowed: tuple[str, ...] | None
+
+
+def signer_choice(start_spec, task_spec) -> SignerChoice:
+    if not is_on("addSigners", start_spec, task_spec):
+        return SignerChoice(False, False, None)
+    allowed = allowed_signers(task_spec)
+    return SignerChoice(True, allowed is not None, None if allowed is None else tuple(allowed))
 
 
 def return_mode(task_spec) -> str:
@@ -243,7 +268,7 @@ class SideTaskVerbs:
         none is left open."""
         s = unit.session
         rows.close_tasks(s, [(side, "completed", user)], unit.now)
-        unit.record(instance, kind, task_guid=side.task_guid, bpmn_id=of.bpmn_id, data=data)
+        unit.record(instance, kind, task_guid=side.task_guid, bpmn_id=side.bpmn_id, data=data)
         others = rows.open_side_tasks(s, [of.id])
         if stop_others:
             rows.close_tasks(s, [(o, "cancelled", None) for o in others], unit.now)
@@ -257,12 +282,8 @@ class SideTaskVerbs:
 
     def side_tasks(self, instance_id: int, of: int | None = None) -> list[SideTaskView]:
         """The request's side tasks (of one diagram task when `of` is given), oldest first."""
-        stmt = (select(HumanTask, SideTask).join(SideTask, SideTask.id == HumanTask.id)
-                .where(HumanTask.instance_id == instance_id))
-        if of is not None:
-            stmt = stmt.where(HumanTask.side_of == of)
         with self.session() as s:
-            return [_view(t, d) for t, d in s.execute(stmt.order_by(HumanTask.id))]
+            return side_tasks_of(s, instance_id, of)
 
     def side_task(self, side_id: int) -> SideTaskView:
         with self.session() as s:
@@ -271,6 +292,14 @@ class SideTaskVerbs:
             if found is None:
                 raise NotFound(f"side task {side_id} does not exist")
             return _view(*found)
+
+
+def side_tasks_of(session, instance_id: int, of: int | None = None) -> list[SideTaskView]:
+    stmt = (select(HumanTask, SideTask).join(SideTask, SideTask.id == HumanTask.id)
+            .where(HumanTask.instance_id == instance_id))
+    if of is not None:
+        stmt = stmt.where(HumanTask.side_of == of)
+    return [_view(t, d) for t, d in session.execute(stmt.order_by(HumanTask.id))]
 
 
 def _view(t: HumanTask, d: SideTask) -> SideTaskView:
