@@ -322,6 +322,8 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
         """The engine's one answer to "may this user act on this task now", with the reason when not."""
         if row.status != "open":
             return False, row.status
+        if row.side_of is not None:
+            return False, "side_task"
         if task is None or task.state != TaskState.READY:
             return False, "not_waiting"
         problem = self._refusal(s, row, instance, task, user)

@@ -43,6 +43,7 @@ def test_the_gm_asks_the_technical_department_before_deciding(eng, clock):
     assert (queued.id, queued.kind, queued.side_of, queued.title) == (asked, "consult", gm.id, "总经理审批（含拍照请示）")
     assert eng.task_counts("hetao")["group"] == 1 and eng.may_read("hetao", inst.id)
     assert eng.task(gm.id).held == "consult"
+    assert eng.remind(inst.id, "liuyang") == ["group:technical"]  # the GM waits on them: they are reminded
     with pytest.raises(Conflict) as waits:
         eng.complete(gm.id, "wangqiang", {"decision": "approve", "photo_decision": "consent"})
     assert waits.value.reason == "waiting_opinions"
@@ -199,3 +200,15 @@ def test_finance_returns_a_phone_order_to_the_salesperson_and_gets_it_straight_b
     assert [t.candidate_groups for t in eng.open_tasks(inst.id)] == [("production",)]
     assert [e.bpmn_id for e in trail(eng, inst, "completed")] == ["confirm_order", "countersign"]
     assert eng.verify_audit(inst.id)[1] == []
+
+
+def test_a_request_someone_asked_about_can_no_longer_be_withdrawn(eng, clock):
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key"))
+    assert eng.withdrawable(inst.id, "liuyang")
+    [asked] = eng.add_signers(task_for(eng, "zhangwei", inst, "cs_review").id, "zhangwei", "consult",
+                              ["lina"], "客户经理怎么看？")
+    assert not eng.withdrawable(inst.id, "liuyang")
+    with pytest.raises(Conflict) as acted:
+        eng.withdraw(inst.id, "liuyang")
+    assert (acted.value.reason, acted.value.holder) == ("someone_acted", "zhangwei")
+    assert eng.answer(asked, "lina", "可以").status == "running"

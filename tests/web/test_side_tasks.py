@@ -101,3 +101,58 @@ def test_side_tasks_through_the_api(api, web_engine):
     assert (listed["answered_by"], listed["opinion"]) == ("gina", "同意")
     assert api.post(f"/api/v1/tasks/{task.id}/complete", json={"data": {"decision": "approve"}},
                     headers=auth("bob")).status_code == 200
+
+
+def _signers_diagram(tmp_path, allowed: str):
+    """The small approval whose manager step lists who may be added (`addSigners`)."""
+    from tests.conftest import DATA
+    source = (DATA / "approval.bpmn").read_text(encoding="utf-8")
+    marked = source.replace('<spiffworkflow:property name="formJsonSchemaFilename" value="decision.schema.json" />',
+                            '<spiffworkflow:property name="formJsonSchemaFilename" value="decision.schema.json" />'
+                            f'<spiffworkflow:property name="addSigners" value="{allowed}" />', 1)
+    assert marked != source
+    path = tmp_path / "approval.bpmn"
+    path.write_text(marked, encoding="utf-8")
+    return path
+
+
+def test_approval_after_the_managers_own_from_the_task_form(client, web_engine, tmp_path):
+    web_engine.deploy_paths([_signers_diagram(tmp_path, "gina,group:process_owner")], "owen")
+    inst = start_request(web_engine)
+    task = open_task(web_engine, inst.id, "manager_approval")
+    login(client, "bob")
+    page = client.get(f"/tasks/{task.id}").text
+    assert '<option value="gina">吉娜</option>' in page and 'name="after"' in page
+    consult = page.split('id="consult-h"')[1].split("</section>")[0]
+    assert '<option value="gina">吉娜</option>' in consult and 'value="carol"' not in consult  # opinions too
+    response = client.post(f"/tasks/{task.id}", data={"decision": "approve", "after": "gina",
+                                                       "sign_note": "金额较大，请总经理复核"})
+    page = client.get(response.location).text
+    assert "您的审批意见已记录；吉娜审批同意后生效。" in page
+    assert "您的审批意见已记录，正在等待后加签人员审批。" in page and "后加签审批" in page
+    [side] = web_engine.side_tasks(inst.id)
+    login(client, "gina")
+    page = client.get(f"/side-tasks/{side.id}").text
+    assert "鲍勃已办理“经理审批”，请您加签审批" in page and "金额较大，请总经理复核" in page
+    assert 'value="approve"' in page and 'value="reject"' in page
+    refused = client.post(f"/side-tasks/{side.id}", data={"decision": "reject", "opinion": ""})
+    assert refused.status_code == 422 and 'id="opinion-error"' in refused.text
+    client.post(f"/side-tasks/{side.id}", data={"decision": "reject", "opinion": "金额需再核"})
+    # back to the manager, who sees why and decides again
+    login(client, "bob")
+    page = client.get(f"/tasks/{task.id}").text
+    assert "金额需再核" in page and 'class="task-form"' in page and "驳回" in page
+    client.post(f"/tasks/{task.id}", data={"decision": "approve", "after": "gina"})
+    [_first, second] = web_engine.side_tasks(inst.id)
+    login(client, "gina")
+    response = client.post(f"/side-tasks/{second.id}", data={"decision": "approve"})
+    assert "您的加签审批已告知鲍勃。" in client.get(response.location).text
+    assert web_engine.task(task.id).completed_by == "bob"
+    assert [t.bpmn_id for t in web_engine.open_tasks(inst.id)] == ["gm_approval"]
+    # someone the step does not list: refused in words, nothing recorded
+    other = start_request(web_engine, customer="另一家")
+    other_task = open_task(web_engine, other.id, "manager_approval")
+    login(client, "bob")
+    refused = client.post(f"/tasks/{other_task.id}", data={"decision": "approve", "after": "carol"})
+    assert refused.status_code == 403 and "此步骤不允许加签给卡罗尔。" in refused.text
+    assert web_engine.side_tasks(other.id) == [] and web_engine.task(other_task.id).status == "open"
