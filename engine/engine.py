@@ -41,7 +41,8 @@ from .staples.copies import CopyVerbs, add_copies, declared_copies
 from .runtime.switches import is_on
 from .staples.reminders import ReminderVerbs
 from .staples.returning import ReturnVerbs
-from .staples.side_tasks import SideTaskVerbs, held_reason, require_free
+from .staples.side_tasks import SideTaskVerbs
+from .staples.signers import held_reason, require_free
 from .staples.withdrawal import WithdrawalVerbs
 from .team import TeamReads
 from .runtime import events, runner

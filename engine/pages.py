@@ -12,7 +12,8 @@ from .authoring.forms import FormView
 from .form_reads import form_versions
 from .authoring.specs import start_event
 from .staples.returning import ReturnTarget, targets_of
-from .staples.side_tasks import SideTaskView, SignerChoice, return_mode, side_tasks_of, signer_choice
+from .staples.side_tasks import SideTaskView, side_tasks_of
+from .staples.signers import SignerChoice, return_mode, signer_choice
 from .storage.models import AuditEvent, HumanTask, ProcessInstance, get_row
 from .views import AuditView, InstanceView, TaskView
 

@@ -115,7 +115,7 @@ def entry(event: AuditView, forms: dict[str | None, FormView], titles: dict[str,
             item.pairs = [p for p in item.pairs if spec is None or p[0] != spec.title]
         return item
     if event.kind == "reworked":  # the redone step's answers, labelled by its own form
-        details = [p for p in _details(data) if p[0] != str(DETAIL_LABELS["step"])]
+        details = _details({k: v for k, v in data.items() if k not in ("step", "kind", "asked_by")})
         return Entry(event, str(data.get("step") or ""), labelled(forms.get(event.bpmn_id), data.get("form") or {})
                      + details)
     # An automatic step's raw result is for auditors and process owners; others see that it ran.

@@ -20,7 +20,8 @@ from ..storage import rows
 from ..storage.models import AuditEvent
 from ..views import InstanceView
 from . import require_on
-from .side_tasks import open_side, require_free, return_mode
+from .side_tasks import open_side
+from .signers import require_free, return_mode
 
 MAX_REASON = 500
 

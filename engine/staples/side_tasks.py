@@ -19,12 +19,11 @@ from SpiffWorkflow.util.task import TaskState
 
 from ..errors import Conflict, FieldError, FormInvalid, NotAllowed, NotFound
 from ..runtime.assignment import refusal
-from ..runtime.projection import task_properties
-from ..runtime.switches import is_on
 from ..storage import rows
-from ..storage.models import Group, HumanTask, Membership, SideTask, User
+from ..storage.models import HumanTask, SideTask
 from ..views import InstanceView
 from . import require_on
+from .signers import allowed_signers, known_people, permitted, require_free
 
 MAX_PEOPLE = 20
 MAX_TEXT = 2000
@@ -54,54 +53,6 @@ class SideTaskView:
     ui_form: str | None
 
 
-HELD = {"consult": ("waiting_opinions", "waits for the opinions it asked for"),
-        "countersign": ("waiting_signers", "is decided and waits for the added signers' approval"),
-        "rework": ("waiting_rework", "was sent back for rework and waits for it")}
-
-
-def held_reason(row) -> str | None:
-    """The reason code of a diagram task waiting on its side tasks (waiting_opinions, ...), else None."""
-    return HELD[row.held][0] if row.held else None
-
-
-def require_free(row) -> None:
-    """Conflict when a diagram task waits on its side tasks, saying for what."""
-    if row.held:
-        reason, words = HELD[row.held]
-        raise Conflict(f"task {row.id} {words}", reason)
-
-
-@dataclass(frozen=True)
-class SignerChoice:
-    """What the task page offers for 加签: opinions (`consult`), approvals after one's own (`countersign`),
-    and whom the step allows (None: anyone may be asked for an opinion)."""
-
-    consult: bool
-    countersign: bool
-    allowed: tuple[str, ...] | None
-
-
-def signer_choice(start_spec, task_spec) -> SignerChoice:
-    if not is_on("addSigners", start_spec, task_spec):
-        return SignerChoice(False, False, None)
-    allowed = allowed_signers(task_spec)
-    return SignerChoice(True, allowed is not None, None if allowed is None else tuple(allowed))
-
-
-def return_mode(task_spec) -> str:
-    """`back_to_me`: a return comes straight back to the returning task; otherwise the request flows on."""
-    value = str(task_properties(task_spec).get("returnMode", "")).strip().lower()
-    return "back_to_me" if value == "back_to_me" else "flow_on"
-
-
-def allowed_signers(task_spec) -> list[str] | None:
-    """The people and groups (`group:<id>`) the task's `addSigners` property lists; None when it lists none."""
-    value = str(task_properties(task_spec).get("addSigners", "")).strip()
-    if not value or value.lower() == "off":
-        return None
-    return [v.strip() for v in value.split(",") if v.strip()]
-
-
 def _text(field: str, value: str | None, required: str | None) -> str:
     value = (value or "").strip()
     if required and not value:
@@ -123,27 +74,6 @@ def open_side(unit, instance, of, kind: str, to: str, by: str, reason: str, data
     side = rows.open_task(unit.session, values, [group] if group else [], [] if group else [to])
     unit.session.add(SideTask(id=side.id, instance_id=instance.id, asked_by=by, reason=reason, data=data))
     return side
-
-
-def _known(session, wanted: list[str]) -> None:
-    users = {w for w in wanted if not w.startswith("group:")}
-    groups = {w[len("group:"):] for w in wanted if w.startswith("group:")}
-    found_users = set(session.scalars(select(User.username).where(User.username.in_(users), User.active.is_(True))))
-    found_groups = set(session.scalars(select(Group.id).where(Group.id.in_(groups))))
-    unknown = sorted((users - found_users) | {f"group:{g}" for g in groups - found_groups})
-    if unknown:
-        raise NotFound(f"no such user or group: {', '.join(unknown)}")
-
-
-def _permitted(session, entry: str, allowed: list[str]) -> bool:
-    """A listed person or group, or a member of a listed group."""
-    if entry in allowed:
-        return True
-    if entry.startswith("group:"):
-        return False
-    listed = [a[len("group:"):] for a in allowed if a.startswith("group:")]
-    return bool(listed) and session.scalar(select(Membership.group_id).join(User).where(
-        User.username == entry, Membership.group_id.in_(listed)).limit(1)) is not None
 
 
 class SideTaskVerbs:
@@ -171,7 +101,7 @@ class SideTaskVerbs:
             require_on(unit, instance, "addSigners", task.task_spec)
             if not (kind == "consult" and row.held == "consult"):  # more opinions may be asked meanwhile
                 require_free(row)
-            _known(s, wanted)
+            known_people(s, wanted)
             allowed = allowed_signers(task.task_spec)
             if kind == "countersign" and allowed is None:
                 raise NotAllowed(f"step {row.bpmn_id} names nobody who may be added as an approver", "not_configured")
@@ -180,7 +110,7 @@ class SideTaskVerbs:
                     raise NotAllowed(f"{user} cannot add themselves to task {task_id}", "self", entry)
                 if kind == "countersign" and entry == instance.started_by and not task.data.get("allow_self_approval"):
                     raise NotAllowed(f"{entry} started this request and may not approve it", "self_approval", entry)
-                if allowed is not None and not _permitted(s, entry, allowed):
+                if allowed is not None and not permitted(s, entry, allowed):
                     raise NotAllowed(f"{entry} may not be added to step {row.bpmn_id}", "not_allowed_signer", entry)
             clean = self._validated(unit, instance, row, data) if kind == "countersign" else {}
             ids = [open_side(unit, instance, row, kind, entry, user, reason, clean).id for entry in wanted]

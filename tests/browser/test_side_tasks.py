@@ -90,6 +90,10 @@ def test_finance_returns_the_contract_to_the_salesperson_and_gets_it_straight_ba
         finance.goto(f"{server.url}/tasks/{finance_task.id}")
         expect(finance.locator("#why-not")).to_have_text("此任务已退回修改；对方修改后会直接回到您这里。")
         plain_words(finance)
+        finance.goto(f"{server.url}/requests/{inst.id}")  # the diagram: her step waits, his is being redone
+        expect(finance.locator('.djs-element.waiting-task[data-element-id="countersign"]')).to_have_count(1)
+        expect(finance.locator('.djs-element.current-task[data-element-id="confirm_order"]')).to_have_count(1)
+        finance.screenshot(path=str(artifacts / "return-finance-diagram.png"), full_page=True)
 
         sales = as_user(browser, server, "sunli")  # 孙丽, 业务员
         sales.goto(f"{server.url}/inbox?tab=all")
