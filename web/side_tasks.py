@@ -13,16 +13,10 @@ from .engine_access import get_engine
 from .errors import http_status
 from .guards import get_task_or_404, next_task_for_me
 from .present import person
+from .refusals import reason_message
 
 bp = Blueprint("side_tasks", __name__, url_prefix="/side-tasks")
 OPINION_MAX = 2000
-
-
-def may_answer(side: SideTaskView) -> bool:
-    if side.status != "open" or current_user.is_auditor:
-        return False
-    me = current_user.username
-    return side.assignee == me or (side.assignee is None and current_user.in_group(*side.candidate_groups))
 
 
 def _page(side: SideTaskView, state: taskforms.FormState | None = None, errors: dict | None = None,
@@ -32,10 +26,13 @@ def _page(side: SideTaskView, state: taskforms.FormState | None = None, errors: 
     if side.kind == "rework" and state is None:
         state = taskforms.state(engine.task_form(side.id), side.data, engine.now(), current_user.name)
     entries = history.entries(page.audit, page.forms, page.tasks)
+    # the engine's own rule (the person or group asked, not an auditor, still open), asked before drawing
+    may_answer, reason = engine.may_answer(side.id, current_user.username)
     return render_template(
         "tasks/side.html", side=side, of=page.task, instance=page.instance, form=state, errors=errors or {},
         instructions=instructions.render(page.documentation, page.data), decisions=history.decisions(entries),
-        may_answer=may_answer(side), opinion=request.form.get("opinion", "")), status
+        may_answer=may_answer, why_not=None if may_answer else reason_message(reason, side.assignee),
+        opinion=request.form.get("opinion", "")), status
 
 
 @bp.get("/<int:side_id>")

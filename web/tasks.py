@@ -116,7 +116,8 @@ def _directory(engine, signers, started_by: str) -> dict:
 
 def _picked() -> list[str]:
     """The people and groups (`group:<id>`) chosen in the directory pickers."""
-    return [f"group:{g}" for g in request.form.getlist("to_group") if g] + [u for u in request.form.getlist("to_user") if u]
+    return ([f"group:{g}" for g in request.form.getlist("to_group") if g]
+            + [u for u in request.form.getlist("to_user") if u])
 
 
 @bp.post("/<int:task_id>/signers")

@@ -20,7 +20,7 @@ from ..storage import rows
 from ..storage.models import AuditEvent
 from ..views import InstanceView
 from . import require_on
-from .side_tasks import open_side
+from .side_tasks import hold_for, open_side
 from .signers import require_free, return_mode
 
 MAX_REASON = 500
@@ -115,7 +115,7 @@ class ReturnVerbs:
         open_side(unit, instance, row, "rework", earlier.completed_by, unit.actor, reason,
                   dict(answers.get("form") or {}), bpmn_id=earlier.bpmn_id, title=earlier.title, form=earlier.form,
                   ui_form=earlier.ui_form)
-        rows.hold(unit.session, row, "rework")
+        hold_for(unit, instance, row, "rework", unit.actor)
         unit.touch(instance)
         unit.notifications.append({"to": earlier.completed_by, "subject": f"退回：{instance.title}",
                                    "body": f"“{row.title}”退回到“{earlier.title}”，修改后直接回到“{row.title}”：{reason}",

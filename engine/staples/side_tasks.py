@@ -20,7 +20,7 @@ from SpiffWorkflow.util.task import TaskState
 from ..errors import Conflict, FieldError, FormInvalid, NotAllowed, NotFound
 from ..runtime.assignment import refusal
 from ..storage import rows
-from ..storage.models import HumanTask, SideTask
+from ..storage.models import HumanTask, ProcessInstance, SideTask
 from ..views import InstanceView
 from . import require_on
 from .signers import allowed_signers, known_people, permitted, require_free
@@ -60,6 +60,14 @@ def _text(field: str, value: str | None, required: str | None) -> str:
     if len(value) > MAX_TEXT:
         raise FormInvalid([FieldError(field, "maxLength", f"at most {MAX_TEXT} characters", MAX_TEXT)])
     return value
+
+
+def hold_for(unit, instance, row, held: str, user: str) -> None:
+    """The diagram task waits on its side tasks, held by the person who asked (it leaves the group queue)."""
+    if row.assignee is None:
+        rows.assign(unit.session, row, user)
+        unit.record(instance, "claimed", task_guid=row.task_guid, bpmn_id=row.bpmn_id, data={"implicit": True})
+    rows.hold(unit.session, row, held)
 
 
 def open_side(unit, instance, of, kind: str, to: str, by: str, reason: str, data: dict[str, Any], *,
@@ -114,7 +122,7 @@ class SideTaskVerbs:
                     raise NotAllowed(f"{entry} may not be added to step {row.bpmn_id}", "not_allowed_signer", entry)
             clean = self._validated(unit, instance, row, data) if kind == "countersign" else {}
             ids = [open_side(unit, instance, row, kind, entry, user, reason, clean).id for entry in wanted]
-            rows.hold(s, row, kind)
+            hold_for(unit, instance, row, kind, user)
             unit.touch(instance)
             unit.record(instance, "signers_added", task_guid=row.task_guid, bpmn_id=row.bpmn_id,
                         data={"title": row.title, "kind": kind, "to": wanted, "reason": reason,
@@ -192,6 +200,18 @@ class SideTaskVerbs:
             return InstanceView.of(instance)
         return self._unit(user, work)
 
+    def may_answer(self, side_id: int, user: str) -> tuple[bool, str | None]:
+        """(True, None) when the user may answer the side task now, else (False, reason code)."""
+        with self.session() as s:
+            side = rows.read_task(s, side_id)
+            if side is None or side.side_of is None:
+                return False, "not_waiting"
+            if side.status != "open":
+                return False, side.status
+            started_by = s.scalar(select(ProcessInstance.started_by).where(ProcessInstance.id == side.instance_id))
+            problem = refusal(side, user, self._groups(s, user), started_by, None, False)
+            return (True, None) if problem is None else (False, problem.reason)
+
     def _close_side(self, unit, instance, of, side, user: str, kind: str, data: dict[str, Any],
                     stop_others: bool = False) -> None:
         """Close the answered side task (and with `stop_others` the rest of its task's); free the task when
@@ -217,16 +237,18 @@ class SideTaskVerbs:
 
     def side_task(self, side_id: int) -> SideTaskView:
         with self.session() as s:
-            found = s.execute(select(HumanTask, SideTask).join(SideTask, SideTask.id == HumanTask.id)
-                              .where(HumanTask.id == side_id)).first()
+            found = s.execute(_SIDE_TASKS.where(HumanTask.id == side_id)).first()
             if found is None:
                 raise NotFound(f"side task {side_id} does not exist")
             return _view(*found)
 
 
+_SIDE_TASKS = select(HumanTask, SideTask).join(SideTask, SideTask.id == HumanTask.id)
+
+
 def side_tasks_of(session, instance_id: int, of: int | None = None) -> list[SideTaskView]:
-    stmt = (select(HumanTask, SideTask).join(SideTask, SideTask.id == HumanTask.id)
-            .where(HumanTask.instance_id == instance_id))
+    """A request's side tasks (of one diagram task when `of` is given), oldest first."""
+    stmt = _SIDE_TASKS.where(HumanTask.instance_id == instance_id)
     if of is not None:
         stmt = stmt.where(HumanTask.side_of == of)
     return [_view(t, d) for t, d in session.execute(stmt.order_by(HumanTask.id))]

@@ -43,6 +43,9 @@ def test_the_gm_asks_the_technical_department_before_deciding(eng, clock):
     assert (queued.id, queued.kind, queued.side_of, queued.title) == (asked, "consult", gm.id, "总经理审批（含拍照请示）")
     assert eng.task_counts("hetao")["group"] == 1 and eng.may_read("hetao", inst.id)
     assert eng.task(gm.id).held == "consult"
+    with pytest.raises(Conflict) as stays:  # it waits on what he asked: it stays with him
+        eng.delegate(gm.id, "wangqiang", "wangqiang", "我自己")
+    assert stays.value.reason == "waiting_opinions"
     assert eng.remind(inst.id, "liuyang") == ["group:technical"]  # the GM waits on them: they are reminded
     with pytest.raises(Conflict) as waits:
         eng.complete(gm.id, "wangqiang", {"decision": "approve", "photo_decision": "consent"})
@@ -176,6 +179,9 @@ def test_finance_returns_a_phone_order_to_the_salesperson_and_gets_it_straight_b
     with pytest.raises(Conflict) as waits:
         eng.complete(finance.id, "gaofeng", {"decision": "approve", **CHECKS})
     assert waits.value.reason == "waiting_rework"
+    assert eng.task(finance.id).assignee == "gaofeng"  # out of the finance queue: it waits with him
+    with pytest.raises(Conflict):
+        eng.unclaim(finance.id, "gaofeng")
     [rework] = eng.tasks("sunli")
     assert (rework.kind, rework.title, rework.form) == ("rework", "顾客确认订货内容", "contract_confirm.schema.json")
     [side] = eng.side_tasks(inst.id)
