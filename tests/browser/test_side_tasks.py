@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from tests.browser.scenarios import TOUR
+from tests.browser.test_tour import PHONE, no_sideways_scroll, sign_in
 from tests.browser.test_unhappy_paths import as_user, plain_words, serve, task_of
 from tests.scenarios.test_side_tasks import CONFIRMED, PHOTO
 from tests.scenarios.test_tour_approval import CS_OK, application
@@ -48,6 +50,12 @@ def test_the_gm_asks_the_technical_department_before_deciding(browser, tmp_path,
         tech.fill("#opinion", "一车间东侧是新工艺产线，不宜拍照；展厅可以。")
         plain_words(tech)
         tech.screenshot(path=str(artifacts / "sign-tech-answers.png"), full_page=True)
+        phone = sign_in(browser, server.url, TOUR, "hetao", viewport=PHONE)  # the same page on his phone
+        phone.goto(tech.url)
+        expect(phone.locator("#opinion")).to_be_visible()
+        assert no_sideways_scroll(phone)
+        phone.screenshot(path=str(artifacts / "sign-tech-phone.png"), full_page=True)
+        phone.context.close()
         tech.click("#answer")
         expect(tech.locator(".flash-success")).to_contain_text("您的意见已回复给王强。")
 
