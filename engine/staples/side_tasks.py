@@ -86,7 +86,7 @@ def open_side(unit, instance, of, kind: str, to: str, by: str, reason: str, data
 
 class SideTaskVerbs:
     """Mixed into Engine; relies on its `_unit`, `_open_task`, `_check_may_act`, `_validated`, `_finish`,
-    `_groups` and `session`."""
+    `_workflow`, `_groups` and `session`."""
 
     def add_signers(self, task_id: int, user: str, kind: str, to: list[str], reason: str,
                     data: dict[str, Any] | None = None) -> list[int]:
@@ -210,7 +210,16 @@ class SideTaskVerbs:
                 return False, side.status
             started_by = s.scalar(select(ProcessInstance.started_by).where(ProcessInstance.id == side.instance_id))
             problem = refusal(side, user, self._groups(s, user), started_by, None, False)
-            return (True, None) if problem is None else (False, problem.reason)
+            if problem is not None:
+                return False, problem.reason
+            if side.kind == "countersign" and user == started_by and not self._allows_self_approval(s, side):
+                return False, "self_approval"
+            return True, None
+
+    def _allows_self_approval(self, s, side) -> bool:
+        of = rows.read_task(s, side.side_of)
+        task = self._workflow(s, side.instance_id).get_task_from_id(UUID(of.task_guid))
+        return task is not None and bool(task.data.get("allow_self_approval"))
 
     def _close_side(self, unit, instance, of, side, user: str, kind: str, data: dict[str, Any],
                     stop_others: bool = False) -> None:

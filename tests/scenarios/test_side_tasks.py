@@ -218,3 +218,25 @@ def test_a_request_someone_asked_about_can_no_longer_be_withdrawn(eng, clock):
         eng.withdraw(inst.id, "liuyang")
     assert (acted.value.reason, acted.value.holder) == ("someone_acted", "zhangwei")
     assert eng.answer(asked, "lina", "可以").status == "running"
+
+
+def test_the_applicant_in_an_added_group_may_not_approve_and_a_waiting_task_cannot_be_returned(eng, clock, tmp_path):
+    deploy_with_task_properties(eng, tmp_path, "tour_approval.bpmn", "gm_photo", addSigners="group:cs_staff")
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key", **PHOTO))  # 刘洋 is in cs_staff
+    do(eng, "zhangwei", inst, "cs_review", CS_OK)
+    gm = task_for(eng, "wangqiang", inst, "gm_photo")
+    with pytest.raises(NotFound):
+        eng.answer(gm.id, "wangqiang", "这不是加签")  # a step of the diagram is completed, not answered
+    [side] = eng.add_signers(gm.id, "wangqiang", "countersign", ["group:cs_staff"], "客服部确认",
+                             {"decision": "approve", "photo_decision": "consent"})
+    assert eng.may_answer(side, "liuyang") == (False, "self_approval")  # offered to his group, but his own
+    assert eng.may_answer(side, "chenjing") == (True, None)
+    with pytest.raises(NotAllowed) as own:
+        eng.answer(side, "liuyang", "", "approve")
+    assert own.value.reason == "self_approval"
+    with pytest.raises(Conflict) as waiting:
+        eng.return_to(gm.id, "wangqiang", "cs_review", "再看看")
+    assert waiting.value.reason == "waiting_signers"
+    eng.answer(side, "chenjing", "", "approve")
+    assert eng.task(gm.id).status == "completed"
+    assert eng.may_answer(side, "chenjing") == (False, "completed")
