@@ -24,6 +24,8 @@ def test_asking_an_opinion_from_the_task_page_and_answering_it(client, web_engin
     assert "等待答复" in page and 'class="task-form"' not in page  # no form while he waits
     refused = client.post(f"/tasks/{task.id}", data={"decision": "approve"})
     assert refused.status_code == 409 and "此任务正在等待您征求的意见" in refused.text
+    request_page = client.get(f"/requests/{inst.id}").text  # the diagram marks the step waiting on others
+    assert 'data-waiting="[&#34;manager_approval&#34;]"' in request_page and "等待他人（加签、退回修改）" in request_page
     # the GM: in her inbox, marked as an opinion asked; opening it shows the question and the request
     login(client, "gina")
     inbox = client.get("/inbox?tab=all").text
