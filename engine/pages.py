@@ -36,7 +36,7 @@ class TaskPage:
     reason: str | None
     members: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     return_targets: tuple[ReturnTarget, ...] = ()  # the earlier steps it may be sent back to (when may_act)
-    signers: SignerChoice = SignerChoice(False, False, None)  # what 加签 the step offers (when may_act)
+    signers: SignerChoice = SignerChoice()  # what 加签 the step offers (when may_act)
     side_tasks: tuple[SideTaskView, ...] = ()  # the opinions and approvals it asked for, the rework it waits on
     returns_to_me: bool = False  # a return from it comes straight back after the rework (returnMode)
 
@@ -64,7 +64,7 @@ class PageReads:
                 select(AuditEvent).where(AuditEvent.chain == instance_chain(instance.id)).order_by(AuditEvent.seq)))
             targets = tuple(targets_of(task, tasks)) if may_act and task is not None else ()
             signers = signer_choice(start_event(task.workflow.top_workflow.spec), task.task_spec) \
-                if may_act and task is not None else SignerChoice(False, False, None)
+                if may_act and task is not None else SignerChoice()
             return TaskPage(TaskView.of(row), InstanceView.of(instance), data, documentation,
                             self._form(s, form_versions(instance), row.form, row.ui_form),
                             self._instance_forms(s, instance), tasks, audit, may_act, reason, members, targets,

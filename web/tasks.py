@@ -102,16 +102,17 @@ def complete(task_id: int):
 
 
 def _directory(engine, signers, started_by: str) -> dict:
-    """Whom the 征求意见 pickers offer: the directory, or only those the step lists."""
-    if not signers.consult:
-        return {"people": {}, "groups": {}}
+    """Whom the 征求意见 pickers offer (the directory, or only those the step lists) and whom 后加签 offers."""
+    if not signers.on:
+        return {"people": {}, "groups": {}, "after": ()}
+    after = tuple(e for e in signers.allowed or () if e not in (current_user.username, started_by))
     people, groups = engine.people(), engine.group_names()
     if signers.allowed is not None:
         people = {u: n for u, n in people.items() if u in signers.allowed}
         groups = {gid: n for gid, n in groups.items() if f"group:{gid}" in signers.allowed}
     # not oneself, and not the applicant: what the applicant should add is what a return asks for
     return {"people": {u: n for u, n in people.items() if u not in (current_user.username, started_by)},
-            "groups": groups}
+            "groups": groups, "after": after}
 
 
 def _picked() -> list[str]:

@@ -30,19 +30,18 @@ def require_free(row) -> None:
 
 @dataclass(frozen=True)
 class SignerChoice:
-    """What the task page offers for 加签: opinions (`consult`), approvals after one's own (`countersign`),
-    and whom the step allows (None: anyone may be asked for an opinion)."""
+    """What the task page offers for 加签: whether it may ask for opinions at all (`on`), and whom the step
+    allows (`allowed`; None: anyone may be asked for an opinion and nobody added as an approver after)."""
 
-    consult: bool
-    countersign: bool
-    allowed: tuple[str, ...] | None
+    on: bool = False
+    allowed: tuple[str, ...] | None = None
 
 
 def signer_choice(start_spec, task_spec) -> SignerChoice:
     if not is_on("addSigners", start_spec, task_spec):
-        return SignerChoice(False, False, None)
+        return SignerChoice()
     allowed = allowed_signers(task_spec)
-    return SignerChoice(True, allowed is not None, None if allowed is None else tuple(allowed))
+    return SignerChoice(True, None if allowed is None else tuple(allowed))
 
 
 def return_mode(task_spec) -> str:

@@ -91,10 +91,11 @@ def test_finance_returns_the_contract_to_the_salesperson_and_gets_it_straight_ba
         finance.goto(f"{server.url}/tasks/{finance_task.id}")
         expect(finance.locator("#return-to option")).to_have_text(["顾客确认订货内容 · 孙丽"])
         finance.fill("#return-reason", "确认凭据请写回签件编号，不要截图")
-        finance.once("dialog", lambda dialog: (dialog.message.endswith("申请直接回到您这里。") or dialog.dismiss())
-                     and dialog.accept())
+        asked = []
+        finance.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
         finance.click("#send-back")
         expect(finance.locator(".flash-info")).to_contain_text("已退回修改：相关部门会签。对方修改后直接回到您这里。")
+        assert asked == ["确定退回吗？所选步骤的办理人修改后，申请直接回到您这里。"]  # the confirmation said so
         finance.goto(f"{server.url}/tasks/{finance_task.id}")
         expect(finance.locator("#why-not")).to_have_text("此任务已退回修改；对方修改后会直接回到您这里。")
         plain_words(finance)
