@@ -1,6 +1,7 @@
 """What people expect of any approval system, for every procedure without editing its diagram: comments with
 @mentions, withdrawing a request nobody has acted on, reminding whoever holds it, copying it to others
-(抄送). Each is an audited, permission-checked verb; a process owner turns one off per process or per task
+(抄送), sending it back (退回), asking others before or after deciding (加签). Each is an audited,
+permission-checked verb; a process owner turns one off per process or per task
 (engine.runtime.switches)."""
 from __future__ import annotations
 

@@ -51,6 +51,8 @@ def test_asking_an_opinion_from_the_task_page_and_answering_it(client, web_engin
     client.post(f"/tasks/{task.id}", data={"decision": "approve"})
     timeline = client.get(f"/requests/{inst.id}").text
     assert "加签" in timeline and "回复了意见" in timeline
+    printed = client.get(f"/requests/{inst.id}/print").text  # on paper too, with the opinion
+    assert "回复了意见" in printed and "可以，客户信誉好" in printed
 
 
 def test_someone_else_sees_why_they_cannot_answer(client, web_engine):
