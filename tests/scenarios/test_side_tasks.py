@@ -227,6 +227,10 @@ def test_the_applicant_in_an_added_group_may_not_approve_and_a_waiting_task_cann
     gm = task_for(eng, "wangqiang", inst, "gm_photo")
     with pytest.raises(NotFound):
         eng.answer(gm.id, "wangqiang", "这不是加签")  # a step of the diagram is completed, not answered
+    for missing in (lambda: eng.answer(99999, "wangqiang", "?"), lambda: eng.side_task(99999),
+                    lambda: eng.add_signers(99999, "wangqiang", "consult", ["hetao"], "?")):
+        with pytest.raises(NotFound):
+            missing()
     [side] = eng.add_signers(gm.id, "wangqiang", "countersign", ["group:cs_staff"], "客服部确认",
                              {"decision": "approve", "photo_decision": "consent"})
     assert eng.may_answer(side, "liuyang") == (False, "self_approval")  # offered to his group, but his own
