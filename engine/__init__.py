@@ -39,6 +39,8 @@ _EXPORTS = {
     "Comment": (".staples.comments", "Comment"),
     "SEE_ALL_GROUPS": (".access", "SEE_ALL_GROUPS"),
     "ReturnTarget": (".staples.returning", "ReturnTarget"),
+    "SideTaskView": (".staples.side_tasks", "SideTaskView"),
+    "SignerChoice": (".staples.signers", "SignerChoice"),
     "GroupLoad": (".team", "GroupLoad"),
     "TeamOverview": (".team", "TeamOverview"),
     "NewToken": (".tokens", "NewToken"),
