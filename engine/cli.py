@@ -86,6 +86,19 @@ def cmd_copy(args) -> Any:
     return {"copied": added, "message": f"copied to {', '.join(added)}" if added else "everyone named had a copy already"}
 
 
+def cmd_report(args) -> Any:
+    engine = engine_from_env()
+    if not args.name:
+        found = engine.reports(args.as_user)
+        return {"reports": [r.name for r in found],
+                "message": "\n".join(f"{r.name}\t{r.titles.get('en', r.name)}" for r in found) or "no reports"}
+    view = engine.report(args.name, args.as_user)
+    keys = [c.key for c in view.report.columns]
+    lines = ["\t".join(keys), *("\t".join(str(row.get(k, "")) for k in keys) for row in view.rows)]
+    return {"report": view.report.name, "at": view.at, "rows": [dict(row) for row in view.rows],
+            "message": "\n".join(lines)}
+
+
 def _json_arg(text: str | None, flag: str) -> Any:
     if not text:
         return None
@@ -168,6 +181,11 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     cp.add_argument("--as", dest="as_user", required=True)
     cp.add_argument("--note")
     cp.set_defaults(fn=cmd_copy)
+
+    rp = sub.add_parser("report", help="a report's rows, tab-separated (without a name: the reports one may read)")
+    rp.add_argument("name", nargs="?")
+    rp.add_argument("--as", dest="as_user", required=True)
+    rp.set_defaults(fn=cmd_report)
 
     msg = sub.add_parser("message", help="deliver a message to the instance waiting for it (or start one)")
     msg.add_argument("name")

@@ -42,6 +42,7 @@ from .runtime.switches import is_on
 from .staples.reminders import ReminderVerbs
 from .staples.returning import ReturnVerbs
 from .staples.withdrawal import WithdrawalVerbs
+from .reports import ReportReads
 from .team import TeamReads
 from .runtime import events, runner
 from .runtime.assignment import READ_ONLY_GROUP, refusal, require_actor, start_lane
@@ -61,7 +62,7 @@ RETRIES = 3
 
 class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
              InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs, WithdrawalVerbs,
-             ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, NoticeReads, Queries):
+             ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, NoticeReads, ReportReads, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 

@@ -17,6 +17,7 @@ from engine import to_jsonable
 from .engine_access import get_engine
 from .guards import SEE_ALL_GROUPS, get_instance_or_404, get_task_or_404, require_actor
 from .openapi import document
+from .reports import report_csv
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -304,6 +305,23 @@ def notices_read():
     if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)):
         return jsonify(error="invalid", reason=None, message="ids must be a list of notice ids"), 400
     return jsonify(marked=get_engine().mark_notices_read(current_user.username, ids))
+
+
+@bp.get("/reports")
+def reports():
+    """The reports I may read."""
+    return jsonify([{"name": r.name, "titles": dict(r.titles)} for r in get_engine().reports(current_user.username)])
+
+
+@bp.get("/reports/<name>")
+def report(name: str):
+    """A report's rows as JSON, or as CSV with `format=csv`."""
+    view = get_engine().report(name, current_user.username)
+    if request.args.get("format") == "csv":
+        return report_csv(view)
+    return jsonify(name=view.report.name, titles=dict(view.report.titles), at=view.at.isoformat(),
+                   columns=[{"key": c.key, "labels": dict(c.labels)} for c in view.report.columns],
+                   rows=[dict(r) for r in view.rows])
 
 
 @bp.before_request

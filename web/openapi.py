@@ -92,6 +92,11 @@ def document(server: str) -> dict[str, Any]:
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
                 {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}}]}},
             "/notices/read": {"post": _op("mark notifications read ({ids}, or all)", body=True)},
+            "/reports": {"get": _op("the reports I may read (name, titles)")},
+            "/reports/{name}": {"get": {**_op("a report's columns and rows (403 not_reader; format=csv for a file)"),
+                                        "parameters": [
+                {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}]}},
             "/copied": {"get": {**_op("requests copied to me, newest first (limit, before; X-Next-Before)"),
                                 "parameters": [
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
