@@ -36,6 +36,7 @@ _EXPORTS = {
     "SEE_ALL_GROUPS": (".access", "SEE_ALL_GROUPS"),
     "ReturnTarget": (".staples.returning", "ReturnTarget"),
     "GroupLoad": (".team", "GroupLoad"),
+    "ReportView": (".reports", "ReportView"),
     "TeamOverview": (".team", "TeamOverview"),
     "NewToken": (".tokens", "NewToken"),
     "NoticeView": (".notices", "NoticeView"),

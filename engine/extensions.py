@@ -21,8 +21,8 @@ from .runtime.operators import OperatorContext, notify
 
 JSON_TYPES = {dict[str, Any]: JSON, list[Any]: JSON}
 
-__all__ = ["Extension", "RecordField", "Report", "ReportColumn", "SYSTEM_USER", "OperatorContext", "EngineError", "NotFound", "UTCDateTime",
-           "JSON_TYPES", "as_utc", "notify", "groups_of"]
+__all__ = ["Extension", "RecordField", "Report", "ReportColumn", "SYSTEM_USER", "OperatorContext", "EngineError",
+           "NotFound", "UTCDateTime", "JSON_TYPES", "as_utc", "notify", "groups_of"]
 
 
 @dataclass(frozen=True)

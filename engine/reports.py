@@ -25,8 +25,7 @@ class ReportReads:
 
     def report_readers(self) -> frozenset[str]:
         """Every group that may read some report (for a menu entry shown only to them)."""
-        reports = self._all_reports().values()
-        return frozenset(SEE_ALL_GROUPS).union(*(r.readers for r in reports)) if reports else frozenset()
+        return frozenset().union(*(_readers(r) for r in self._all_reports().values()))
 
     def reports(self, user: str) -> list[Report]:
         """The reports the user may read, in the order the extensions declare them."""
@@ -46,5 +45,9 @@ class ReportReads:
             return ReportView(found, tuple(found.rows(s, now)), now)
 
 
+def _readers(report: Report) -> frozenset[str]:
+    return frozenset(SEE_ALL_GROUPS).union(report.readers)
+
+
 def _may_read(report: Report, groups: set[str]) -> bool:
-    return bool(groups & (set(SEE_ALL_GROUPS) | set(report.readers)))
+    return bool(groups & _readers(report))

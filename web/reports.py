@@ -1,16 +1,14 @@
 """Reports the registered procedures declare (Extension.reports): a table on a page and a CSV file."""
 from __future__ import annotations
 
-from typing import Mapping
-
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from engine.reports import ReportView
+from engine import ReportView
 
 from .csvout import csv_response
 from .engine_access import get_engine
-from .i18n import select_locale
+from .records import label
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -20,11 +18,6 @@ def _readers() -> dict:
     if not current_user.is_authenticated:
         return {"report_readers": ()}
     return {"report_readers": tuple(get_engine().report_readers())}
-
-
-def label(labels: Mapping[str, str]) -> str:
-    """The text in the page's language (English, then any, when it has none)."""
-    return labels.get(select_locale()) or labels.get("en") or next(iter(labels.values()), "")
 
 
 def report_csv(view: ReportView):

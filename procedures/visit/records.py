@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from engine.extensions import EngineError, OperatorContext, groups_of
+from engine.extensions import EngineError, OperatorContext, groups_of, notify
 
 from ..base import Base, day, operator
-from ..customer.records import Customer, add_months
+from ..customer.admission import admission_status
+from ..customer.records import Customer, add_months, find_customer
 
 VISITED_GRADES = ("A", "B")   # 003 7.2a: 对于A类和B类客户应做到每2个月必须走访1次
 VISIT_EVERY_MONTHS = 2
@@ -76,6 +77,12 @@ def due_by(last: date | None, today: date) -> date:
     return add_months(datetime.combine(last, datetime.min.time()), VISIT_EVERY_MONTHS).date() if last else today
 
 
+def admitted_customer(session: Session, name: Any) -> Customer | None:
+    """The customer of that name when it was admitted (in the register with a grade, not blacklisted)."""
+    customer = find_customer(session, str(name or "").strip())
+    return customer if admission_status(customer) == "admitted" else None
+
+
 def _visit(session: Session, visit_id: int) -> CustomerVisit:
     visit = session.get(CustomerVisit, int(visit_id))
     if visit is None:
@@ -118,16 +125,18 @@ def list_due_visits(ctx: OperatorContext, horizon_days: int) -> dict[str, Any]:
 @operator("save_visit_plan")
 def save_visit_plan(ctx: OperatorContext, plan_id: int, visits: list[dict[str, Any]], planned_by: str) -> list[dict]:
     """Keep the CS manager's plan: one `customer_visit` per row; a row whose visitor is not in the CS staff
-    goes to the whole group, so no visit waits on nobody. Returns the visits the round then runs."""
+    goes to the whole group, so no visit waits on nobody, and a row naming no admitted customer is left
+    out and the manager told. Returns the visits the round then runs."""
     plan = ctx.session.get(VisitPlan, int(plan_id))
     if plan is None:
         raise EngineError(f"visit plan {plan_id} does not exist")
     plan.planned_by, plan.planned_at = planned_by, ctx.now
-    last, today, out = last_visits(ctx.session), ctx.now.date(), []
+    last, today, out, left_out = last_visits(ctx.session), ctx.now.date(), [], []
     for row in visits:
-        customer = ctx.session.scalars(select(Customer).where(Customer.name == str(row.get("customer", "")).strip())).first()
+        customer = admitted_customer(ctx.session, row.get("customer"))
         if customer is None:
-            raise EngineError(f"customer {row.get('customer')!r} is not in the register")
+            left_out.append(str(row.get("customer") or ""))
+            continue
         visitor = str(row.get("visitor") or "").strip()
         if not visitor or VISITOR_GROUP not in groups_of(ctx.session, visitor):
             visitor = f"group:{VISITOR_GROUP}"
@@ -139,6 +148,9 @@ def save_visit_plan(ctx: OperatorContext, plan_id: int, visits: list[dict[str, A
         ctx.session.add(visit)
         ctx.session.flush()
         out.append(_as_data(visit, customer))
+    if left_out:
+        notify(ctx, planned_by, "拜访计划中有客户未列入：" + "、".join(left_out),
+               "这些名称不是已准入（已定级）的客户，未安排拜访；请核对客户名称，或先发起客户准入评审（003 客户管理制度 6.1）。")
     return out
 
 
@@ -154,8 +166,8 @@ def open_visit(ctx: OperatorContext, visit: dict[str, Any]) -> dict[str, Any]:
     hand. A customer not admitted (not in the register with a grade) gets no visit: `known` is False."""
     if visit.get("visit_id"):
         return {**visit, "known": True}
-    customer = ctx.session.scalars(select(Customer).where(Customer.name == str(visit.get("customer", "")).strip())).first()
-    if customer is None or customer.grade is None or customer.blacklisted:
+    customer = admitted_customer(ctx.session, visit.get("customer"))
+    if customer is None:
         return {**visit, "known": False}
     today = ctx.now.date()
     row = CustomerVisit(plan_id=None, customer_id=customer.id, region=customer.region or "未划区域",

@@ -190,7 +190,16 @@ def test_bad_plans_and_reports_are_refused_and_lose_nothing(visits, clock):
         visits.complete(task.id, "zhangwei", {"visits": []})
     with pytest.raises(NotAllowed):
         plan(visits, inst.id, user="liuyang")  # staff carry the plan out, the manager makes it
-    plan(visits, inst.id, {"福州纺织集团": {"visitor": "liuyang"}, "泉州服饰有限公司": {"visitor": "liuyang"}})
+    # a row naming a customer that was never admitted (a typo, or a new customer) is left out, and the
+    # manager is told why; the rest of the plan goes ahead
+    [task] = tasks(visits, inst.id, "plan_visits")
+    rows_ = [dict(v, visitor="liuyang") for v in listed(visits, inst.id)]
+    rows_.append({"customer": "福州纺织集", "region": "福州", "planned_on": "2026-12-01", "sequence": 2,
+                  "purpose": "拜访"})
+    visits.complete(task.id, "zhangwei", {"visits": rows_})
+    [told] = [e.data for e in visits.audit_trail(inst.id) if e.kind == "notified"]
+    assert told["to"] == "zhangwei" and "福州纺织集" in told["subject"] and "客户准入评审" in told["body"]
+    assert len(tasks(visits, inst.id, "prepare")) == 2
     t = tasks(visits, inst.id, "prepare")[0]
     prepare(visits, t, "liuyang")
     [rep] = [r for r in tasks(visits, inst.id, "write_report")]
