@@ -111,14 +111,15 @@ def list_due_visits(ctx: OperatorContext, horizon_days: int) -> dict[str, Any]:
         due = due_by(last.get(customer.id), today)
         if customer.id in planned or due > horizon:
             continue
-        plan.listed = [*plan.listed, customer.id]
         rows.append({"customer": customer.name, "grade": customer.grade, "region": customer.region or "未划区域",
                      "last_visited_on": last[customer.id].isoformat() if customer.id in last else "",
                      "due_by": due.isoformat(), "planned_on": max(due, today).isoformat(), "visitor": "",
-                     "purpose": "定期走访：了解需求、听取意见和建议、传达新产品与公司政策"})
+                     "purpose": "定期走访：了解需求、听取意见和建议、传达新产品与公司政策", "customer_id": customer.id})
     rows.sort(key=lambda r: (r["region"], r["due_by"], r["customer"]))
-    for n, row in enumerate(rows):
-        row["sequence"] = 1 + sum(1 for other in rows[:n] if other["region"] == row["region"])
+    per_region: dict[str, int] = {}
+    for row in rows:  # 拜访顺序: the order within the region, earliest due first
+        per_region[row["region"]] = row["sequence"] = per_region.get(row["region"], 0) + 1
+    plan.listed = [row.pop("customer_id") for row in rows]
     return {"plan_id": plan.id, "visits": rows, "horizon": horizon.isoformat()}
 
 

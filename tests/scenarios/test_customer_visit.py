@@ -86,13 +86,15 @@ def report(engine, task, user, promises=None, visited_on="2026-12-02"):
 
 def test_a_round_every_four_weeks_plans_every_a_and_b_customer_by_region(visits, clock):
     """7.2a: A and B (never C) customers; 制度2 第三条: the CS manager plans; 第十一条2: by region and order."""
+    import_customers(visits, [("福州织带厂", "B", "福州")])
     assert visits.scheduled_starts()[0][:2] == ("visit_plan", ROUND)
     inst = open_round(visits, clock)
     assert visits.scheduled_starts()[0][:2] == ("visit_plan", ROUND + timedelta(days=28))
     [task] = tasks(visits, inst.id, "plan_visits")
     assert task.lane == "cs_manager" and task.candidate_groups == ("cs_manager",)
     assert [(v["customer"], v["grade"], v["region"], v["sequence"], v["due_by"]) for v in listed(visits, inst.id)] == [
-        ("泉州服饰有限公司", "B", "泉州", 1, "2026-11-30"), ("福州纺织集团", "A", "福州", 1, "2026-11-30")]
+        ("泉州服饰有限公司", "B", "泉州", 1, "2026-11-30"), ("福州纺织集团", "A", "福州", 1, "2026-11-30"),
+        ("福州织带厂", "B", "福州", 2, "2026-11-30")]
 
 
 def test_planned_visits_go_to_the_named_visitor_prepared_reported_and_done(visits, clock):
