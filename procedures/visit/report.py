@@ -11,15 +11,17 @@ from sqlalchemy.orm import Session
 from engine.extensions import Report, ReportColumn
 
 from ..customer.records import Customer
-from .records import MADE, OPEN, VISITED_GRADES, CustomerVisit, due_by
+from .records import MADE, OPEN, VISITED_GRADES, CustomerVisit, VisitPlan, due_by
 
-STATUS = {"on_time": "按期", "planned_late": "已到期，已安排拜访", "overdue": "已到期，未安排拜访",
-          "not_required": "不要求定期拜访"}
+STATUS = {"on_time": "按期", "planned_late": "已到期，已安排拜访", "drafting": "已到期，计划编制中",
+          "overdue": "已到期，未安排拜访", "not_required": "不要求定期拜访"}
 
 
 def visit_rows(session: Session, now: datetime) -> list[dict[str, Any]]:
     """One row per A or B customer and per other customer with a visit, by region and name."""
     today = now.date()
+    drafting = {c for listed in session.scalars(select(VisitPlan.listed).where(VisitPlan.planned_at.is_(None)))
+                for c in listed or []}
     counts = (select(CustomerVisit.customer_id,
                      func.count().label("planned"),
                      func.sum(case((CustomerVisit.status.in_(MADE), 1), else_=0)).label("made"),
@@ -39,7 +41,7 @@ def visit_rows(session: Session, now: datetime) -> list[dict[str, Any]]:
         elif due > today:
             status = "on_time"
         else:
-            status = "planned_late" if open_ else "overdue"
+            status = "planned_late" if open_ else "drafting" if customer.id in drafting else "overdue"
         rows.append({"customer": customer.name, "grade": customer.grade or "", "region": customer.region or "未划区域",
                      "planned": planned or 0, "made": made or 0, "open": open_ or 0,
                      "last_visited_on": last.isoformat() if last else "",

@@ -217,6 +217,8 @@ def test_bad_plans_and_reports_are_refused_and_lose_nothing(visits, clock):
 def test_the_report_shows_plan_against_visits_made(visits, clock):
     """The seeds' own check: visits planned vs made per customer, overdue when 2 months pass (7.2a)."""
     inst = open_round(visits, clock)
+    with visits.session() as s:  # put forward, the manager still planning
+        assert {r["status"] for r in visit_rows(s, clock())} == {"已到期，计划编制中"}
     plan(visits, inst.id, {"福州纺织集团": {"visitor": "liuyang"}, "泉州服饰有限公司": {"visitor": "liuyang"}})
     for t in tasks(visits, inst.id, "prepare"):
         prepare(visits, t, "liuyang")
