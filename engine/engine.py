@@ -60,8 +60,8 @@ DEFAULT_FORMS_DIR = Path(os.environ.get("APPROVALS_FORMS_DIR") or Path(__file__)
 RETRIES = 3
 
 
-class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
-             InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs, WithdrawalVerbs,
+class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs,
+             TokenVerbs, InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs, WithdrawalVerbs,
              ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, NoticeReads, ReportReads, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""

@@ -43,7 +43,8 @@ class CustomerGradeHistory(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # admission | evaluation | downgrade | upgrade | blacklist | readmission
+    # admission | evaluation | downgrade | upgrade | blacklist | readmission
+    kind: Mapped[str] = mapped_column(String(20))
     from_grade: Mapped[str | None] = mapped_column(String(1))
     to_grade: Mapped[str | None] = mapped_column(String(1))
     reason: Mapped[str] = mapped_column(Text)

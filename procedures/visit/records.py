@@ -174,7 +174,8 @@ def open_visit(ctx: OperatorContext, visit: dict[str, Any]) -> dict[str, Any]:
     row = CustomerVisit(plan_id=None, customer_id=customer.id, region=customer.region or "未划区域",
                         visitor=str(visit.get("visitor") or f"group:{VISITOR_GROUP}"),
                         planned_on=day(visit.get("planned_on")) or today, sequence=1,
-                        purpose=str(visit.get("purpose") or ""), due_by=due_by(last_visits(ctx.session).get(customer.id), today),
+                        purpose=str(visit.get("purpose") or ""),
+                        due_by=due_by(last_visits(ctx.session).get(customer.id), today),
                         status="planned", instance_id=ctx.instance_id)
     ctx.session.add(row)
     ctx.session.flush()
