@@ -108,6 +108,16 @@ def test_routine_countersign_all_approve_then_production_order(contracts):
     assert all("SC-2026-0001" in n["subject"] and "工艺单" in n["subject"] for n in sent)
 
 
+def test_the_request_says_whether_the_customer_passed_the_admission_review(contracts):
+    """003 6.1: a new customer is reviewed before the first transaction; the contract review says so."""
+    from procedures.customer.records import import_customers
+    new = contracts.start("contract_review", "sunli", review_form(customer="未登记客户"))
+    assert contracts.data(new.id)["registration"]["customer_admission"].startswith("未经客户准入评审")
+    import_customers(contracts, [("福州纺织集团", "A")])
+    known = contracts.start("contract_review", "sunli", review_form(customer="福州纺织集团"))
+    assert contracts.data(known.id)["registration"]["customer_admission"] == "已准入（A类）"
+
+
 def test_one_veto_returns_to_salesperson_who_revises_for_a_new_round(contracts):
     inst = contracts.start("contract_review", "sunli", review_form(countersigners=[
         "group:production", "group:finance", "group:quality"]))
