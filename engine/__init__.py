@@ -42,6 +42,7 @@ _EXPORTS = {
     "SideTaskView": (".staples.side_tasks", "SideTaskView"),
     "SignerChoice": (".staples.signers", "SignerChoice"),
     "GroupLoad": (".team", "GroupLoad"),
+    "ReportView": (".reports", "ReportView"),
     "TeamOverview": (".team", "TeamOverview"),
     "NewToken": (".tokens", "NewToken"),
     "NoticeView": (".notices", "NoticeView"),

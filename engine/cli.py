@@ -120,6 +120,8 @@ def cmd_documents(args) -> Any:
     lines = [f"{d.name}\t{d.titles.get('zh_CN') or d.titles.get('en')}\t"
              + ("ready" if d.ready else f"not yet: {d.pending.get('en', '')}") for d in documents]
     return {"documents": documents, "message": "\n".join(lines) or f"request {args.instance} produces no documents"}
+
+
 def _read(path: str) -> bytes:
     try:
         with open(path, "rb") as handle:
@@ -164,6 +166,19 @@ def cmd_download(args) -> Any:
     with open(target, "wb") as handle:
         handle.write(data)
     return {"attachment": view, "path": target, "message": f"wrote {target} ({view.size} bytes, sha256 {view.sha256})"}
+
+
+def cmd_report(args) -> Any:
+    engine = engine_from_env()
+    if not args.name:
+        found = engine.reports(args.as_user)
+        return {"reports": [r.name for r in found],
+                "message": "\n".join(f"{r.name}\t{r.titles.get('en', r.name)}" for r in found) or "no reports"}
+    view = engine.report(args.name, args.as_user)
+    keys = [c.key for c in view.report.columns]
+    lines = ["\t".join(keys), *("\t".join(str(row.get(k, "")) for k in keys) for row in view.rows)]
+    return {"report": view.report.name, "at": view.at, "rows": [dict(row) for row in view.rows],
+            "message": "\n".join(lines)}
 
 
 def _json_arg(text: str | None, flag: str) -> Any:
@@ -321,6 +336,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     dl.add_argument("--out", help="where to write it (default: its own name, here)")
     dl.add_argument("--force", action="store_true", help="overwrite --out when it exists")
     dl.set_defaults(fn=cmd_download)
+    rp = sub.add_parser("report", help="a report's rows, tab-separated (without a name: the reports one may read)")
+    rp.add_argument("name", nargs="?")
+    rp.add_argument("--as", dest="as_user", required=True)
+    rp.set_defaults(fn=cmd_report)
 
     msg = sub.add_parser("message", help="deliver a message to the instance waiting for it (or start one)")
     msg.add_argument("name")

@@ -1,4 +1,4 @@
-"""`COMPANY`: the four procedures assembled into one extension of the engine."""
+"""`COMPANY`: the procedures assembled into one extension of the engine."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,11 +6,11 @@ from typing import Any, Mapping
 
 from engine.extensions import Extension
 
-from . import complaint, contract, customer, tour
+from . import complaint, contract, customer, tour, visit
 from .base import OPERATORS, Base
 from .demo import USERS_FILE, load_demo
 
-PROCEDURES = (tour, complaint, customer, contract)
+PROCEDURES = (tour, complaint, customer, contract, visit)
 PROCESSES = tuple(p for module in PROCEDURES for p in module.PROCESSES)
 _TITLE_KEYS = tuple(dict.fromkeys(key for module in PROCEDURES for key in module.TITLE_KEYS))
 
@@ -29,6 +29,7 @@ COMPANY = Extension(
     record_fields=tuple(field for module in PROCEDURES for field in module.RECORD_FIELDS),
     lookups={name: source for module in PROCEDURES for name, source in getattr(module, "LOOKUPS", {}).items()},
     documents=tuple(document for module in PROCEDURES for document in getattr(module, "DOCUMENTS", ())),
+    reports=tuple(report for module in PROCEDURES for report in getattr(module, "REPORTS", ())),
     demo=load_demo,
     # the tables of revisions 0002 and 0003 were created by the engine's own chain before this branch existed
     adopt_at={"0004": "0003", "0005": "0003"},

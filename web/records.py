@@ -9,7 +9,8 @@ from .engine_access import get_engine
 from .i18n import select_locale
 
 
-def _label(labels: Mapping[str, str]) -> str:
+def label(labels: Mapping[str, str]) -> str:
+    """The text in the page's language (English, then any, when it has none)."""
     return labels.get(select_locale()) or labels.get("en") or next(iter(labels.values()))
 
 
@@ -18,8 +19,8 @@ def record_of(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     out: dict[str, str] = {}
     for ext in get_engine().extensions:
         for field in ext.record_fields:
-            value, label = lookup_path(data, field.path), _label(field.labels)
-            if value in (None, "") or isinstance(value, (dict, list)) or label in out:
+            value, shown = lookup_path(data, field.path), label(field.labels)
+            if value in (None, "") or isinstance(value, (dict, list)) or shown in out:
                 continue
-            out[label] = str(value)
+            out[shown] = str(value)
     return list(out.items())

@@ -138,6 +138,16 @@ def test_a_written_contract_goes_to_countersign_only_with_its_scan(contracts):
     assert sign.candidate_groups == ("production",)
 
 
+def test_the_request_says_whether_the_customer_passed_the_admission_review(contracts):
+    """003 6.1: a new customer is reviewed before the first transaction; the contract review says so."""
+    from procedures.customer.records import import_customers
+    new = start_review(contracts, "sunli", customer="未登记客户")
+    assert contracts.data(new.id)["registration"]["customer_admission"].startswith("未经客户准入评审")
+    import_customers(contracts, [("福州纺织集团", "A")])
+    known = start_review(contracts, "sunli", customer="福州纺织集团")
+    assert contracts.data(known.id)["registration"]["customer_admission"] == "已准入（A类）"
+
+
 def test_one_veto_returns_to_salesperson_who_revises_for_a_new_round(contracts):
     inst = start_review(contracts, "sunli", countersigners=[
         "group:production", "group:finance", "group:quality"])
