@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 
 from sqlalchemy import JSON, MetaData
 
-from .clock import as_utc
+from .clock import as_utc, company_zone
 from .directory import SYSTEM_USER, groups_of
 from .errors import EngineError, NotFound
 from .storage.models import UTCDateTime
@@ -23,7 +23,8 @@ from .runtime.operators import OperatorContext, notify
 JSON_TYPES = {dict[str, Any]: JSON, list[Any]: JSON}
 
 __all__ = ["Document", "Extension", "LookupItem", "LookupSource", "RecordField", "Report", "ReportColumn", "SYSTEM_USER",
-           "OperatorContext", "EngineError", "NotFound", "UTCDateTime", "JSON_TYPES", "as_utc", "notify", "groups_of"]
+           "OperatorContext", "EngineError", "NotFound", "UTCDateTime", "JSON_TYPES", "as_utc", "company_zone", "notify",
+           "groups_of"]
 
 
 @dataclass(frozen=True)

@@ -34,14 +34,14 @@ class ReportReads:
         return [r for r in self._all_reports().values() if _may_read(r, groups)]
 
     def report(self, name: str, user: str) -> ReportView:
-        """The report's rows now; NotFound for an unknown name, NotAllowed (`not_reader`) for others."""
+        """The report's rows now; NotFound for an unknown name, NotAllowed (`not_report_reader`) for others."""
         found = self._all_reports().get(name)
         if found is None:
             raise NotFound(f"no report named {name!r}", "no_report")
         now = self.now()
         with self.session() as s:
             if not _may_read(found, self._groups(s, user)):
-                raise NotAllowed(f"{user} may not read the report {name!r}", "not_reader")
+                raise NotAllowed(f"{user} may not read the report {name!r}", "not_report_reader")
             return ReportView(found, tuple(found.rows(s, now)), now)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from engine.extensions import EngineError, OperatorContext, groups_of, notify
+from engine.extensions import EngineError, OperatorContext, company_zone, groups_of, notify
 
 from ..base import Base, day, operator
 from ..customer.admission import admission_status
@@ -72,6 +72,11 @@ def last_visits(session: Session) -> dict[int, date]:
     return {customer_id: visited for customer_id, visited in rows if visited}
 
 
+def local_day(moment: datetime) -> date:
+    """The company's date at a moment (Asia/Shanghai by default): visits are planned by the day people see."""
+    return moment.astimezone(company_zone()).date()
+
+
 def due_by(last: date | None, today: date) -> date:
     """When the next visit is due: two calendar months after the last one (today when never visited)."""
     return add_months(datetime.combine(last, datetime.min.time()), VISIT_EVERY_MONTHS).date() if last else today
@@ -95,7 +100,7 @@ def list_due_visits(ctx: OperatorContext, horizon_days: int) -> dict[str, Any]:
     """Open a planning round: every A and B customer whose visit falls due within `horizon_days` and has
     no visit planned yet (nor put forward by a round still being planned), by region, as the CS
     manager's draft plan (003 7.2a; 000 制度2 第十一条1)."""
-    today = ctx.now.date()
+    today = local_day(ctx.now)
     horizon = today + timedelta(days=int(horizon_days))
     plan = VisitPlan(made_at=ctx.now, horizon=horizon, instance_id=ctx.instance_id)
     ctx.session.add(plan)
@@ -132,7 +137,7 @@ def save_visit_plan(ctx: OperatorContext, plan_id: int, visits: list[dict[str, A
     if plan is None:
         raise EngineError(f"visit plan {plan_id} does not exist")
     plan.planned_by, plan.planned_at = planned_by, ctx.now
-    last, today, out, left_out = last_visits(ctx.session), ctx.now.date(), [], []
+    last, today, out, left_out = last_visits(ctx.session), local_day(ctx.now), [], []
     for row in visits:
         customer = admitted_customer(ctx.session, row.get("customer"))
         if customer is None:
@@ -170,7 +175,7 @@ def open_visit(ctx: OperatorContext, visit: dict[str, Any]) -> dict[str, Any]:
     customer = admitted_customer(ctx.session, visit.get("customer"))
     if customer is None:
         return {**visit, "known": False}
-    today = ctx.now.date()
+    today = local_day(ctx.now)
     row = CustomerVisit(plan_id=None, customer_id=customer.id, region=customer.region or "未划区域",
                         visitor=str(visit.get("visitor") or f"group:{VISITOR_GROUP}"),
                         planned_on=day(visit.get("planned_on")) or today, sequence=1,

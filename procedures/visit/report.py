@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from engine.extensions import Report, ReportColumn
 
 from ..customer.records import Customer
-from .records import MADE, OPEN, VISITED_GRADES, CustomerVisit, VisitPlan, due_by
+from .records import MADE, OPEN, VISITED_GRADES, CustomerVisit, VisitPlan, due_by, local_day
 
 STATUS = {"on_time": "按期", "planned_late": "已到期，已安排拜访", "drafting": "已到期，计划编制中",
           "overdue": "已到期，未安排拜访", "not_required": "不要求定期拜访"}
@@ -19,7 +19,7 @@ STATUS = {"on_time": "按期", "planned_late": "已到期，已安排拜访", "d
 
 def visit_rows(session: Session, now: datetime) -> list[dict[str, Any]]:
     """One row per A or B customer and per other customer with a visit, by region and name."""
-    today = now.date()
+    today = local_day(now)
     drafting = {c for listed in session.scalars(select(VisitPlan.listed).where(VisitPlan.planned_at.is_(None)))
                 for c in listed or []}
     counts = (select(CustomerVisit.customer_id,

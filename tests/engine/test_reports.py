@@ -38,7 +38,7 @@ def test_the_groups_named_process_owners_and_auditors_read_a_report(eng):
 def test_others_and_unknown_names_are_refused_with_reasons(eng):
     with pytest.raises(NotAllowed) as refused:
         eng.report("open", "alice")
-    assert refused.value.reason == "not_reader"
+    assert refused.value.reason == "not_report_reader"
     with pytest.raises(NotFound) as missing:
         eng.report("nothing", "bob")
     assert missing.value.reason == "no_report"

@@ -79,7 +79,7 @@ def test_the_api_gives_rows_csv_and_reason_codes(client, web_engine):
     exported = client.get("/api/v1/reports/visits?format=csv", headers=basic("bob"))
     assert exported.mimetype == "text/csv" and "福州纺织集团" in exported.get_data(as_text=True)
     refused = client.get("/api/v1/reports/visits", headers=basic("mallory"))
-    assert refused.status_code == 403 and refused.json["reason"] == "not_reader"
+    assert refused.status_code == 403 and refused.json["reason"] == "not_report_reader"
     missing = client.get("/api/v1/reports/nothing", headers=basic("bob"))
     assert missing.status_code == 404 and missing.json["reason"] == "no_report"
     assert client.get("/api/v1/reports", headers=basic("mallory")).json == []
@@ -100,4 +100,4 @@ def test_the_command_line_prints_the_report_and_refuses_in_codes(web_engine, mon
     assert lines[0].split("\t")[:3] == ["customer", "grade", "region"]
     assert sorted(line.split("\t")[0] for line in lines[1:]) == ["泉州服饰有限公司", "福州纺织集团"]
     assert cli.main(["--json", "report", "visits", "--as", "mallory"]) == 1
-    assert '"reason": "not_reader"' in capsys.readouterr().out
+    assert '"reason": "not_report_reader"' in capsys.readouterr().out
