@@ -128,7 +128,7 @@ def test_difficult_enquiry_is_recorded_studied_by_the_departments_then_answered(
         ("group:quality", "xuhui", "报告周期7个工作日"), ("group:technical", "hetao", "可按 EN 14362-1 检测，需外委英文报告")]
     assert seen["call_rec"]["number"] == rec.number
     shown = render(seen["__doc__"], seen)  # what the receiver reads before answering
-    assert "技术部（hetao）：可按 EN 14362-1 检测，需外委英文报告" in shown and "品管部（xuhui）：报告周期7个工作日" in shown
+    assert "技术部：可按 EN 14362-1 检测，需外委英文报告；" in shown and "品管部：报告周期7个工作日；" in shown
     rec = call_record(eng, inst)
     assert sorted(s["dept"] for s in rec.studies) == ["group:quality", "group:technical"]
 
