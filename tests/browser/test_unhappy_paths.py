@@ -565,3 +565,43 @@ def test_difficult_enquiry_answered_after_the_departments_study_it(browser, tmp_
         expect(receiver.locator(".flash-success")).to_contain_text("已答复并关闭")
         receiver.context.close()
     engine.sa_engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------------------- h
+def test_tour_photographs_not_published_without_the_cs_departments_consent(browser, tmp_path, artifacts):
+    """000 第六条5: the host asks to publish the tour's photographs; the CS manager refuses, and must say
+    why; the applicant and the auditor read that the photographs stay unpublished."""
+    engine, server, clock = serve(tmp_path, "tour_approval.bpmn")
+    inst = engine.start("tour_approval", "liuyang", application(clock, "key", photo_requested=True,
+                                                                photo_reason="用于产品推广"))
+    engine.complete(task_of(engine, inst.id, "cs_review").id, "zhangwei", {**CS_OK, "photo_opinion": "建议同意"})
+    engine.complete(task_of(engine, inst.id, "gm_photo").id, "wangqiang",
+                    {"decision": "approve", "photo_decision": "consent"})
+    engine.complete(task_of(engine, inst.id, "designate").id, "zhangwei", {"photographer": "陈静"})
+    engine.complete(task_of(engine, inst.id, "gate").id, "maliang", {"arrived": True, "badges_issued": 6})
+    engine.complete(task_of(engine, inst.id, "done").id, "liuyang", {
+        "took_place": True, "badges_returned": True, "publish_requested": True,
+        "publish_medium": "公司网站新闻栏目", "publish_purpose": "报道重点客户来访"})
+    consent = task_of(engine, inst.id, "publish_consent")
+    with server:
+        manager = as_user(browser, server, "zhangwei")  # 张伟, 客户服务部经理
+        manager.goto(f"{server.url}/tasks/{consent.id}")
+        expect(manager.locator("h1")).to_have_text("客户服务部审核照片刊登")
+        expect(manager.locator(".instructions")).to_contain_text("媒体/场合：公司网站新闻栏目")
+        expect(manager.locator(".instructions")).to_contain_text("须事先征得客户服务部的同意")
+        manager.click("button[name=decision][value=reject]")
+        expect(manager.locator("#f-publish_comment-err")).to_be_visible()  # a refusal needs its reason
+        plain_words(manager)
+        manager.fill("#f-publish_comment", "照片含未公开的新工艺")
+        manager.click("button[name=decision][value=reject]")
+        expect(manager.locator(".flash-success")).to_contain_text("参观结束")
+        manager.context.close()
+
+        applicant = as_user(browser, server, "liuyang")
+        request_page(applicant, server, inst.id)
+        line = decided(applicant, "张伟", "客户服务部审核照片刊登", "不同意刊登", "reject", RED)
+        expect(pair(line, "意见说明")).to_have_text("照片含未公开的新工艺")
+        plain_words(applicant)
+        shot(applicant, artifacts, "photo-publication-refused", "applicant")
+        applicant.context.close()
+    engine.sa_engine.dispose()
