@@ -1,8 +1,11 @@
 """客户等级变更与黑名单 (grade_change, with the grade rules in grade_rules.dmn): the customer register, its operators,
 labels, demo seed."""
-from engine.extensions import RecordField
+from pathlib import Path
+
+from engine.extensions import Document, RecordField
 
 from . import records  # noqa: F401 - its operators
+from .lookup import CUSTOMERS
 
 PROCESSES = ("grade_change",)
 RECORD_FIELDS = (
@@ -14,3 +17,12 @@ RECORD_FIELDS = (
     RecordField("customer_name", {"zh_CN": "客户", "en": "Customer"}),
 )
 TITLE_KEYS = ("customer", "customer_name")
+LOOKUPS = {"customer": CUSTOMERS}
+DOCUMENTS = (
+    Document("grade_sheet", "grade_change", {"zh_CN": "客户等级调整表", "en": "Customer grade change sheet"},
+             Path(__file__).resolve().parent / "documents" / "grade.html",
+             # the register's entry is read at the first step: from then on the sheet has its current grade
+             lambda data: isinstance(data.get("customer"), dict),
+             {"zh_CN": "申请提交并读取客户名册后才有调整表。",
+              "en": "The sheet exists once the request has read the customer register."}),
+)
