@@ -13,6 +13,11 @@ from sqlalchemy import create_engine, text
 # Test databases are thrown away: commit without waiting for the disk (the default is FULL, see
 # tests/engine/test_durability.py); set before any engine (or server subprocess) reads it.
 os.environ.setdefault("APPROVALS_SQLITE_SYNCHRONOUS", "NORMAL")
+# A request runs its first steps for at most 2 s, then leaves them to the worker (engine/continuing.py).
+# Scenario tests act on the task a start opens at once; on a busy machine the first start of a run (specs
+# parsed, the sandbox started) can pass 2 s and open nothing yet. The tests of that budget set it
+# themselves (tests/engine/test_budgets.py, tests/web/test_continuation.py).
+os.environ.setdefault("APPROVALS_REQUEST_STEP_SECONDS", "30")
 
 from engine import Engine
 from engine.storage.db import make_engine, upgrade
@@ -70,6 +75,18 @@ def fast_password_hashes():
     directory._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield
     directory._hasher = original
+
+
+@pytest.fixture(scope="session", autouse=True)
+def attachment_store(tmp_path_factory):
+    """Attachments' bytes go to a folder of the test session, never to an `instance/` folder."""
+    previous = os.environ.get("APPROVALS_FILES_DIR")
+    os.environ["APPROVALS_FILES_DIR"] = str(tmp_path_factory.mktemp("files"))
+    yield Path(os.environ["APPROVALS_FILES_DIR"])
+    if previous is None:
+        os.environ.pop("APPROVALS_FILES_DIR", None)
+    else:
+        os.environ["APPROVALS_FILES_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

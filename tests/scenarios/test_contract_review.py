@@ -14,7 +14,9 @@ from engine import FormInvalid
 
 from procedures.contract.records import Contract, ProductionOrder
 from procedures.contract.amendment import ContractAmendment
+from engine import FormInvalid, NotAllowed
 from tests.conftest import WORKFLOWS
+from tests.files import pdf
 
 CHECKS = dict.fromkeys(["req_in_contract", "quality_terms_match", "legal_requirements", "capability_and_risk",
                         "implied_needs", "differences_settled", "can_meet"], True)
@@ -37,6 +39,14 @@ def review_form(**fields):
             "countersigners": ["group:production", "group:finance"]}
     data.update(fields)
     return {k: v for k, v in data.items() if v is not None}
+
+
+def start_review(engine, user, **fields):
+    """Start a review as the salesperson does: a written order comes with its contract scan (合同扫描件)."""
+    data = review_form(**fields)
+    if data.get("order_channel") == "written":
+        data.setdefault("contract_scan", [engine.stage_attachment("contract_review", user, "合同扫描件.pdf", pdf()).id])
+    return engine.start("contract_review", user, data)
 
 
 def open_ids(engine, instance_id):
@@ -76,7 +86,7 @@ def notices(engine, instance_id):
 
 def effective_routine(engine, **fields):
     """A routine contract reviewed (all approve), signed, in effect; returns the instance."""
-    inst = engine.start("contract_review", "sunli", review_form(**fields))
+    inst = start_review(engine, "sunli", **fields)
     countersign(engine, inst.id, {"production": {"decision": "approve", **CHECKS},
                                   "finance": {"decision": "approve", **CHECKS}})
     do(engine, inst.id, "sign_contract", "sunli", SIGN)
@@ -84,7 +94,7 @@ def effective_routine(engine, **fields):
 
 
 def test_routine_countersign_all_approve_then_production_order(contracts):
-    inst = contracts.start("contract_review", "sunli", review_form())
+    inst = start_review(contracts, "sunli")
     signs = [t for t in contracts.open_tasks(inst.id) if t.bpmn_id == "countersign"]
     assert sorted(t.candidate_groups for t in signs) == [("finance",), ("production",)]
     assert contracts.tasks("hetao") == [] and contracts.tasks("xuhui") == []  # only the departments picked
@@ -111,9 +121,29 @@ def test_routine_countersign_all_approve_then_production_order(contracts):
     assert all("SC-2026-0001" in n["subject"] and "工艺单" in n["subject"] for n in sent)
 
 
+def test_a_written_contract_goes_to_countersign_only_with_its_scan(contracts):
+    """书面订货: the contract scan is required before the departments countersign; oral and phone orders
+    have no document yet (their record and the customer's confirmation stand for it)."""
+    with pytest.raises(FormInvalid) as missing:
+        contracts.start("contract_review", "sunli", review_form())
+    assert [(e.field, e.code) for e in missing.value.errors] == [("contract_scan", "required")]
+    with pytest.raises(FormInvalid) as empty:
+        contracts.start("contract_review", "sunli", review_form(contract_scan=[]))
+    assert [(e.field, e.code) for e in empty.value.errors] == [("contract_scan", "minItems")]
+    assert contracts.instances("contract_review") == []
+    inst = start_review(contracts, "sunli", countersigners=["group:production"])
+    [scan] = contracts.attachments(inst.id, "sunli")
+    assert (scan.filename, scan.media_type, scan.field) == ("合同扫描件.pdf", "application/pdf", "contract_scan")
+    [sign] = [t for t in contracts.open_tasks(inst.id) if t.bpmn_id == "countersign"]
+    assert contracts.attachment_file(scan.id, "fenggang")[1] == pdf()  # the countersigner reads the scan
+    with pytest.raises(NotAllowed):
+        contracts.attachment_file(scan.id, "linhai")  # the warehouse has no part in this routine contract
+    assert sign.candidate_groups == ("production",)
+
+
 def test_one_veto_returns_to_salesperson_who_revises_for_a_new_round(contracts):
-    inst = contracts.start("contract_review", "sunli", review_form(countersigners=[
-        "group:production", "group:finance", "group:quality"]))
+    inst = start_review(contracts, "sunli", countersigners=[
+        "group:production", "group:finance", "group:quality"])
     countersign(contracts, inst.id, {"production": {"decision": "approve", **CHECKS}})
     countersign(contracts, inst.id, {"finance": {"decision": "reject", **CHECKS, "comment": "付款条件不明确"}})
     assert open_ids(contracts, inst.id) == ["revise"]  # the quality child was cancelled by the veto
@@ -136,7 +166,7 @@ def test_one_veto_returns_to_salesperson_who_revises_for_a_new_round(contracts):
 
 
 def test_salesperson_may_withdraw_after_a_veto(contracts):
-    inst = contracts.start("contract_review", "sunli", review_form(countersigners=["group:technical"]))
+    inst = start_review(contracts, "sunli", countersigners=["group:technical"])
     countersign(contracts, inst.id, {"technical": {"decision": "reject", **CHECKS, "can_meet": False,
                                                    "comment": "现有设备达不到精度"}})
     done = do(contracts, inst.id, "revise", "sunli", {"action": "withdraw", "comment": "客户不接受修改"})
@@ -147,8 +177,8 @@ def test_salesperson_may_withdraw_after_a_veto(contracts):
 
 
 def test_special_contract_meeting_review(contracts):
-    inst = contracts.start("contract_review", "zhoujie", review_form(contract_kind="special", countersigners=None,
-                                                                     special_requirements="定制花型，需打样确认"))
+    inst = start_review(contracts, "zhoujie", contract_kind="special", countersigners=None,
+                                                                     special_requirements="定制花型，需打样确认")
     assert open_ids(contracts, inst.id) == ["review_meeting"]
     assert [t.bpmn_id for t in contracts.tasks("wujun")] == ["review_meeting"]
     meeting = {"decision": "approve", "meeting_date": "2026-11-24", "attendees": "业务部、生产部、技术部、品管部",
@@ -163,7 +193,7 @@ def test_special_contract_meeting_review(contracts):
 
 
 def test_stock_contract_signed_by_sales_and_warehouse_approved_by_head(contracts):
-    inst = contracts.start("contract_review", "sunli", review_form(contract_kind="stock", countersigners=None))
+    inst = start_review(contracts, "sunli", contract_kind="stock", countersigners=None)
     assert open_ids(contracts, inst.id) == ["sign_note_sales"]
     do(contracts, inst.id, "sign_note_sales", "sunli", {"delivery_note_number": "CK-2026-118", "signed": True})
     assert [t.bpmn_id for t in contracts.tasks("linhai")] == ["sign_note_warehouse"]
@@ -178,8 +208,8 @@ def test_stock_contract_signed_by_sales_and_warehouse_approved_by_head(contracts
 
 
 def test_oral_order_blocked_until_the_customer_confirms(contracts):
-    inst = contracts.start("contract_review", "sunli", review_form(order_channel="oral",
-                                                                   order_record="11月20日客户来访口头订货5000条"))
+    inst = start_review(contracts, "sunli", order_channel="oral",
+                                                                   order_record="11月20日客户来访口头订货5000条")
     assert open_ids(contracts, inst.id) == ["confirm_order"]
     assert contracts.tasks("fenggang") == [] and contracts.tasks("gaofeng") == []
     do(contracts, inst.id, "confirm_order", "sunli", {
@@ -189,7 +219,7 @@ def test_oral_order_blocked_until_the_customer_confirms(contracts):
 
 
 def test_unconfirmed_phone_order_is_withdrawn(contracts):
-    inst = contracts.start("contract_review", "sunli", review_form(order_channel="phone", order_record="电话订货"))
+    inst = start_review(contracts, "sunli", order_channel="phone", order_record="电话订货")
     done = do(contracts, inst.id, "confirm_order", "sunli", {"customer_confirmed": "no", "comment": "客户不予确认"})
     assert done.status == "completed"
     c = contract(contracts)
@@ -204,7 +234,7 @@ def test_numbers_are_sequential_and_a_taken_number_is_refused(contracts):
         ["HT-2026-0001", "HT-2026-0002", "HT-2026-0003"]
     assert [o.number for o in rows(contracts, select(ProductionOrder).order_by(ProductionOrder.id))] == \
         ["SC-2026-0001", "SC-2026-0002", "SC-2026-0003"]
-    dup = contracts.start("contract_review", "sunli", review_form(contract_no="HT-2026-0002"))
+    dup = start_review(contracts, "sunli", contract_no="HT-2026-0002")
     assert contracts.instance(dup.id).status == "completed" and contracts.open_tasks(dup.id) == []
     assert "已存在" in notices(contracts, dup.id)[-1]["body"]
     assert len(rows(contracts, select(Contract))) == 3
@@ -299,8 +329,7 @@ def refusal(call) -> dict[str, str]:
 @pytest.mark.parametrize("signers", [["group:finance"], ["group:quality", "group:finance"]])
 def test_countersign_without_production_or_technical_is_refused_in_words(contracts, signers):
     """001 3.3.3: reviewers are production or technical managers; finance or quality alone do not qualify."""
-    form = review_form(countersigners=signers)
-    assert refusal(lambda: contracts.start("contract_review", "sunli", form)) == {"countersigners": QUALIFIED}
+    assert refusal(lambda: start_review(contracts, "sunli", countersigners=signers)) == {"countersigners": QUALIFIED}
     assert contracts.instances("contract_review") == [] and rows(contracts, select(Contract)) == []
 
 
@@ -308,14 +337,14 @@ def test_countersign_without_production_or_technical_is_refused_in_words(contrac
                                      ["group:production", "group:quality"]])
 def test_production_or_technical_with_others_may_countersign(contracts, signers):
     """001 3.3.3 with 3.3.6: production or technical reviews; quality and finance may join them."""
-    inst = contracts.start("contract_review", "sunli", review_form(countersigners=signers))
+    inst = start_review(contracts, "sunli", countersigners=signers)
     signs = [t for t in contracts.open_tasks(inst.id) if t.bpmn_id == "countersign"]
     assert sorted(t.candidate_groups[0] for t in signs) == sorted(s.split(":")[1] for s in signers)
 
 
 def test_revision_may_not_drop_the_qualified_reviewers(contracts):
     """001 3.3.3: a revised contract is reviewed again by production or technical, never finance alone."""
-    inst = contracts.start("contract_review", "sunli", review_form())
+    inst = start_review(contracts, "sunli")
     countersign(contracts, inst.id, {"finance": {"decision": "reject", **CHECKS, "comment": "付款条件不明确"}})
     [revise] = [t for t in contracts.open_tasks(inst.id) if t.bpmn_id == "revise"]
     form = {"action": "revise", "revision_note": "只请财务复核", "countersigners": ["group:finance"]}
@@ -345,7 +374,7 @@ def test_an_amendment_of_a_contract_once_signed_by_finance_alone_goes_back_to_pi
 
 def test_legal_requirements_are_on_the_countersign_checklist(contracts):
     """001 3.2.1c with 3.3.4: approving needs the product's legal and regulatory requirements ticked."""
-    inst = contracts.start("contract_review", "sunli", review_form(countersigners=["group:production"]))
+    inst = start_review(contracts, "sunli", countersigners=["group:production"])
     [sign] = [t for t in contracts.open_tasks(inst.id) if t.bpmn_id == "countersign"]
     assert "法律法规" in contracts.task_screen(sign.id, "fenggang").documentation
     unticked = {"decision": "approve", **CHECKS, "legal_requirements": False}
@@ -361,7 +390,7 @@ def test_legal_requirements_are_on_the_countersign_checklist(contracts):
 
 def test_review_meeting_needs_qualified_reviewers_and_legal_requirements(contracts):
     """001 3.3.3 and 3.2.1c for the meeting review of a special contract (3.3.6)."""
-    inst = contracts.start("contract_review", "zhoujie", review_form(contract_kind="special", countersigners=None))
+    inst = start_review(contracts, "zhoujie", contract_kind="special", countersigners=None)
     [meeting] = [t for t in contracts.open_tasks(inst.id) if t.bpmn_id == "review_meeting"]
     base = {"decision": "approve", "meeting_date": "2026-11-24", "attendees": "业务部、财务部", "minutes": "同意"}
     for unticked in ("qualified_reviewers", "legal_requirements"):
