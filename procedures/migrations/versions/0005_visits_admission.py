@@ -1,13 +1,13 @@
 """customer visits and admission reviews
 
 Revision ID: p0005 (0005 of the procedures branch; the id is set apart from the engine's 0005)
-Revises: 0003
+Revises: p0004
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "p0005"
-down_revision = "0003"
+down_revision = "p0004"
 branch_labels = None
 depends_on = None
 
