@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .cli import engine_from_env
+from . import cli  # cli.engine_from_env looked up per call (tests replace it)
 from .errors import EngineError
 
 
@@ -21,7 +21,7 @@ def _prefs_message(p) -> str:
 
 
 def cmd_notice_settings(args) -> Any:
-    eng = engine_from_env()
+    eng = cli.engine_from_env()
     if args.mail is None and args.events is None:
         prefs = eng.notice_preferences(args.as_user)
     else:
@@ -33,7 +33,7 @@ def cmd_notice_settings(args) -> Any:
 
 
 def cmd_away(args) -> Any:
-    eng = engine_from_env()
+    eng = cli.engine_from_env()
     if args.clear:
         cleared = eng.clear_out_of_office(args.as_user)
         return {"cleared": cleared, "message": "back in the office" if cleared else "no absence was set"}
@@ -47,24 +47,24 @@ def cmd_away(args) -> Any:
 
 
 def cmd_robot_set(args) -> Any:
-    robot = engine_from_env().set_group_robot(args.group, args.as_user, args.url, args.kind, args.secret)
+    robot = cli.engine_from_env().set_group_robot(args.group, args.as_user, args.url, args.kind, args.secret)
     return {"robot": robot, "message": f"group {robot.group_id}: {robot.kind} robot at {robot.url}"
                                        + (" (signed)" if robot.signed else "")}
 
 
 def cmd_robot_remove(args) -> Any:
-    removed = engine_from_env().remove_group_robot(args.group, args.as_user)
+    removed = cli.engine_from_env().remove_group_robot(args.group, args.as_user)
     return {"removed": removed, "message": f"group {args.group}: robot removed" if removed else "it had no robot"}
 
 
 def cmd_robot_list(args) -> Any:
-    robots = engine_from_env().group_robots(args.as_user)
+    robots = cli.engine_from_env().group_robots(args.as_user)
     lines = [f"{r.group_id}\t{r.kind}\t{r.url}" + ("\tsigned" if r.signed else "") for r in robots]
     return {"robots": robots, "message": "\n".join(lines) or "no group has a robot"}
 
 
 def cmd_robot_failed(args) -> Any:
-    failed = engine_from_env().failed_robot_posts(args.as_user)
+    failed = cli.engine_from_env().failed_robot_posts(args.as_user)
     return {"failed": failed, "message": "\n".join(
         f"{f.id}\t{f.group_id}\t{f.subject}\t{f.attempts} attempts\t{f.last_error}" for f in failed)
         or "no post was given up"}

@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .cli import engine_from_env, extensions
+from . import cli  # cli.engine_from_env looked up per call (tests replace it)
+from .cli import extensions
 from .errors import EngineError
 
 
@@ -23,7 +24,7 @@ def cmd_db_upgrade(args) -> Any:
 
 def cmd_users_import(args) -> Any:
     from .directory import load_directory_file
-    groups, users = engine_from_env().import_users(load_directory_file(Path(args.file)))
+    groups, users = cli.engine_from_env().import_users(load_directory_file(Path(args.file)))
     return {"groups": groups, "users": users, "message": f"imported {groups} groups and {users} users"}
 
 
@@ -37,13 +38,13 @@ def cmd_deploy(args) -> Any:
             paths.append(path)
         else:
             raise EngineError(f"{path}: no such file or folder")
-    deployed = engine_from_env().deploy_paths(paths, args.as_user)
+    deployed = cli.engine_from_env().deploy_paths(paths, args.as_user)
     return {"deployed": deployed, "message": "\n".join(
         f"deployed {d.process_id} version {d.version} ({d.filename})" for d in deployed) or "nothing changed"}
 
 
 def cmd_repair(args) -> Any:
-    repaired = engine_from_env().repair(args.instance)
+    repaired = cli.engine_from_env().repair(args.instance)
     return {"repaired": repaired, "message": f"repaired {len(repaired)} instance(s)"
             + (": " + ", ".join(str(i) for i in repaired) if repaired else "")}
 
@@ -73,7 +74,7 @@ def work_once(eng) -> tuple[int, int]:
 
 
 def cmd_worker(args) -> Any:
-    eng = engine_from_env()
+    eng = cli.engine_from_env()
     fired_total = sent_total = 0
     while True:
         fired, sent = work_once(eng)
@@ -88,7 +89,7 @@ def cmd_worker(args) -> Any:
 def cmd_audit_verify(args) -> Any:
     if not args.against and (args.line is not None or args.root is not None):
         raise EngineError("--line and --root go with --against FILE")
-    eng = engine_from_env()
+    eng = cli.engine_from_env()
     chains, broken = eng.verify_audit(args.instance)
     if broken:
         raise EngineError(str(broken[0]))
@@ -116,7 +117,7 @@ def _verify_against(eng, args, chains: int, keyed: bool) -> dict[str, Any]:
 
 def cmd_audit_checkpoint(args) -> Any:
     from .checkpoints import summary_text
-    eng = engine_from_env()
+    eng = cli.engine_from_env()
     path = Path(args.file) if args.file else eng.checkpoint_path()
     if args.print:
         view = eng.latest_checkpoint(path, args.line)
@@ -137,7 +138,7 @@ def _token_line(t) -> str:
 
 def cmd_token_create(args) -> Any:
     from .directory import SYSTEM_USER
-    made = engine_from_env().create_token(args.user, args.name, args.days, by=SYSTEM_USER)
+    made = cli.engine_from_env().create_token(args.user, args.name, args.days, by=SYSTEM_USER)
     expiry = f"expires {made.token.expires_at.isoformat(timespec='minutes')}" if made.token.expires_at \
         else "no expiry"
     return {"token": made.token, "secret": made.secret,
@@ -146,13 +147,13 @@ def cmd_token_create(args) -> Any:
 
 
 def cmd_token_list(args) -> Any:
-    tokens = engine_from_env().list_tokens(args.user)
+    tokens = cli.engine_from_env().list_tokens(args.user)
     return {"tokens": tokens, "message": "\n".join(_token_line(t) for t in tokens) or f"{args.user} has no tokens"}
 
 
 def cmd_token_revoke(args) -> Any:
     from .directory import SYSTEM_USER
-    token = engine_from_env().revoke_token(args.id, SYSTEM_USER)
+    token = cli.engine_from_env().revoke_token(args.id, SYSTEM_USER)
     return {"token": token, "message": f"token {token.id} ({token.name}) of {token.username} is revoked"}
 
 

@@ -125,8 +125,8 @@ def test_finance_returns_the_contract_to_the_salesperson_and_gets_it_straight_ba
         finance.goto(f"{server.url}/tasks/{finance_task.id}")
         expect(finance.locator("#why-not")).to_have_count(0)
         expect(finance.locator("main")).to_contain_text("回签件 HQ-1120")  # the correction, among the earlier steps
-        for name in ("req_in_contract", "quality_terms_match", "capability_and_risk", "implied_needs",
-                     "differences_settled", "can_meet"):
+        for name in ("req_in_contract", "quality_terms_match", "legal_requirements", "capability_and_risk",
+                     "implied_needs", "differences_settled", "can_meet"):
             finance.check(f"#f-{name}")
         finance.screenshot(path=str(artifacts / "return-finance-back.png"), full_page=True)
         finance.click("button[name=decision][value=approve]")
