@@ -1,10 +1,11 @@
-"""客户等级变更与黑名单 (grade_change, with the grade rules in grade_rules.dmn): the customer register, its operators,
-labels, demo seed."""
+"""客户等级变更与黑名单 (grade_change) and the half-yearly grade review (grade_review, calling grade_review_customer
+for each customer), both with the grade rules in grade_rules.dmn: the customer register, its operators, labels,
+demo seed."""
 from engine.extensions import RecordField
 
 from . import records  # noqa: F401 - its operators
 
-PROCESSES = ("grade_change",)
+PROCESSES = ("grade_change", "grade_review", "grade_review_customer")
 RECORD_FIELDS = (
     RecordField("grade", {"zh_CN": "客户等级", "en": "Customer grade"}),
     # what was asked for, and (only once approved and written to the register) what the customer now is
@@ -12,5 +13,7 @@ RECORD_FIELDS = (
     RecordField("grade_change.to_grade", {"zh_CN": "新客户等级", "en": "New customer grade"}),
     RecordField("customer", {"zh_CN": "客户", "en": "Customer"}),
     RecordField("customer_name", {"zh_CN": "客户", "en": "Customer"}),
+    RecordField("period", {"zh_CN": "评审期", "en": "Review period"}),
+    RecordField("new_grade", {"zh_CN": "评审等级", "en": "Grade after review"}),
 )
 TITLE_KEYS = ("customer", "customer_name")

@@ -1,5 +1,6 @@
 """Demo customers and grade changes in flight: a downgrade and an upgrade waiting for the sales head,
-and a customer on the blacklist waiting for its expiry."""
+and a customer on the blacklist waiting for its expiry; the first half-yearly grade review, with customers
+waiting for the salespeople's feedback and for the sales head's confirmation."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -41,4 +42,19 @@ def seed(engine, clock_now: datetime) -> int:
     engine.start(PROCESS, "zhoujie", _proposal(
         "莆田鞋业有限公司", "blacklist", 600_000, default_record="some",
         reason="提供虚假验收报告拒付货款，造成重大经济损失", evidence="验收单原件与复印件比对记录"))
-    return 4
+    return 4 + _grade_review(engine)
+
+
+def _grade_review(engine) -> int:
+    """The half-yearly review as it starts at its first due time (the diagram's timer start event), one
+    customer already fed back and waiting for the sales head; and a review a salesperson started for one
+    customer by hand."""
+    engine.deploy_paths([WORKFLOWS / "grade_review_customer.bpmn", WORKFLOWS / "grade_review.bpmn"])
+    # the worker's round a minute after the due time
+    started = engine.fire_scheduled_starts(engine.start_plan("grade_review").next_at + timedelta(minutes=1))
+    review = next(i for i in engine.instances(limit=50) if i.process_id == "grade_review")
+    feedback = next(t for t in engine.open_tasks(review.id) if t.bpmn_id == "feedback")
+    engine.complete(feedback.id, "zhoujie", {"annual_volume": 3_200_000, "payment_record": "on_time",
+                                             "default_record": "none", "remarks": "下半年新增两条产线的订单"})
+    engine.start("grade_review_customer", "sunli", {"customer_name": "厦门面料贸易公司"})
+    return started + 1
