@@ -34,6 +34,7 @@ _EXPORTS = {
     "BulkResult": (".staples.bulk", "BulkResult"),
     "Comment": (".staples.comments", "Comment"),
     "SEE_ALL_GROUPS": (".access", "SEE_ALL_GROUPS"),
+    "report_readers": (".reports", "report_readers"),
     "ReturnTarget": (".staples.returning", "ReturnTarget"),
     "GroupLoad": (".team", "GroupLoad"),
     "TeamOverview": (".team", "TeamOverview"),

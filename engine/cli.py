@@ -118,6 +118,22 @@ def cmd_signal(args) -> Any:
     return {"delivery": view, "message": _delivery_message(view)}
 
 
+def cmd_report(args) -> Any:
+    """A report's rows (recorded in the audit as an export); without --json, one tab-separated line each."""
+    engine = engine_from_env()
+    if args.report is None:
+        found = engine.reports(args.as_user)
+        return {"reports": [r.id for r in found],
+                "message": "\n".join(f"{r.id}\t{r.labels.get('zh_CN') or r.labels.get('en')}" for r in found)
+                or "no reports for this user"}
+    view = engine.report(args.report, args.as_user, export=True)
+    keys = [c.key for c in view.report.columns]
+    lines = ["\t".join(c.labels.get("zh_CN") or c.labels.get("en") or c.key for c in view.report.columns)]
+    lines += ["\t".join("" if row.get(k) is None else str(row.get(k)) for k in keys) for row in view.rows]
+    return {"report": view.report.id, "generated_at": view.generated_at, "rows": list(view.rows),
+            "message": "\n".join(lines)}
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     """The parser and its sub-command set (the web package adds `serve` to it)."""
     parser = argparse.ArgumentParser(prog="approvals", description="Company procedures as BPMN, with audit.")
@@ -183,6 +199,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     sig.add_argument("--as", dest="as_user", required=True)
     sig.add_argument("--data", help="the payload (JSON)")
     sig.set_defaults(fn=cmd_signal)
+    rp = sub.add_parser("report", help="a report's rows (without a name: the reports the user may read)")
+    rp.add_argument("report", nargs="?")
+    rp.add_argument("--as", dest="as_user", required=True)
+    rp.set_defaults(fn=cmd_report)
 
     from . import operations_cli  # the operator's commands: schema, directory, deploy, worker, audit, tokens
     operations_cli.add_commands(sub)

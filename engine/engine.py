@@ -32,6 +32,7 @@ from .audit_reads import AuditReads
 from .continuing import ContinuationVerbs
 from .inbox import InboxReads
 from .queries import Queries
+from .reports import ReportReads
 from .access import AccessReads
 from .notices import NoticeReads
 from .search import SearchVerbs
@@ -61,7 +62,7 @@ RETRIES = 3
 
 class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
              InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs, WithdrawalVerbs,
-             ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, NoticeReads, Queries):
+             ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, NoticeReads, ReportReads, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 

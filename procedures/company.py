@@ -1,4 +1,4 @@
-"""`COMPANY`: the four procedures assembled into one extension of the engine."""
+"""`COMPANY`: the company's procedures assembled into one extension of the engine."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,11 +6,11 @@ from typing import Any, Mapping
 
 from engine.extensions import Extension
 
-from . import complaint, contract, customer, tour
+from . import complaint, contract, customer, survey, tour
 from .base import OPERATORS, Base
 from .demo import USERS_FILE, load_demo
 
-PROCEDURES = (tour, complaint, customer, contract)
+PROCEDURES = (tour, complaint, customer, contract, survey)
 PROCESSES = tuple(p for module in PROCEDURES for p in module.PROCESSES)
 _TITLE_KEYS = tuple(dict.fromkeys(key for module in PROCEDURES for key in module.TITLE_KEYS))
 
@@ -27,6 +27,7 @@ COMPANY = Extension(
     migrations=Path(__file__).resolve().parent / "migrations" / "versions",
     title=title,
     record_fields=tuple(field for module in PROCEDURES for field in module.RECORD_FIELDS),
+    reports=tuple(report for module in PROCEDURES for report in getattr(module, "REPORTS", ())),
     demo=load_demo,
     # the tables of revisions 0002 and 0003 were created by the engine's own chain before this branch existed
     adopt_at={"0004": "0003", "0005": "0003"},

@@ -306,6 +306,25 @@ def notices_read():
     return jsonify(marked=get_engine().mark_notices_read(current_user.username, ids))
 
 
+def _report_summary(report) -> dict[str, Any]:
+    return {"id": report.id, "labels": dict(report.labels), "descriptions": dict(report.descriptions),
+            "columns": [{"key": c.key, "labels": dict(c.labels)} for c in report.columns]}
+
+
+@bp.get("/reports")
+def reports():
+    """The reports I may read."""
+    return jsonify([_report_summary(r) for r in get_engine().reports(current_user.username)])
+
+
+@bp.get("/reports/<report_id>")
+def report(report_id: str):
+    """A report's rows now; taking them out of the system is recorded like a CSV export."""
+    view = get_engine().report(report_id, current_user.username, export=True)
+    return jsonify(**_report_summary(view.report), generated_at=view.generated_at.isoformat(),
+                   rows=to_jsonable(list(view.rows)))
+
+
 @bp.before_request
 def _authenticated():
     if request.endpoint == "api.openapi":

@@ -64,7 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
 
     from . import (audit, auth, engine_access, errors, health, i18n, inbox, instances, metrics, present, processes,
-                   notices, security, tasks, team, tokens, vendor)
+                   notices, reports, security, tasks, team, tokens, vendor)
     engine_access.init_app(app)
     i18n.init_app(app)
     csrf = CSRFProtect(app)
@@ -72,7 +72,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     present.init_app(app)
     security.init_app(app)
-    for module in (auth, health, metrics, inbox, tasks, processes, instances, team, notices, audit, tokens, vendor):
+    for module in (auth, health, metrics, inbox, tasks, processes, instances, team, notices, reports, audit, tokens,
+                   vendor):
         app.register_blueprint(module.bp)
     from . import models  # process owners' models area (the web/models package)
     app.register_blueprint(models.bp)

@@ -2,8 +2,6 @@
 check the whole trail against the newest external checkpoint (and download the checkpoint file)."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -21,6 +19,7 @@ from .engine_access import get_engine
 from .guards import refuse
 from .paging import anchor_args
 from .present import EVENT_KINDS, person, process_names
+from .spreadsheet import csv_response
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 # what a chain (or the file) is found to be when checked against a checkpoint
@@ -148,13 +147,6 @@ def _row(event: AuditView) -> dict[str, Any]:
     return {k: row.get(k) for k in FIELDS}
 
 
-def _cell(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True) if isinstance(value, (dict, list)) else \
-        "" if value is None else str(value)
-    # A spreadsheet would run a cell starting with these as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/export.<fmt>")
 def export(fmt: str):
     if fmt not in ("csv", "json"):
@@ -170,11 +162,5 @@ def export(fmt: str):
                 "filters": filters.args(), "count": len(events), "events": [_row(e) for e in events]}
         return Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json",
                         headers=headers)
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel reads UTF-8 (Chinese names) only with a byte order mark
-    writer = csv.writer(out)
-    writer.writerow([str(HEADERS[k]) for k in FIELDS])
-    for event in events:
-        row = _row(event)
-        writer.writerow([_cell(row[k]) for k in FIELDS])
-    return Response(out.getvalue(), mimetype="text/csv", headers={**headers, "Content-Type": "text/csv; charset=utf-8"})
+    return csv_response(f"audit-{stamp}.csv", [HEADERS[k] for k in FIELDS],
+                        ([_row(event)[k] for k in FIELDS] for event in events))

@@ -92,6 +92,11 @@ def document(server: str) -> dict[str, Any]:
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
                 {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}}]}},
             "/notices/read": {"post": _op("mark notifications read ({ids}, or all)", body=True)},
+            "/reports": {"get": _op("the reports I may read (id, labels, columns)")},
+            "/reports/{report_id}": {"get": {**_op("a report's rows now (recorded in the audit as an export; 403 "
+                                                   "not_a_reader, 404 unknown report)"),
+                                             "parameters": [{"name": "report_id", "in": "path", "required": True,
+                                                             "schema": {"type": "string"}}]}},
             "/copied": {"get": {**_op("requests copied to me, newest first (limit, before; X-Next-Before)"),
                                 "parameters": [
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},

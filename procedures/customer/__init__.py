@@ -4,6 +4,7 @@ demo seed."""
 from engine.extensions import RecordField
 
 from . import records  # noqa: F401 - its operators
+from .reports import BLACKLIST
 
 PROCESSES = ("grade_change", "grade_review", "grade_review_customer")
 RECORD_FIELDS = (
@@ -17,3 +18,4 @@ RECORD_FIELDS = (
     RecordField("new_grade", {"zh_CN": "评审等级", "en": "Grade after review"}),
 )
 TITLE_KEYS = ("customer", "customer_name")
+REPORTS = (BLACKLIST,)

@@ -18,6 +18,6 @@ def test_demo_gives_every_role_work(engine):
     assert idle == []
     processes = {i.process_id for i in engine.instances()}
     assert processes == {"tour_approval", "complaint_handling", "grade_change", "contract_review",
-                         "contract_amendment", "grade_review", "grade_review_customer"}
+                         "contract_amendment", "grade_review", "grade_review_customer", "satisfaction_survey"}
     assert {i.status for i in engine.instances()} <= {"running", "completed"}  # none failed
     assert load_demo(engine) == 0  # loading twice adds nothing

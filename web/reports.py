@@ -1,0 +1,73 @@
+"""Reports the procedures declare: a list of those I may read, each as a table (with a chart where the report
+draws one) and as a CSV export."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Mapping
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from engine import report_readers
+
+from .engine_access import get_engine
+from .i18n import select_locale
+from .present import when
+from .spreadsheet import csv_response
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def label(labels: Mapping[str, str]) -> str:
+    """The text for the reader's language (English, else any, when it has none)."""
+    return labels.get(select_locale()) or labels.get("en") or next(iter(labels.values()), "")
+
+
+def shown(value: Any) -> str:
+    """A cell as people read it: times in their time zone, dates as dates, nothing for empty."""
+    if isinstance(value, datetime):
+        return when(value, "short")
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def chart_data(view) -> dict[str, Any] | None:
+    """The chart's labels and one data set per series, for the page's script (None: no chart)."""
+    chart = view.report.chart
+    if chart is None or not view.rows:
+        return None
+    xs = list(dict.fromkeys(str(r[chart.x]) for r in view.rows))
+    names = list(dict.fromkeys(str(r[chart.series]) for r in view.rows)) if chart.series else [""]
+    values = {(str(r[chart.x]), str(r[chart.series]) if chart.series else ""): r[chart.y] for r in view.rows}
+    y_label = next((label(c.labels) for c in view.report.columns if c.key == chart.y), chart.y)
+    return {"kind": chart.kind, "labels": xs, "y_label": y_label,
+            "datasets": [{"label": name or y_label, "data": [values.get((x, name)) for x in xs]} for name in names]}
+
+
+@bp.app_context_processor
+def _nav_reports():
+    """Whether the menu shows 报表: the user is among some report's readers (from the session's groups)."""
+    if not current_user.is_authenticated:
+        return {}
+    return {"nav_reports": any(current_user.in_group(*report_readers(r))
+                               for r in get_engine().declared_reports().values())}
+
+
+@bp.get("/")
+def index():
+    return render_template("reports/index.html", reports=get_engine().reports(current_user.username), label=label)
+
+
+@bp.get("/<report_id>")
+def show(report_id: str):
+    view = get_engine().report(report_id, current_user.username)
+    return render_template("reports/show.html", view=view, label=label, shown=shown, chart=chart_data(view))
+
+
+@bp.get("/<report_id>/export.csv")
+def export(report_id: str):
+    view = get_engine().report(report_id, current_user.username, export=True)
+    stamp = view.generated_at.strftime("%Y%m%d-%H%M%S")
+    return csv_response(f"{report_id}-{stamp}.csv", [label(c.labels) for c in view.report.columns],
+                        ([shown(row.get(c.key)) for c in view.report.columns] for row in view.rows))
