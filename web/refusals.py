@@ -50,6 +50,7 @@ REASONS: dict[str, Callable[[str | None], str]] = {
     "not_candidate": lambda _h: _("This task is not offered to you or to any of your groups."),
     "self_approval": _self_approval,
     "not_owner": lambda _h: _("Only process owners may do this."),
+    "not_a_reader": lambda _h: _("This report is for the roles it is filed with; yours is not among them."),
     "cannot_start": lambda _h: _("You may not start this procedure."),
     "auditor": lambda _h: _("Auditors can view but not act."),
     "event_start": lambda _h: _("This procedure starts by itself, on a message, a signal or a timer."),

@@ -3,7 +3,7 @@ draws one) and as a CSV export."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Blueprint, render_template
 from flask_login import current_user
@@ -11,16 +11,11 @@ from flask_login import current_user
 from engine import report_readers
 
 from .engine_access import get_engine
-from .i18n import select_locale
+from .i18n import localized as label
 from .present import when
 from .spreadsheet import csv_response
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-
-def label(labels: Mapping[str, str]) -> str:
-    """The text for the reader's language (English, else any, when it has none)."""
-    return labels.get(select_locale()) or labels.get("en") or next(iter(labels.values()), "")
 
 
 def shown(value: Any) -> str:

@@ -47,6 +47,9 @@ def test_every_page_fits_a_phone_and_reads_in_plain_words(browser, tmp_path):
             urls += _links(page, "table a[href^='/requests/'], table a[href*='/requests/']")
             if page.locator("header nav a[href='/team/']").count():
                 urls.append("/team/")
+            if page.locator("header nav a[href='/reports/']").count():
+                page.goto(f"{server.url}/reports/")
+                urls += ["/reports/", *_links(page, "#reports a")]
             if not reader:
                 urls += ["/audit/", "/models/"] if user == "huangyan" else ["/models/"]
             for url in dict.fromkeys(urls):

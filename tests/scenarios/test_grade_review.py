@@ -79,6 +79,9 @@ def test_every_customer_but_the_blacklisted_is_reviewed_each_half_year(review, c
     tasks = review.open_tasks(inst)
     assert sorted(review.task_data(t.id)["customer_name"] for t in tasks) == ["丙面料", "乙服饰", "甲纺织"]
     assert {(t.bpmn_id, t.lane, t.candidate_groups) for t in tasks} == {("feedback", "sales", ("sales",))}
+    # each reads apart in the inbox by its customer (the task's `subject`)
+    assert sorted(t.title for t in tasks) == ["业务人员反馈客户半年情况：丙面料", "业务人员反馈客户半年情况：乙服饰",
+                                              "业务人员反馈客户半年情况：甲纺织"]
     assert review.task_data(tasks[0].id)["period"] == "2027年上半年", "the half year the review starts in"
     # the next review is six months later (the timer start event's cycle), not before
     assert review.fire_due_timers(FIRST_DUE + timedelta(days=100)) == 0
@@ -102,6 +105,7 @@ def test_rules_propose_and_the_sales_head_confirms_the_change(review, clock):
     review.complete(open_task(review, inst, "feedback", "乙服饰").id, "zhoujie", {**GOOD, "remarks": "新增产线"})
     confirm = open_task(review, inst, "confirm", "乙服饰")
     assert (confirm.lane, confirm.candidate_groups) == ("sales_manager", ("sales_manager",))
+    assert confirm.title == "业务经理确认客户等级：乙服饰"
     assert review.task_data(confirm.id)["suggested_grade"] == "A"
     done = review.complete(confirm.id, "wujun", {"decision": "confirm"})
     assert done.status == "completed" and done.outcome == "done"

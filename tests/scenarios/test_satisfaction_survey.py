@@ -66,6 +66,7 @@ def test_a_yearly_round_asks_the_customers_of_the_planned_grades(survey):
     asked = sorted(survey.task_data(t.id)["customer_name"] for t in survey.open_tasks(inst))
     assert asked == ["乙服饰", "甲纺织"], "only grades A and B, as planned"
     assert {t.candidate_groups for t in survey.open_tasks(inst)} == {("sales",)}
+    assert sorted(t.title for t in survey.open_tasks(inst)) == ["收回客户满意度问卷：乙服饰", "收回客户满意度问卷：甲纺织"]
     assert survey.fire_due_timers(FIRST_DUE + timedelta(days=365)) == 0  # 2028 is a leap year
     assert survey.fire_due_timers(FIRST_DUE + timedelta(days=366, minutes=1)) == 1, "next year's round, 2028-03-01"
 
@@ -81,7 +82,7 @@ def test_scores_are_recorded_analysed_and_a_low_score_gets_a_corrective_action(s
     assert (data["scores"]["average"], data["scores"]["low"]) == (79.5, {"乙服饰": "乙服饰"})
     survey.complete(analyse.id, "wujun", {"analysis": "总体满意，交货期需改进"})
     corrective = only(survey, inst, "corrective", "乙服饰")
-    assert corrective.candidate_groups == ("supervisor",)
+    assert (corrective.candidate_groups, corrective.title) == (("supervisor",), "制定纠正措施：乙服饰")
     done = survey.complete(corrective.id, "zhengkai", {"action": "生产部调整排产，两周内回访"})
     assert (done.status, done.outcome) == ("completed", "done")
     [round_] = rows(survey, select(SatisfactionSurvey))

@@ -80,7 +80,8 @@ def test_someone_outside_the_readers_is_told_no(client, records):
     assert 'href="/reports/"' not in client.get("/requests/").text
     assert "您的角色没有可查看的报表" in client.get("/reports/").text
     refused = client.get("/reports/blacklist")
-    assert refused.status_code == 403
+    assert refused.status_code == 403 and "此报表只供报送对象的角色查看，您的角色不在其中。" in refused.text
+    assert "恶意拖欠货款" not in refused.text
     assert client.get("/reports/blacklist/export.csv").status_code == 403
     assert records.search_audit(kind="report_exported", limit=10) == []
 
