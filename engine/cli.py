@@ -86,6 +86,23 @@ def cmd_copy(args) -> Any:
     return {"copied": added, "message": f"copied to {', '.join(added)}" if added else "everyone named had a copy already"}
 
 
+def cmd_lookup(args) -> Any:
+    engine = engine_from_env()
+    if args.register:
+        item = engine.register_lookup(args.name, args.as_user, args.text)
+        return {"item": item, "message": f"registered {item.label} ({item.summary})"}
+    items = engine.lookup(args.name, args.as_user, args.text, limit=args.limit)
+    lines = [f"{i.value}\t{i.summary}" + (f"\t! {i.warning}" if i.warning else "") for i in items]
+    return {"items": items, "message": "\n".join(lines) or f"nothing in {args.name} matches {args.text!r}"}
+
+
+def cmd_documents(args) -> Any:
+    documents = engine_from_env().documents(args.instance, args.as_user)
+    lines = [f"{d.name}\t{d.titles.get('zh_CN') or d.titles.get('en')}\t"
+             + ("ready" if d.ready else f"not yet: {d.pending.get('en', '')}") for d in documents]
+    return {"documents": documents, "message": "\n".join(lines) or f"request {args.instance} produces no documents"}
+
+
 def _json_arg(text: str | None, flag: str) -> Any:
     if not text:
         return None
@@ -132,6 +149,29 @@ def cmd_report(args) -> Any:
     lines += ["\t".join("" if row.get(k) is None else str(row.get(k)) for k in keys) for row in view.rows]
     return {"report": view.report.id, "generated_at": view.generated_at, "rows": list(view.rows),
             "message": "\n".join(lines)}
+
+
+def cmd_calendar_show(args) -> Any:
+    year = engine_from_env().calendar_year(args.year)
+    special = [f"{d.day.isoformat()}\t{'working' if d.working else 'off'}\t{d.kind}\t{d.name}"
+               + (f"\t(entered by {d.entry.created_by})" if d.entry else "")
+               for d in year.dates if d.kind not in ("workday", "weekend")]
+    head = (f"{year.year}: official calendar known" if year.known else
+            f"{year.year}: official calendar NOT known (the package knows {year.official_years[0]}-"
+            f"{year.official_years[1]}): Monday to Friday and the days entered")
+    hours = ", ".join(f"{a}-{b}" for a, b in year.hours)
+    return {"calendar": year, "message": "\n".join([head, f"working hours {hours}", *special])}
+
+
+def cmd_calendar_set(args) -> Any:
+    entry = engine_from_env().set_calendar_day(args.day, args.working, args.name, args.as_user, args.official)
+    what = "worked" if entry.working else "not worked"
+    return {"entry": entry, "message": f"{entry.day.isoformat()} is {what}: {entry.name}"}
+
+
+def cmd_calendar_remove(args) -> Any:
+    engine_from_env().remove_calendar_day(args.day, args.as_user)
+    return {"day": args.day, "message": f"{args.day} follows China's official calendar again"}
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, Any]:
@@ -185,6 +225,20 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     cp.add_argument("--note")
     cp.set_defaults(fn=cmd_copy)
 
+    lk = sub.add_parser("lookup", help="find entries of a register form fields pick from (e.g. customer), or "
+                                       "register a new one")
+    lk.add_argument("name", help="the register, e.g. customer")
+    lk.add_argument("text", nargs="?", default="", help="part of a name, or a code")
+    lk.add_argument("--as", dest="as_user", required=True)
+    lk.add_argument("--limit", type=int, default=10, help="matches shown (1 to 50)")
+    lk.add_argument("--register", action="store_true", help="register TEXT as a new entry")
+    lk.set_defaults(fn=cmd_lookup)
+    dc = sub.add_parser("documents", help="the documents a request produces (permit, review sheet) and whether "
+                                          "each exists yet")
+    dc.add_argument("instance", type=int)
+    dc.add_argument("--as", dest="as_user", required=True)
+    dc.set_defaults(fn=cmd_documents)
+
     msg = sub.add_parser("message", help="deliver a message to the instance waiting for it (or start one)")
     msg.add_argument("name")
     msg.add_argument("--as", dest="as_user", required=True)
@@ -204,7 +258,28 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     rp.add_argument("--as", dest="as_user", required=True)
     rp.set_defaults(fn=cmd_report)
 
-    from . import operations_cli  # the operator's commands: schema, directory, deploy, worker, audit, tokens
+    cal = sub.add_parser("calendar", help="the working calendar: show a year, enter or remove a day")
+    cal_sub = cal.add_subparsers(dest="calendar_command", required=True)
+    cs = cal_sub.add_parser("show", help="holidays, 调休 working days and entered days of a year")
+    cs.add_argument("year", type=int)
+    cs.set_defaults(fn=cmd_calendar_show)
+    cset = cal_sub.add_parser("set", help="enter a day: a company closure (--off) or a day worked (--on)")
+    cset.add_argument("day", help="YYYY-MM-DD")
+    on_off = cset.add_mutually_exclusive_group(required=True)
+    on_off.add_argument("--off", dest="working", action="store_false", help="not worked (a closure, a holiday)")
+    on_off.add_argument("--on", dest="working", action="store_true", help="worked")
+    cset.add_argument("--name", required=True, help="what the day is, e.g. 年度检修停产")
+    cset.add_argument("--official", action="store_true",
+                      help="a day of China's official calendar (for a year the package does not know)")
+    cset.add_argument("--as", dest="as_user", required=True)
+    cset.set_defaults(fn=cmd_calendar_set)
+    crm = cal_sub.add_parser("remove", help="remove an entered day")
+    crm.add_argument("day", help="YYYY-MM-DD")
+    crm.add_argument("--as", dest="as_user", required=True)
+    crm.set_defaults(fn=cmd_calendar_remove)
+
+    from . import channels_cli, operations_cli  # notifications; the operator's: schema, directory, deploy, ...
+    channels_cli.add_commands(sub)
     operations_cli.add_commands(sub)
     return parser, sub
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
 from datetime import datetime, timezone
 from typing import Callable, Iterator
+from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
@@ -22,6 +24,11 @@ _current: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("engi
 def system_clock() -> datetime:
     """The real current time, in UTC."""
     return datetime.now(timezone.utc)
+
+
+def company_zone() -> ZoneInfo:
+    """The company's time zone, in which people read times and dates (APP_TIMEZONE, Asia/Shanghai)."""
+    return ZoneInfo(os.environ.get("APP_TIMEZONE") or "Asia/Shanghai")
 
 
 def as_utc(value: datetime) -> datetime:

@@ -19,9 +19,11 @@ from . import continuing
 from .audit import SYSTEM_CHAIN, audit_key
 from .authoring import forms as formlib
 from .authoring.specs import SpecCache, dependencies_for, latest_definitions, start_event
+from .authoring.replaying import ReplayVerbs
 from .authoring.versioning import VersionVerbs
 from .clock import Clock, as_utc, frozen_at, system_clock
 from .deploying import DeployVerbs
+from .documents import DocumentReads
 from .directory import SYSTEM_USER, groups_of, import_directory
 from .errors import Conflict, NotAllowed, NotFound
 from .extensions import Extension
@@ -31,10 +33,14 @@ from .pages import PageReads
 from .audit_reads import AuditReads
 from .continuing import ContinuationVerbs
 from .inbox import InboxReads
+from .lookups import LookupVerbs
 from .queries import Queries
 from .reports import ReportReads
 from .access import AccessReads
 from .notices import NoticeReads
+from .preferences import PreferenceVerbs
+from .deputies import DeputyVerbs
+from .webhooks import WebhookVerbs
 from .search import SearchVerbs
 from .staples.bulk import BulkVerbs
 from .staples.comments import CommentVerbs
@@ -44,7 +50,8 @@ from .staples.reminders import ReminderVerbs
 from .staples.returning import ReturnVerbs
 from .staples.withdrawal import WithdrawalVerbs
 from .team import TeamReads
-from .runtime import events, runner
+from .working_calendar import CalendarVerbs, load_calendar
+from .runtime import events, runner, workdays
 from .runtime.assignment import READ_ONLY_GROUP, refusal, require_actor, start_lane
 from .runtime.operators import BUILTIN, OperatorContext, combine
 from .signin import SignInVerbs
@@ -60,9 +67,11 @@ DEFAULT_FORMS_DIR = Path(os.environ.get("APPROVALS_FORMS_DIR") or Path(__file__)
 RETRIES = 3
 
 
-class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
+class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, ReplayVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
              InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs, WithdrawalVerbs,
-             ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, NoticeReads, ReportReads, Queries):
+             ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, NoticeReads, CalendarVerbs, LookupVerbs, DocumentReads,
+             PreferenceVerbs, DeputyVerbs, WebhookVerbs, ReportReads,
+             Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 
@@ -107,7 +116,7 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
                 try:
                     # everything SpiffWorkflow does in this unit (catching, cancelling, timers it checks
                     # on the way) sees the unit's time, never the machine's
-                    with session.begin(), frozen_at(unit.now):
+                    with session.begin(), frozen_at(unit.now), workdays.using(lambda: load_calendar(session)):
                         result = fn(unit)
                         if unit.thrown:  # messages and signals go out with the step that sent them
                             self._route(unit)

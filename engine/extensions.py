@@ -2,7 +2,8 @@
 
 The engine is a generic BPMN runtime. A company's procedures come as an `Extension`: service-task
 operators, tables with their own Alembic branch, a title rule, the identifiers its record panel shows,
-its reports, and a demo seed. The application (web app factory, command line) hands its extensions to `Engine(...)`
+the registers its form fields pick from (lookups), the paper documents its requests produce, its reports, and a
+demo seed. The application (web app factory, command line) hands its extensions to `Engine(...)`
 and to `engine.db.upgrade(...)`; the engine never imports them.
 """
 from __future__ import annotations
@@ -22,8 +23,9 @@ from .runtime.operators import OperatorContext, notify
 
 JSON_TYPES = {dict[str, Any]: JSON, list[Any]: JSON}
 
-__all__ = ["Extension", "RecordField", "SYSTEM_USER", "OperatorContext", "EngineError", "NotFound", "UTCDateTime",
-           "JSON_TYPES", "as_utc", "notify", "Report", "ReportChart", "ReportColumn"]
+__all__ = ["Document", "Extension", "LookupItem", "LookupSource", "RecordField", "SYSTEM_USER", "OperatorContext",
+           "EngineError", "NotFound", "UTCDateTime", "JSON_TYPES", "as_utc", "notify", "Report",
+           "ReportChart", "ReportColumn"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,41 @@ class RecordField:
 
 
 @dataclass(frozen=True)
+class LookupItem:
+    """One entry of a register a form field picks from."""
+
+    value: str                       # what the field holds once picked
+    label: str                       # what people read
+    details: Mapping[str, Any] = field(default_factory=dict)  # machine-readable facts (code, grade, ...)
+    summary: str = ""                # one line people read beside the label
+    warning: str = ""                # what nobody may miss when picking it (e.g. on the blacklist)
+
+
+@dataclass(frozen=True)
+class LookupSource:
+    """A register form fields pick from (UI schema `"ui:widget": "lookup"`, `"ui:options": {"lookup": name}`).
+
+    `search(session, text, limit, now)` finds entries by name or code; `register(ctx, label)` adds one
+    (an audited unit of work) for members of `registrars`; without it nothing is added from a picker."""
+
+    search: Callable[[Any, str, int, Any], list[LookupItem]]
+    register: Callable[[OperatorContext, str], LookupItem] | None = None
+    registrars: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """A paper document a procedure's request produces (a permit, a review sheet), once it exists."""
+
+    name: str                        # unique across extensions, used in URLs
+    process_id: str
+    titles: Mapping[str, str]        # locale -> title, e.g. 《参观许可证》
+    template: Path                   # a Jinja template of the document's table (fields from the request data)
+    ready: Callable[[Mapping[str, Any]], bool]  # whether the request's data has reached the point it exists
+    pending: Mapping[str, str]       # locale -> why it does not exist yet, said to whoever asks too early
+
+
+@dataclass(frozen=True)
 class Extension:
     """A package of procedures, as the engine sees it."""
 
@@ -45,6 +82,8 @@ class Extension:
     migrations: Path | None = None                # its Alembic versions folder (a branch of its own)
     title: Callable[[Mapping[str, Any]], str | None] | None = None  # what a request is about, from its start data
     record_fields: tuple[RecordField, ...] = ()
+    lookups: Mapping[str, LookupSource] = field(default_factory=dict)
+    documents: tuple[Document, ...] = ()
     reports: tuple[Report, ...] = ()              # lists and figures its readers look at and export
     demo: Callable[[Any], int] | None = None      # seed(engine) -> instances started
     # engine revision -> this branch's revision already applied at it (tables once made by the engine's chain)

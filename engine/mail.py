@@ -14,8 +14,9 @@ from email.message import EmailMessage
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from .preferences import Preferences, wants_mail
 from .runtime.assignment import holders
-from .storage.models import HumanTask, Membership, OutboxMessage, User
+from .storage.models import HumanTask, Membership, NoticePreference, OutboxMessage, User
 
 MAX_ATTEMPTS = 5
 
@@ -28,16 +29,19 @@ class SmtpSettings:
     base_url: str = ""
 
 
-def message(recipient: str, subject: str, body: str, now: datetime, instance_id: int | None = None) -> dict:
-    """An outbox row (the unit of work inserts its messages in one statement)."""
+def message(recipient: str, subject: str, body: str, now: datetime, instance_id: int | None = None,
+            kind: str | None = None) -> dict:
+    """An outbox row (the unit of work inserts its messages in one statement); `kind`: the event, which the
+    recipients' preferences may keep out of their mail."""
     return dict(instance_id=instance_id, recipient=recipient, subject=subject[:300], body=body, created_at=now,
-                attempts=0)
+                attempts=0, channel="mail", kind=kind)
 
 
 def task_opened(row: HumanTask, now: datetime) -> list[dict]:
     """Tell the people a new task is offered to (its assignee, or its candidate users and groups)."""
     return [message(recipient, f"新待办：{row.title}",
-                    f"“{row.title}”等待您处理（流程实例 {row.instance_id}：{{task_url}}）。", now, row.instance_id)
+                    f"“{row.title}”等待您处理（流程实例 {row.instance_id}：{{task_url}}）。", now, row.instance_id,
+                    "task")
             for recipient in holders(row)]
 
 
@@ -46,18 +50,22 @@ def write(session: Session, messages: list[dict]) -> None:
         session.execute(insert(OutboxMessage), messages)
 
 
-def _addresses(session: Session, recipient: str) -> list[str]:
+def _addresses(session: Session, recipient: str, kind: str | None) -> list[str]:
+    """The addresses of the active people a message reaches who want this event by mail."""
+    stmt = (select(User.email, NoticePreference.mail, NoticePreference.events)
+            .outerjoin(NoticePreference, NoticePreference.username == User.username).where(User.active.is_(True)))
     if recipient.startswith("group:"):
-        stmt = (select(User.email).join(Membership)
-                .where(Membership.group_id == recipient[len("group:"):], User.active.is_(True)))
+        stmt = stmt.join(Membership).where(Membership.group_id == recipient[len("group:"):])
     else:
-        stmt = select(User.email).where(User.username == recipient, User.active.is_(True))
-    return sorted({e for e in session.scalars(stmt) if e})
+        stmt = stmt.where(User.username == recipient)
+    return sorted({email for email, on, events in session.execute(stmt)
+                   if email and (on is None or wants_mail(Preferences("", on, tuple(events)), kind))})
 
 
 def deliver(session: Session, settings: SmtpSettings, now: datetime, limit: int = 100) -> int:
     """Send queued messages; returns how many were sent. The caller commits (marks survive a crash)."""
-    pending = list(session.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None),
+    pending = list(session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "mail",
+                                                               OutboxMessage.sent_at.is_(None),
                                                                OutboxMessage.attempts < MAX_ATTEMPTS)
                                    .order_by(OutboxMessage.id).limit(limit)))
     if not pending:
@@ -66,9 +74,9 @@ def deliver(session: Session, settings: SmtpSettings, now: datetime, limit: int 
     with smtplib.SMTP(settings.host, settings.port, timeout=30) as smtp:
         for message in pending:
             message.attempts += 1
-            to = _addresses(session, message.recipient)
+            to = _addresses(session, message.recipient, message.kind)
             if not to:
-                message.sent_at, message.last_error = now, "no address for recipient"
+                message.sent_at, message.last_error = now, "no address for recipient (or no mail wanted)"
                 continue
             mail = EmailMessage()
             mail["From"], mail["To"], mail["Subject"] = settings.sender, ", ".join(to), message.subject

@@ -61,11 +61,13 @@ def _smtp_settings():
 
 
 def work_once(eng) -> tuple[int, int]:
-    """Fire due timers, then send queued mail when SMTP is configured, then write an audit checkpoint when
-    one is due (APPROVALS_CHECKPOINT_EVERY)."""
+    """Fire due timers, then send queued mail when SMTP is configured and post to the groups' chat robots,
+    then write an audit checkpoint when one is due (APPROVALS_CHECKPOINT_EVERY)."""
+    import os
     fired = eng.fire_due_timers()
     settings = _smtp_settings()
     sent = eng.deliver_mail(settings) if settings else 0
+    sent += eng.deliver_webhooks(os.environ.get("BASE_URL", ""))
     eng.checkpoint_if_due()
     return fired, sent
 
@@ -78,7 +80,8 @@ def cmd_worker(args) -> Any:
         fired_total, sent_total = fired_total + fired, sent_total + sent
         if args.once:
             return {"fired": fired_total, "sent": sent_total,
-                    "message": f"fired timers of {fired_total} instance(s), sent {sent_total} mail(s)"}
+                    "message": f"fired timers of {fired_total} instance(s), sent {sent_total} message(s) "
+                               "(mail and chat robots)"}
         time.sleep(args.interval)
 
 
@@ -172,7 +175,7 @@ def add_commands(sub) -> None:
     rep.add_argument("--instance", type=int)
     rep.set_defaults(fn=cmd_repair)
 
-    wk = sub.add_parser("worker", help="fire due timers and timer start events, send mail")
+    wk = sub.add_parser("worker", help="fire due timers and timer start events, send mail and chat robot posts")
     wk.add_argument("--once", action="store_true")
     wk.add_argument("--interval", type=float, default=2.0, help="seconds between rounds (continuations wait this long)")
     wk.set_defaults(fn=cmd_worker)

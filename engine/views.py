@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from .storage.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance
@@ -28,6 +28,7 @@ class TaskView:
     completed_at: datetime | None
     candidate_groups: tuple[str, ...] = ()
     candidate_users: tuple[str, ...] = ()
+    delegated_from: tuple[str, ...] = ()  # who was out of office, so their deputy has this task instead
 
     @classmethod
     def of(cls, row: HumanTask) -> TaskView:
@@ -35,7 +36,8 @@ class TaskView:
                    row.form, row.ui_form, row.assignee, row.status, row.created_at, row.due_at,
                    row.completed_by, row.completed_at,
                    tuple(c.group_id for c in row.candidates if c.group_id),
-                   tuple(c.username for c in row.candidates if c.username))
+                   tuple(c.username for c in row.candidates if c.username),
+                   tuple(row.delegated_from.split(",")) if row.delegated_from else ())
 
     def is_overdue(self, now: datetime) -> bool:
         return self.status == "open" and self.due_at is not None and self.due_at <= now
@@ -118,13 +120,13 @@ class UserView:
 
 
 def to_jsonable(value: Any) -> Any:
-    """Views (and lists or dicts of them) as JSON-ready values: dataclasses to dicts, datetimes to ISO."""
+    """Views (and lists or dicts of them) as JSON-ready values: dataclasses to dicts, dates and times to ISO."""
     if dataclasses.is_dataclass(value):
         return {k: to_jsonable(v) for k, v in dataclasses.asdict(value).items()}
     if isinstance(value, (list, tuple)):
         return [to_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {k: to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # datetimes too
         return value.isoformat()
     return value

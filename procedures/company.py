@@ -27,6 +27,8 @@ COMPANY = Extension(
     migrations=Path(__file__).resolve().parent / "migrations" / "versions",
     title=title,
     record_fields=tuple(field for module in PROCEDURES for field in module.RECORD_FIELDS),
+    lookups={name: source for module in PROCEDURES for name, source in getattr(module, "LOOKUPS", {}).items()},
+    documents=tuple(document for module in PROCEDURES for document in getattr(module, "DOCUMENTS", ())),
     reports=tuple(report for module in PROCEDURES for report in getattr(module, "REPORTS", ())),
     demo=load_demo,
     # the tables of revisions 0002 and 0003 were created by the engine's own chain before this branch existed

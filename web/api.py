@@ -7,6 +7,7 @@ read-side guards as the pages decide what a user may see; the engine re-checks e
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request, url_for
@@ -14,9 +15,11 @@ from flask_login import current_user
 
 from engine import to_jsonable
 
+from .documents import pdf_response, render_sheet
 from .engine_access import get_engine
 from .guards import SEE_ALL_GROUPS, get_instance_or_404, get_task_or_404, require_actor
 from .openapi import document
+from .pdf import PdfUnavailable, html_to_pdf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -278,6 +281,47 @@ def copy(instance_id: int):
     return jsonify(copied=get_engine().copy_to(instance_id, current_user.username, to, note))
 
 
+@bp.get("/instances/<int:instance_id>/documents")
+def documents(instance_id: int):
+    """The documents the request's procedure produces: each `ready`, or `pending` (why not yet, per language)."""
+    get_instance_or_404(instance_id)
+    return jsonify(documents=to_jsonable(get_engine().documents(instance_id, current_user.username)))
+
+
+@bp.get("/instances/<int:instance_id>/documents/<name>.pdf")
+def document_pdf(instance_id: int, name: str):
+    """One document as PDF (409 document_not_ready before it exists; 503 when no PDF can be made)."""
+    get_instance_or_404(instance_id)
+    engine = get_engine()
+    sheet = engine.document(instance_id, name, current_user.username)
+    html = render_sheet(instance_id, sheet, for_pdf=True)
+    try:
+        return pdf_response(html_to_pdf(html), f"{name}-{instance_id}.pdf")
+    except PdfUnavailable as exc:
+        response = jsonify(error="unavailable", reason=exc.reason, message=f"no PDF could be made: {exc}")
+        response.status_code = 503
+        return response
+
+
+@bp.get("/lookups/<name>")
+def lookup(name: str):
+    """Entries of a register (e.g. `customer`) whose name or code holds `q`: value, label, summary, warning,
+    details; `limit` 1 to 50 (default 10); `may_register` says whether POST may add one."""
+    engine, me = get_engine(), current_user.username
+    items = engine.lookup(name, me, request.args.get("q", ""), limit=_int_arg("limit", 10, 1, 50))
+    return jsonify(items=to_jsonable(items), may_register=engine.may_register(name, me))
+
+
+@bp.post("/lookups/<name>")
+def register_lookup(name: str):
+    """Register a new entry ({label}) in the register; an entry of that name already there is returned."""
+    require_actor()
+    label = _body().get("label")
+    if not isinstance(label, str):
+        return jsonify(error="invalid", reason="lookup_label", message="label (the new entry's name) is required"), 400
+    return jsonify(item=to_jsonable(get_engine().register_lookup(name, current_user.username, label))), 201
+
+
 @bp.get("/copied")
 def copied():
     """Requests copied to me or one of my groups, newest first (`limit`, `before`)."""
@@ -306,6 +350,98 @@ def notices_read():
     return jsonify(marked=get_engine().mark_notices_read(current_user.username, ids))
 
 
+@bp.get("/calendar/<int:year>")
+def calendar_year(year: int):
+    """工作日历: every day of the year (working or not, kind, name, who entered it), and whether the year's
+    official calendar is known."""
+    return jsonify(to_jsonable(get_engine().calendar_year(year)))
+
+
+@bp.put("/calendar/days/<day>")
+def calendar_day_set(day: str):
+    """Enter a day ({working, name, official}): a company closure, a day worked, or an official day of a
+    year the package does not know; process owners."""
+    body = _body()
+    working = body.get("working")
+    if not isinstance(working, bool) or not isinstance(body.get("official", False), bool):
+        return jsonify(error="invalid", reason=None, message="working (and official) must be true or false"), 400
+    entry = get_engine().set_calendar_day(day, working, str(body.get("name") or ""), current_user.username,
+                                          official=body.get("official", False))
+    return jsonify(to_jsonable(entry))
+
+
+@bp.delete("/calendar/days/<day>")
+def calendar_day_remove(day: str):
+    """Remove an entered day: it follows China's calendar again; process owners."""
+    get_engine().remove_calendar_day(day, current_user.username)
+    return "", 204
+@bp.get("/me/notice-settings")
+def notice_settings():
+    """My channel preferences and my out-of-office deputy (null when none is set)."""
+    engine, me = get_engine(), current_user.username
+    return jsonify(preferences=to_jsonable(engine.notice_preferences(me)),
+                   out_of_office=to_jsonable(engine.out_of_office(me)))
+
+
+@bp.post("/me/notice-settings")
+def set_notice_settings():
+    """Mail on or off ({mail: bool}) and for which events ({events: [task, reminder, copy, mention, outcome]})."""
+    body = _body()
+    events = body.get("events", [])
+    if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+        return jsonify(error="invalid", reason="unknown_event", message="events must be a list of event names"), 400
+    return jsonify(to_jsonable(get_engine().set_notice_preferences(current_user.username, body.get("mail"), events)))
+
+
+def _date_field(body: dict[str, Any], name: str) -> date:
+    try:
+        return date.fromisoformat(str(body.get(name) or ""))
+    except ValueError:
+        abort(400, description=f"{name} must be a date YYYY-MM-DD")
+
+
+@bp.post("/me/out-of-office")
+def set_out_of_office():
+    """Out of office ({deputy, starts_on, ends_on}, dates inclusive): new tasks for me go to the deputy."""
+    body = _body()
+    absence = get_engine().set_out_of_office(current_user.username, str(body.get("deputy") or ""),
+                                             _date_field(body, "starts_on"), _date_field(body, "ends_on"))
+    return jsonify(to_jsonable(absence))
+
+
+@bp.post("/me/out-of-office/clear")
+def clear_out_of_office():
+    """Back in the office (cleared: false when nothing was set)."""
+    return jsonify(cleared=get_engine().clear_out_of_office(current_user.username))
+
+
+@bp.get("/robots")
+def robots():
+    """Every group's chat robot, without secrets (process owners)."""
+    return jsonify(to_jsonable(get_engine().group_robots(current_user.username)))
+
+
+@bp.get("/robots/failed")
+def robots_failed():
+    """Robot posts the worker gave up on, newest first (process owners)."""
+    return jsonify(to_jsonable(get_engine().failed_robot_posts(current_user.username)))
+
+
+@bp.post("/groups/<group_id>/robot")
+def set_robot(group_id: str):
+    """Give a group a chat robot ({url, kind: wecom | dingtalk, secret: 钉钉 signing secret}) (process owners)."""
+    body = _body()
+    robot = get_engine().set_group_robot(group_id, current_user.username, str(body.get("url") or ""),
+                                         str(body.get("kind") or ""), body.get("secret") and str(body["secret"]))
+    return jsonify(to_jsonable(robot))
+
+
+@bp.post("/groups/<group_id>/robot/remove")
+def remove_robot(group_id: str):
+    """Take a group's robot away (removed: false when it had none)."""
+    return jsonify(removed=get_engine().remove_group_robot(group_id, current_user.username))
+
+
 def _report_summary(report) -> dict[str, Any]:
     return {"id": report.id, "labels": dict(report.labels), "descriptions": dict(report.descriptions),
             "columns": [{"key": c.key, "labels": dict(c.labels)} for c in report.columns]}
@@ -331,7 +467,7 @@ def _authenticated():
         return None
     # Only JSON is taken: a page on another site can post a form (urlencoded, multipart or text/plain)
     # without asking, but not a JSON body, so no action here can be driven cross-site.
-    if request.method == "POST" and request.mimetype != "application/json":
+    if request.method in ("POST", "PUT") and request.mimetype != "application/json":
         response = jsonify(error="unsupported_media_type", reason=None,
                            message="send the request body as application/json (an empty object will do)")
         response.status_code = 415

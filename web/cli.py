@@ -23,6 +23,37 @@ def cmd_serve(args) -> Any:
     return None
 
 
+def cmd_document(args) -> Any:
+    """One document of a request as PDF, printed as the user would get it from the web (QR codes point at
+    BASE_URL)."""
+    from pathlib import Path
+
+    from flask_login import login_user
+
+    from engine import EngineError, NotFound
+
+    from .app import create_app
+    from .auth import WebUser
+    from .documents import render_sheet
+    from .engine_access import get_engine
+    from .pdf import PdfUnavailable, html_to_pdf
+    app = create_app({"SECRET_KEY": "command-line"})  # no session outlives this command
+    with app.test_request_context(base_url=os.environ.get("BASE_URL") or "http://localhost:5000/"):
+        engine = get_engine()
+        user = engine.user(args.as_user)
+        if user is None or not user.active:
+            raise NotFound(f"user {args.as_user} does not exist or is inactive")
+        login_user(WebUser(user.username, user.name, user.groups))
+        sheet = engine.document(args.instance, args.name, user.username)
+        try:
+            data = html_to_pdf(render_sheet(args.instance, sheet, for_pdf=True))
+        except PdfUnavailable as exc:
+            raise EngineError(f"no PDF could be made: {exc}", exc.reason) from exc
+    out = Path(args.out or f"{args.name}-{args.instance}.pdf")
+    out.write_bytes(data)
+    return {"file": str(out), "bytes": len(data), "message": f"wrote {out} ({len(data)} bytes)"}
+
+
 def default_workers() -> int:
     """Web processes for `serve`: WEB_WORKERS, else the CPU count + 1, at least 2 and at most 4."""
     return int(os.environ.get("WEB_WORKERS") or max(2, min(4, (os.cpu_count() or 1) + 1)))
@@ -32,6 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     engine_cli.EXTENSIONS = extensions  # the company's procedures, for every command that opens the engine
     parser, sub = engine_cli.build_parser()
     procedures_cli.add_commands(sub, engine_cli.engine_from_env)
+    doc = sub.add_parser("document", help="one document of a request (permit, review sheet) as a PDF file")
+    doc.add_argument("instance", type=int)
+    doc.add_argument("name", help="the document, as `approvals documents ID` lists it")
+    doc.add_argument("--as", dest="as_user", required=True)
+    doc.add_argument("--out", help="the PDF file to write (default NAME-ID.pdf)")
+    doc.set_defaults(fn=cmd_document)
     serve = sub.add_parser("serve", help="run the web server (and the timer/mail worker)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)

@@ -17,6 +17,8 @@ from .refusals import TASK_STATE_REASONS, error_message
 
 log = logging.getLogger(__name__)
 
+# blueprints that answer in JSON (the API, and the pickers' look-ups that app.js reads)
+JSON_BLUEPRINTS = ("api", "lookups")
 STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, FormInvalid: 422, SpecInvalid: 422, ScriptFailed: 500,
           EventRefused: 422}
 
@@ -93,8 +95,10 @@ def init_app(app: Flask) -> None:
         code = http_status(exc)
         if code >= 500:
             log.error("engine error on %s: %s", request.path, exc)
-        if request.blueprint == "api":
-            return _json_error(code, exc.code, exc.message, reason=exc.reason, holder=exc.holder,
+        if request.blueprint in JSON_BLUEPRINTS:
+            # the API speaks to programs (the engine's English); the pickers to people, in their language
+            message = exc.message if request.blueprint == "api" else (error_message(exc) or exc.message)
+            return _json_error(code, exc.code, message, reason=exc.reason, holder=exc.holder,
                                fields=exc.by_field() if isinstance(exc, FormInvalid) else None)
         stale = _stale_task() if isinstance(exc, Conflict) else None
         if getattr(exc, "for_people", False):
@@ -115,7 +119,7 @@ def init_app(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
-        if request.blueprint == "api":
+        if request.blueprint in JSON_BLUEPRINTS:
             return _json_error(exc.code, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
         return error_page(exc.code)
 
@@ -125,7 +129,7 @@ def init_app(app: Flask) -> None:
         if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
             raise exc
         log.warning("database unavailable on %s: %s", request.path, str(exc).splitlines()[0])
-        if request.blueprint == "api":
+        if request.blueprint in JSON_BLUEPRINTS:
             response = _json_error(503, "unavailable", "the database is not reachable; try again shortly")
         else:
             response = make_response(error_page(503))
@@ -134,6 +138,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(exc):
-        if request.blueprint == "api":
+        if request.blueprint in JSON_BLUEPRINTS:
             return _json_error(500, "internal", "the server could not finish this request")
         return error_page(500)

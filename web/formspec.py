@@ -38,7 +38,7 @@ class FieldSpec:
     name: str
     title: str
     widget: str  # text email textarea number date datetime select radio checkbox yesno
-    #              checkboxes multiselect lines rows json hidden decision
+    #              checkboxes multiselect lines rows json hidden decision lookup
     type: str  # string integer number boolean array object
     required: bool = False
     help: str = ""
@@ -53,6 +53,7 @@ class FieldSpec:
     # read from the schema's own `if`/`then` (see `conditions`)
     shown_when: tuple[str, tuple[str, ...]] | None = None
     default: str | None = None  # `ui:default`: now, today, me (see web.taskforms.defaults)
+    lookup: str = ""  # the register a `lookup` widget picks from (`ui:options` {"lookup": name})
 
     @property
     def choices(self) -> list[tuple[str, str]]:
@@ -120,6 +121,8 @@ def _widget(name: str, prop: dict[str, Any], ui: dict[str, Any], kind: str, opti
         return "textarea"
     if wanted == "email" or fmt == "email":
         return "email"
+    if wanted == "lookup" and (ui.get("ui:options") or {}).get("lookup"):
+        return "lookup"
     return "text"
 
 
@@ -164,7 +167,8 @@ def field_spec(name: str, prop: dict[str, Any], ui: dict[str, Any], required: bo
         maximum=prop.get("maximum", prop.get("exclusiveMaximum")),
         max_length=prop.get("maxLength"), item_type=_json_type(items) if kind == "array" else "string",
         columns=columns, shown_when=shown_when if not required else None,
-        default=str(ui["ui:default"]) if ui.get("ui:default") else None)
+        default=str(ui["ui:default"]) if ui.get("ui:default") else None,
+        lookup=str((ui.get("ui:options") or {}).get("lookup") or "") if widget == "lookup" else "")
 
 
 def _ordered(schema: dict[str, Any], ui: dict[str, Any]) -> list[str]:

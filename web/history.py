@@ -35,6 +35,7 @@ DETAIL_LABELS = {
     "mentions": _l("Mentioned"),
     "note": _l("Note"),
     "step": _l("Back to"),
+    "years": _l("Years"),
 }
 PEOPLE_KEYS = ("from", "to", "by", "mentions")
 TIME_KEYS = ("at",)

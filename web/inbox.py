@@ -3,9 +3,9 @@ the navigation; where each role lands."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,16 +21,23 @@ bp = Blueprint("inbox", __name__)
 log = logging.getLogger(__name__)
 TABS = ("all", "mine", "group", "done")
 SORTS = ("due", "created")
-DUE_SOON = timedelta(hours=24)
+
+
+def _soon_until(now: datetime) -> datetime:
+    # one working day ahead, on the working calendar: Friday evening's task due Monday is 'soon'
+    cached = g.get("_soon_until")
+    if cached is None or cached[0] != now:
+        g._soon_until = cached = (now, get_engine().add_working_days(now, 1))
+    return cached[1]
 
 
 def due_state(task: TaskView, now: datetime) -> str:
-    """'overdue', 'soon' (within a day), 'due' or '' for the badge next to a task."""
+    """'overdue', 'soon' (within one working day), 'due' or '' for the badge next to a task."""
     if task.status != "open" or task.due_at is None:
         return ""
     if task.is_overdue(now):
         return "overdue"
-    return "soon" if task.due_at - now <= DUE_SOON else "due"
+    return "soon" if task.due_at <= _soon_until(now) else "due"
 
 
 @bp.get("/")

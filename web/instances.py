@@ -8,6 +8,7 @@ from flask_login import current_user
 from engine import Conflict, FormInvalid
 
 from . import history
+from .documents import paper
 from .engine_access import get_engine
 from .guards import SEE_ALL_GROUPS, get_instance_or_404, may_cancel, may_see_instance, refuse, require_actor
 from .paging import anchor_args
@@ -59,6 +60,7 @@ def show(instance_id: int):
         verified = {"ok": not broken, "chains": chains, "broken": [str(b) for b in broken],
                     "keyed": engine.audit_key is not None}
     now = engine.now()
+    data = engine.data(instance_id)
     # the worker continues it: its steps were left to the worker, or a timer of it is due
     in_progress = (instance.status == "running" and not open_tasks and instance.next_timer_at is not None
                    and instance.next_timer_at <= now)
@@ -66,7 +68,8 @@ def show(instance_id: int):
         "instances/show.html", instance=instance, tasks=tasks, open_tasks=open_tasks, entries=entries,
         lines=entries if full else history.for_people(entries),
         in_progress=in_progress, over_budget=over_budget(instance.error),
-        record=record_of(engine.data(instance_id)), verified=verified, may_cancel=may_cancel(instance),
+        record=record_of(data), documents=engine.documents(instance_id, current_user.username, data),
+        verified=verified, may_cancel=may_cancel(instance),
         may_retry=instance.status == "error" and current_user.in_group("process_owner"),
         current_ids=sorted({t.bpmn_id for t in open_tasks}),
         done_ids=sorted({e.event.bpmn_id for e in entries if e.event.bpmn_id}
@@ -176,12 +179,6 @@ def copy(instance_id: int):
 @bp.get("/<int:instance_id>/print")
 def printable(instance_id: int):
     """The request on paper (打印/归档): what was asked, every decision with who and when, the record
-    numbers, and the head of its audit chain, so a paper copy can be checked against the system."""
-    engine = get_engine()
-    instance = get_instance_or_404(instance_id)
-    tasks = engine.instance_tasks(instance_id)
-    entries = history.timeline(engine, instance, tasks, full=False)
-    seq, head = engine.audit_head(instance_id)
-    return render_template("instances/print.html", instance=instance, record=record_of(engine.data(instance_id)),
-                           decisions=history.decisions(entries), open_tasks=[t for t in tasks if t.status == "open"],
-                           audit_seq=seq, audit_head=head, printed_at=engine.now())
+    numbers, a QR code that opens it, and the head of its audit chain, so a paper copy can be checked
+    against the system."""
+    return render_template("instances/print.html", **paper(instance_id))

@@ -22,6 +22,9 @@ def _id(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
+_day = {"name": "day", "in": "path", "required": True, "schema": {"type": "string", "format": "date"}}
+
+
 def document(server: str) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -87,11 +90,50 @@ def document(server: str) -> dict[str, Any]:
                                                            "parameters": [_id("instance_id")]}},
             "/instances/{instance_id}/copy": {"post": {**_op("copy {to: [login | group:<id>], note}", body=True),
                                                          "parameters": [_id("instance_id")]}},
+            "/instances/{instance_id}/documents": {"get": {
+                **_op("the documents the request's procedure produces (permit, review sheet): name, titles, ready, "
+                      "and while not ready `pending` (why not yet, per language)"), "parameters": [_id("instance_id")]}},
+            "/instances/{instance_id}/documents/{name}.pdf": {"get": {
+                **_op("one document as PDF (application/pdf) with its record number, decisions, QR code and the "
+                      "audit chain's head hash; 409 document_not_ready before it exists; 503 when no PDF can be "
+                      "made (reason no_renderer, timeout, failed)"),
+                "parameters": [_id("instance_id"), {"name": "name", "in": "path", "required": True,
+                                                    "schema": {"type": "string"}}]}},
+            "/lookups/{name}": {
+                "get": {**_op("entries of a register form fields pick from (e.g. customer) whose name or code holds "
+                              "q: {items: [{value, label, summary, warning, details}], may_register}"),
+                        "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+                                       {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100}},
+                                       {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                                                  "maximum": 50, "default": 10}}]},
+                "post": {**_op("register a new entry {label} (the register's registrars; an entry of that name "
+                               "already there is returned)", body=True, status="201"),
+                         "parameters": [{"name": "name", "in": "path", "required": True,
+                                         "schema": {"type": "string"}}]}},
             "/notices": {"get": {**_op("my notifications, newest first (limit, before; X-Next-Before, X-Unread)"),
                                  "parameters": [
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
                 {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}}]}},
             "/notices/read": {"post": _op("mark notifications read ({ids}, or all)", body=True)},
+            "/me/notice-settings": {
+                "get": _op("my channel preferences {mail, events} and out of office {deputy, starts_on, ends_on} "
+                           "(null when none)"),
+                "post": _op("set preferences {mail: bool, events: [task, reminder, copy, mention, outcome]} (in the "
+                            "app everything arrives; events choose what is also mailed)", body=True)},
+            "/me/out-of-office": {"post": _op("out of office {deputy, starts_on, ends_on} (dates YYYY-MM-DD, "
+                                              "inclusive): new tasks for me go to the deputy; 400 deputy_self, "
+                                              "dates_reversed, dates_past; 404 deputy_unknown; 409 deputy_away",
+                                              body=True)},
+            "/me/out-of-office/clear": {"post": _op("back in the office ({cleared})", body=True)},
+            "/robots": {"get": _op("every group's chat robot, without its secret (process owners)")},
+            "/robots/failed": {"get": _op("robot posts given up after their last attempt (process owners)")},
+            "/groups/{group_id}/robot": {"post": {
+                **_op("give a group a chat robot {url (http/https), kind: wecom | dingtalk, secret (钉钉 signing, "
+                      "optional)} (process owners; 400 bad_url, bad_kind, bad_secret)", body=True),
+                "parameters": [{"name": "group_id", "in": "path", "required": True, "schema": {"type": "string"}}]}},
+            "/groups/{group_id}/robot/remove": {"post": {
+                **_op("take a group's robot away ({removed})", body=True),
+                "parameters": [{"name": "group_id", "in": "path", "required": True, "schema": {"type": "string"}}]}},
             "/reports": {"get": _op("the reports I may read (id, labels, columns)")},
             "/reports/{report_id}": {"get": {**_op("a report's rows now (recorded in the audit as an export; 403 "
                                                    "not_a_reader, 404 unknown report)"),
@@ -101,6 +143,16 @@ def document(server: str) -> dict[str, Any]:
                                 "parameters": [
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
                 {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}}]}},
+            "/calendar/{year}": {"get": {**_op("工作日历: every day of a year (working, kind: workday, weekend, "
+                                                "holiday, adjusted, closure, opened; name; who entered it) and "
+                                                "`known`: whether the year's official calendar is known"),
+                                            "parameters": [_id("year")]}},
+            "/calendar/days/{day}": {
+                "put": {**_op("enter a day {working, name, official}: a company closure, a day the company "
+                              "works, or (official) a day of a year the package does not know; process owners",
+                              body=True), "parameters": [_day]},
+                "delete": {**_op("remove an entered day (it follows China's calendar again); process owners",
+                                 status="204"), "parameters": [_day]}},
             "/instances/{instance_id}/audit": {"get": {**_op("the audit trail and whether its chain verifies"),
                                                        "parameters": [_id("instance_id")]}},
             "/instances/{instance_id}/cancel": {"post": {**_op("cancel ({reason})", body=True),

@@ -41,6 +41,14 @@ EVENT_KINDS = {
     "reminded": _l("sent a reminder"),
     "copied": _l("copied the request"),
     "returned": _l("sent the request back"),
+    "calendar_unknown": _l("deadline counted Monday to Friday: the year's official holidays are not known"),
+    "calendar_changed": _l("working calendar changed"),
+    "delegated_by_rule": _l("handed to the deputy (out of office)"),
+    "notice_preferences_set": _l("notification settings changed"),
+    "out_of_office_set": _l("out of office set"),
+    "out_of_office_cleared": _l("back in the office"),
+    "robot_set": _l("group robot set"),
+    "robot_removed": _l("group robot removed"),
 }
 
 STATUSES = {

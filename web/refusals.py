@@ -61,8 +61,43 @@ REASONS: dict[str, Callable[[str | None], str]] = {
                            lambda: _("That colleague is not in the group this task belongs to.")),
     "not_token_owner": lambda _h: _("Only the token's owner may revoke it."),
     "not_bulk": lambda _h: _("This step is decided one task at a time."),
+    "not_reader": lambda _h: _("You may not read this request."),
+    "not_registrar": lambda _h: _("Only the people who deal with customers may register a new one here."),
+    "lookup_closed": lambda _h: _("Nothing can be added to this register from a form."),
+    "inactive": lambda _h: _("This account is inactive."),
+    # not found
+    "unknown_lookup": lambda _h: _("There is no such register to pick from."),
+    "unknown_document": lambda _h: _("This request has no such document."),
+    "document_not_ready": lambda _h: _("This document does not exist yet: the request has not reached that point."),
     # refused input
     "token_name": lambda _h: _("Give the token a name of at most 100 characters."),
+    # the working calendar
+    "not_entered": lambda _h: _("Nobody entered this day in the working calendar, so there is nothing to remove."),
+    "year_out_of_range": lambda _h: _("The working calendar covers the years 2000 to 2100."),
+    "lookup_text": lambda _h: _("Search with at most 100 characters."),
+    "lookup_label": lambda _h: _("Type the new entry's name first."),
+    "lookup_limit": lambda _h: _("Ask for 1 to 50 matches."),
+    "not_self": lambda _h: _("You may change only your own settings."),
+    "not_process_owner": lambda _h: _("Only process owners may configure group robots."),
+    # refused input
+    "token_name": lambda _h: _("Give the token a name of at most 100 characters."),
+    "unknown_event": lambda _h: _("Choose among the events offered."),
+    "bad_mail": lambda _h: _("Mail is either on or off."),
+    "deputy_self": lambda _h: _("You cannot be your own deputy: choose a colleague."),
+    "deputy_unknown": lambda _h: _("There is no such colleague: choose one from the list."),
+    "deputy_inactive": _named(lambda name: _("%(name)s no longer works here: choose another colleague.", name=name),
+                              lambda: _("That colleague no longer works here: choose another.")),
+    "deputy_away": _named(lambda name: _("%(name)s is away at the same time: choose a colleague who is here.",
+                                         name=name),
+                          lambda: _("That colleague is away at the same time: choose one who is here.")),
+    "dates_missing": lambda _h: _("Enter the first and the last day you are away."),
+    "dates_reversed": lambda _h: _("The last day comes before the first day."),
+    "dates_past": lambda _h: _("That time is already over: the last day has passed."),
+    "dates_too_long": lambda _h: _("An absence lasts at most a year."),
+    "bad_url": lambda _h: _("Enter the robot's web address, starting with https:// (or http://)."),
+    "bad_kind": lambda _h: _("Choose WeCom (企业微信) or DingTalk (钉钉)."),
+    "bad_secret": lambda _h: _("Only a DingTalk (钉钉) robot has a signing secret (at most 200 characters)."),
+    "group_unknown": lambda _h: _("There is no such group."),
 }
 
 # Reasons the error page already explains with the task's current state (who completed or holds it).

@@ -14,6 +14,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from ..errors import SpecProblem
 from ..runtime.outcome import OUTCOMES
+from .decision_tables import check_table, read_tables
 from .forms import CHECKS
 from ..runtime.scripting import check_source
 from .specs import BPMN_NS, called_processes, decision_ids, executable_processes, file_kind
@@ -58,6 +59,8 @@ class Batch:
         for source, root, kind in self.parsed:
             if kind == "bpmn":
                 self._check_bpmn(source, root)
+            else:
+                self._check_decisions(source, root)
         self._check_recursion()
         if not self.problems:
             self._check_spiff_parse()
@@ -84,6 +87,14 @@ class Batch:
             self.problems.append(SpecProblem(source.filename, at.get("id") if at is not None else None,
                                              one_line(f"not valid BPMN: {_short_names(exc)}"), line=line,
                                              name=at.get("name") if at is not None else None, code="schema"))
+
+    def _check_decisions(self, source, root):
+        """Hit policy, column types, cell counts, and for a UNIQUE table rules that overlap or leave inputs
+        without an answer (engine.authoring.decision_tables)."""
+        decisions = {d.get("id"): d for d in root.iter() if isinstance(d.tag, str) and d.tag.endswith("decision")}
+        for table in read_tables(source.data.decode("utf-8"), source.filename):
+            for problem in check_table(table):
+                self._problem(source, decisions.get(table.decision_id), problem.text, problem.code)
 
     def _check_bpmn(self, source, root):
         processes = executable_processes(root)

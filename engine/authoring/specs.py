@@ -126,6 +126,20 @@ def build_parser(sources: list[tuple[str, str, str]]) -> tuple[SpiffBpmnParser, 
     return parser, roots
 
 
+def prepared_specs(sources: list[tuple[str, str, str]], process_id: str):
+    """(spec, subprocess specs) of `process_id` parsed from (kind, filename, xml) sources, wired the way
+    every instance expects (engine.runtime.hooks)."""
+    parser, roots = build_parser(sources)
+
+    def parse():
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+        hooks.prepare(spec, subprocess_specs)
+        tree_walks.install_on_specs(spec, subprocess_specs)  # long paths predicted without recursion
+        return spec, subprocess_specs
+    return with_room(parse, max((flow_elements([r]) for r in roots), default=0))
+
+
 class SpecCache:
     """Parsed specs keyed by (definition id, dependency ids); safe to share between threads."""
 
@@ -149,15 +163,7 @@ class SpecCache:
         rows = {d.id: d for d in session.scalars(
             select(ProcessDefinition).where(ProcessDefinition.id.in_([definition_id, *dependency_ids])))}
         main = rows[definition_id]
-        parser, roots = build_parser([(d.kind, d.filename, d.xml) for d in rows.values()])
-
-        def parse():
-            spec = parser.get_spec(main.process_id)
-            subprocess_specs = parser.get_subprocess_specs(main.process_id)
-            hooks.prepare(spec, subprocess_specs)
-            tree_walks.install_on_specs(spec, subprocess_specs)  # long paths predicted without recursion
-            return spec, subprocess_specs
-        spec, subprocess_specs = with_room(parse, max((flow_elements([r]) for r in roots), default=0))
+        spec, subprocess_specs = prepared_specs([(d.kind, d.filename, d.xml) for d in rows.values()], main.process_id)
         with self._lock:
             self._specs[key] = (spec, subprocess_specs)
         return spec, subprocess_specs

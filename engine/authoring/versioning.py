@@ -13,11 +13,13 @@ from SpiffWorkflow.util.task import TaskState
 from ..runtime import runner
 from ..storage import serialization
 from .changes import Change, describe_changes, describe_form_changes
+from .decision_tables import RuleChange, describe_decision_changes
 from .forms import referenced_forms
 from ..directory import SYSTEM_USER
 from ..errors import Conflict, NotAllowed, NotFound, SpecInvalid
 from ..storage.models import HumanTask, ProcessDefinition, ProcessDraft, ProcessInstance, get_row
-from .specs import SourceFile, dependencies_for, deployed_forms, executable_processes, latest_definitions
+from .specs import (SourceFile, dependencies_for, deployed_forms, executable_processes, latest_definitions,
+                    source_identity)
 from ..views import DefinitionView
 from .parse_room import with_room
 from .xmlsafe import parse_xml
@@ -36,6 +38,7 @@ class FilePreview:
     changes: list[Change] = field(default_factory=list)
     running: dict[int, int] = field(default_factory=dict)           # version -> running instances
     waiting_at: dict[str, int] = field(default_factory=dict)        # element id -> instances waiting there
+    decision_changes: list[RuleChange] = field(default_factory=list)  # a DMN file: rules and results
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class DraftView:
     base_version: int | None
     saved_by: str
     saved_at: datetime
+    name: str = ""
+    revision: int = 1
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,11 @@ class VersionVerbs:
 
     # -- drafts ---------------------------------------------------------------------------------
     def save_draft(self, process_id: str, filename: str, xml: str, user: str,
-                   base_version: int | None = None, draft_id: int | None = None) -> DraftView:
-        """Keep a diagram being edited; the XML must at least be safe, well-formed XML."""
+                   base_version: int | None = None, draft_id: int | None = None, name: str | None = None,
+                   revision: int | None = None) -> DraftView:
+        """Keep a diagram being edited; the XML must at least be safe, well-formed XML. Saving an existing
+        draft with the `revision` it was opened at refuses (Conflict `draft_changed`) when someone saved it
+        since, so one owner never overwrites another's work unknowingly."""
         root, problems = parse_xml(xml.encode("utf-8"), filename)
         if root is None:
             raise SpecInvalid(problems)
@@ -100,9 +108,27 @@ class VersionVerbs:
             if draft_id and draft is None:
                 raise NotFound(f"draft {draft_id} does not exist")
             if draft is None:
-                draft = ProcessDraft(process_id=process_id, filename=filename, base_version=base_version)
+                draft = ProcessDraft(process_id=process_id, filename=filename, base_version=base_version,
+                                     name=_draft_name(name), revision=0)
                 unit.session.add(draft)
+            else:
+                _require_revision(draft, revision)
+                if name is not None:
+                    draft.name = _draft_name(name)
             draft.xml, draft.saved_by, draft.saved_at = xml, user, unit.now
+            draft.revision += 1
+            unit.session.flush()
+            return _draft_view(draft)
+        return self._unit(user, work)
+
+    def rename_draft(self, draft_id: int, user: str, name: str, revision: int | None = None) -> DraftView:
+        """Give a draft a name people recognise it by ("提前期改为两天")."""
+        def work(unit) -> DraftView:
+            self._require_owner(unit.session, user)
+            draft = get_row(unit.session, ProcessDraft, draft_id)
+            _require_revision(draft, revision)
+            draft.name = _draft_name(name)
+            draft.revision += 1
             unit.session.flush()
             return _draft_view(draft)
         return self._unit(user, work)
@@ -165,6 +191,7 @@ class VersionVerbs:
             previews = []
             for source, root, kind in batch.parsed:
                 if kind != "bpmn":
+                    previews += self._decision_preview(s, source, root, latest)
                     continue
                 pid = executable_processes(root)[0].get("id")
                 old = latest.get(pid)
@@ -177,6 +204,14 @@ class VersionVerbs:
                     old is not None and old.sha256 == source.sha256 and old_forms == forms, changes,
                     self._running_by_version(s, pid), self._waiting_at(s, pid)))
             return previews
+
+    def _decision_preview(self, s, source: SourceFile, root, latest) -> list[FilePreview]:
+        pid = source_identity(root)[0]
+        old = latest.get(pid)
+        changes = describe_decision_changes(get_row(s, ProcessDefinition, old.id).xml,
+                                            source.data.decode("utf-8")) if old else []
+        return [FilePreview(source.filename, pid, (old.version + 1) if old else 1,
+                            old is not None and old.sha256 == source.sha256, decision_changes=changes)]
 
     def _running_by_version(self, s, process_id: str) -> dict[int, int]:
         rows = s.execute(select(ProcessInstance.definition_version, func.count())
@@ -286,5 +321,19 @@ def _refusal(workflow, top_diff, sub_diffs) -> _Refusal | None:
     return None
 
 
+DRAFT_NAME_LENGTH = 100
+
+
+def _draft_name(name: str | None) -> str:
+    return " ".join((name or "").split())[:DRAFT_NAME_LENGTH]
+
+
+def _require_revision(draft: ProcessDraft, revision: int | None) -> None:
+    if revision is not None and revision != draft.revision:
+        raise Conflict(f"draft {draft.id} was saved by {draft.saved_by} at {draft.saved_at.isoformat()} since it "
+                       f"was opened", "draft_changed", draft.saved_by)
+
+
 def _draft_view(draft: ProcessDraft) -> DraftView:
-    return DraftView(draft.id, draft.process_id, draft.filename, draft.base_version, draft.saved_by, draft.saved_at)
+    return DraftView(draft.id, draft.process_id, draft.filename, draft.base_version, draft.saved_by, draft.saved_at,
+                     draft.name or "", draft.revision or 1)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
 from .assignment import candidates_for
+from ..deputies import deputies_now, hand_over
 from ..storage import rows
 from ..storage.rows import InstanceRow, TaskRow
 from .runner import is_timer, timer_due
@@ -56,7 +57,9 @@ def sync(session: Session, instance: InstanceRow, ready_tasks: list, now: dateti
 
     `completed` maps task guids completed by a person in this unit of work to that person.
     `open_before` (the READY guids when the workflow was loaded: exactly the open rows) and `known`
-    (rows already loaded) spare the query for open rows in the common case. Returns the opened rows.
+    (rows already loaded) spare the query for open rows in the common case. A task for someone out of office
+    goes to their deputy instead (engine.deputies; `delegated_from` names who was away). Returns the opened
+    rows.
     """
     completed = completed or {}
     ready = {str(t.id): t for t in ready_tasks}
@@ -73,16 +76,18 @@ def sync(session: Session, instance: InstanceRow, ready_tasks: list, now: dateti
     rows.close_tasks(session, closed, now)
     opened = []
     timers_by_parent: dict = {}
-    for guid, task in ready.items():
-        if guid in existing:
-            continue
+    new = [(guid, task) for guid, task in ready.items() if guid not in existing]
+    away = deputies_now(session, now) if new else {}
+    for guid, task in new:
         props = task_properties(task.task_spec)
         who = candidates_for(task.task_spec.lane, props, task.data, instance.started_by)
+        users, absent = hand_over(session, set(who.users), set(who.groups), away, instance.started_by)
         values = dict(
             instance_id=instance.id, task_guid=guid, bpmn_id=task.task_spec.bpmn_id, title=task_title(task),
             process_id=instance.process_id, lane=task.task_spec.lane,
             form=props.get("formJsonSchemaFilename"), ui_form=props.get("formUiSchemaFilename"),
-            assignee=next(iter(who.users)) if len(who.users) == 1 and not who.groups else None,
-            status="open", created_at=now, due_at=due_at(task, timers_by_parent))
-        opened.append(rows.open_task(session, values, sorted(who.groups), sorted(who.users)))
+            assignee=next(iter(users)) if len(users) == 1 and not who.groups else None,
+            status="open", created_at=now, due_at=due_at(task, timers_by_parent),
+            delegated_from=",".join(absent)[:200] or None)
+        opened.append(rows.open_task(session, values, sorted(who.groups), sorted(users)))
     return opened

@@ -23,6 +23,7 @@ from typing import Any
 from ..clock import current_time
 from ..errors import ScriptFailed
 from .budget import Budget, BudgetExceeded
+from . import workdays
 
 _IDLE_MAX = 4
 _START_SECONDS = 60  # a cold interpreter importing the sandbox, on a busy machine
@@ -139,6 +140,9 @@ def run(op: str, source: str, data: dict[str, Any], external: dict[str, Any] | N
     registry = _registry()
     request = {"op": op, "source": source, "data": registry.convert(data),
                "external": registry.convert(external or {}), "now": current_time().isoformat()}
+    if any(name in source for name in workdays.HELPER_NAMES):  # the same calendar on both sides
+        calendar = workdays.current()
+        request["calendar"] = calendar.to_json()
     process = _POOL.take(budget)
     try:
         answer = process.call(request, budget)
@@ -146,6 +150,8 @@ def run(op: str, source: str, data: dict[str, Any], external: dict[str, Any] | N
         process.kill()
         raise
     _POOL.give(process)
+    if "calendar" in request:
+        calendar.beyond.update(answer.get("beyond", ()))
     if answer.get("ok"):
         return registry.restore(answer["value"])
     if answer.get("memory"):
@@ -185,7 +191,9 @@ def _answer(request: dict[str, Any], registry) -> dict[str, Any]:
     data = registry.restore(request["data"])
     external = registry.restore(request["external"])
     source = request["source"]
-    with frozen_at(parse_iso(request["now"])):
+    given = request.get("calendar")
+    with frozen_at(parse_iso(request["now"])), \
+            workdays.using(lambda: workdays.Calendar.from_json(given) if given else workdays.Calendar()) as calendar:
         if request["op"] == "eval":
             value = RestrictedEnvironment(isolate=False).evaluate(source, data, external)
         elif request["op"] == "exec":
@@ -193,7 +201,10 @@ def _answer(request: dict[str, Any], registry) -> dict[str, Any]:
             value = data
         else:
             value = render_here(source, data)
-    return {"ok": True, "value": registry.convert(value)}
+    answer = {"ok": True, "value": registry.convert(value)}
+    if calendar.value is not None and calendar.value.beyond:
+        answer["beyond"] = sorted(calendar.value.beyond)
+    return answer
 
 
 def main(memory_mb: int) -> None:

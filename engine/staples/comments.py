@@ -62,7 +62,8 @@ class CommentVerbs:
             for who in mentions:
                 unit.session.add(InstanceReader(instance_id=instance_id, username=who, reason="mentioned",
                                                 added_by=user, added_at=unit.now))
-                unit.notifications.append({"to": who, "subject": f"有人在“{instance.title}”中提到了您",
+                unit.notifications.append({"kind": "mention",
+                                           "to": who, "subject": f"有人在“{instance.title}”中提到了您",
                                            "body": text, "at": unit.now.isoformat()})
             unit.announce(instance)
             return Comment(instance_id, user, unit.now, text, mentions)

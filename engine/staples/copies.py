@@ -45,7 +45,8 @@ def add_copies(unit, instance, by: str, wanted: list[str], note: str = "") -> li
             continue
         s.add(InstanceReader(instance_id=instance.id, username=key[0], group_id=key[1], reason="copied",
                              added_by=by, added_at=unit.now))
-        unit.notifications.append({"to": entry, "subject": f"抄送：{instance.title}",
+        unit.notifications.append({"kind": "copy",
+                                   "to": entry, "subject": f"抄送：{instance.title}",
                                    "body": note or f"“{instance.title}”已抄送给您，供知悉。", "at": unit.now.isoformat()})
         added.append(entry)
     if added:

@@ -51,7 +51,8 @@ class ReminderVerbs:
                 unit.record(instance, "reminded", task_guid=row.task_guid, bpmn_id=row.bpmn_id,
                             data={"title": row.title, "to": to})
                 for who in to:
-                    unit.notifications.append({"to": who, "subject": f"催办：{row.title}",
+                    unit.notifications.append({"kind": "reminder",
+                                               "to": who, "subject": f"催办：{row.title}",
                                                "body": f"“{instance.title}”的申请人催您办理“{row.title}”。",
                                                "at": unit.now.isoformat()})
                 reminded += to

@@ -87,7 +87,8 @@ class ReturnVerbs:
             unit.open_before[instance.id] = unit.open_before.get(instance.id, set()) | {earlier.task_guid}
             unit.save(instance, workflow)
             if previous:
-                unit.notifications.append({"to": previous, "subject": f"退回：{instance.title}",
+                unit.notifications.append({"kind": "task",
+                                           "to": previous, "subject": f"退回：{instance.title}",
                                            "body": f"“{row.title}”退回到“{target.task_spec.bpmn_name}”：{reason}",
                                            "at": unit.now.isoformat()})
                 unit.announce(instance)

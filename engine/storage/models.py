@@ -1,10 +1,10 @@
 """SQLAlchemy 2 models: definitions, instances, the inbox projection, audit, the directory, API tokens."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint, text, true)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -90,6 +90,8 @@ class ProcessDraft(Base):
     base_version: Mapped[int | None] = mapped_column(Integer)
     saved_by: Mapped[str] = mapped_column(String(80))
     saved_at: Mapped[datetime]
+    name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # bumped by every save
 
 
 class ProcessInstance(Base):
@@ -145,6 +147,8 @@ class HumanTask(Base):
     due_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(80), index=True)
     completed_at: Mapped[datetime | None]
+    # the people away (out of office) whose deputies this task went to instead, comma-separated
+    delegated_from: Mapped[str | None] = mapped_column(String(200))
 
     candidates: Mapped[list[TaskCandidate]] = relationship(cascade="all, delete-orphan")
     instance: Mapped[ProcessInstance] = relationship()
@@ -223,11 +227,27 @@ class Notice(Base):
     read_at: Mapped[datetime | None]
 
 
+class CalendarDay(Base):
+    """A day of the working calendar a process owner entered: a company closure (or a day the company
+    works), or, `official`, a day of China's calendar for a year the package does not know."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    working: Mapped[bool]
+    official: Mapped[bool]
+    name: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+
+
 class OutboxMessage(Base):
-    """A message waiting to be mailed: written with the step that caused it, sent by the worker."""
+    """A message waiting to be sent (mailed, or posted to a group's chat robot): written with the step that
+    caused it, sent by the worker."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_pending", "sent_at", "id"),)
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "id"),
+                      Index("ix_outbox_webhook_due", "channel", "sent_at", "failed_at", "next_attempt_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int | None] = mapped_column(index=True)
@@ -238,6 +258,48 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(10), default="mail", server_default="mail")  # mail | webhook
+    kind: Mapped[str | None] = mapped_column(String(20))  # the event (engine/preferences.py EVENTS)
+    next_attempt_at: Mapped[datetime | None]  # webhooks: not before (backoff, or a worker's claim)
+    failed_at: Mapped[datetime | None]        # webhooks: given up after the last attempt
+
+
+class NoticePreference(Base):
+    """Which notifications a person also wants by mail (in the app they always arrive)."""
+
+    __tablename__ = "notice_preference"
+
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    mail: Mapped[bool] = mapped_column(Boolean)
+    events: Mapped[list[Any]] = mapped_column()  # the events mailed, from engine/preferences.py EVENTS
+    updated_at: Mapped[datetime]
+
+
+class GroupWebhook(Base):
+    """A group's chat robot (企业微信 or 钉钉): the group's notifications are posted to it as markdown."""
+
+    __tablename__ = "group_webhook"
+
+    group_id: Mapped[str] = mapped_column(ForeignKey("app_group.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # wecom | dingtalk
+    url: Mapped[str] = mapped_column(String(1000))
+    secret: Mapped[str | None] = mapped_column(String(200))  # 钉钉's signing secret; never shown back
+    set_by: Mapped[str] = mapped_column(String(80))
+    set_at: Mapped[datetime]
+
+
+class OutOfOffice(Base):
+    """A person away from `starts_on` to `ends_on` (inclusive, company dates): new tasks go to the deputy."""
+
+    __tablename__ = "out_of_office"
+    __table_args__ = (Index("ix_out_of_office_dates", "starts_on", "ends_on"),)
+
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    deputy: Mapped[str] = mapped_column(String(80))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    set_by: Mapped[str] = mapped_column(String(80))
+    set_at: Mapped[datetime]
 
 
 class EventWait(Base):

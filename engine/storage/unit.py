@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from ..runtime import events, outcome, projection
-from .. import mail, notices, search
+from ..runtime import events, outcome, projection, workdays
+from .. import deputies, mail, notices, search, webhooks
 from . import rows, serialization
 from ..runtime.compaction import compact
 from ..audit import AuditLog, instance_chain
@@ -49,7 +49,7 @@ class Unit:
     search_paths: tuple[str, ...] = ()                              # identifiers lists find requests by
     audit: AuditLog = field(init=False)
     notifications: list[dict[str, Any]] = field(default_factory=list)
-    outbox: list[dict[str, Any]] = field(default_factory=list)      # mail to queue with this unit
+    outbox: list[dict[str, Any]] = field(default_factory=list)      # mail and robot posts to queue
     open_before: dict[int, set[str]] = field(default_factory=dict)  # instance id -> READY guids at load
     known_rows: dict[str, Any] = field(default_factory=dict)        # task guid -> TaskRow read here
     instances: dict[int, InstanceRow] = field(default_factory=dict) # the instance rows this unit holds
@@ -138,14 +138,22 @@ class Unit:
         self._sync_waits(instance, workflow)
         opened = projection.sync(self.session, instance, snap.ready, self.now, completed,
                                  self.open_before.get(instance.id), self.known_rows)
-        if self.mail_enabled:
-            for row in opened:
+        for row in opened:
+            if row.delegated_from:
+                self.record(instance, "delegated_by_rule", task_guid=row.task_guid, bpmn_id=row.bpmn_id,
+                            actor="engine", data={"title": row.title, "from": row.delegated_from.split(","),
+                                                  "to": [c.username for c in row.candidates if c.username]})
+            if self.mail_enabled:
                 self.outbox += mail.task_opened(row, self.now)
         for step in run.steps if run else ():
             self.record(instance, step.kind, task_guid=step.task_guid, bpmn_id=step.bpmn_id,
                         data={"name": step.name, **step.data}, actor="engine")
         if error:
             self.record(instance, "error", bpmn_id=run.error_element, data={"error": error}, actor="engine")
+        calendar = workdays.loaded()
+        if calendar is not None and calendar.beyond:  # a deadline counted on Monday to Friday alone: say so
+            self.record(instance, "calendar_unknown", data={"years": sorted(calendar.beyond)}, actor="engine")
+            calendar.beyond.clear()
         self.announce(instance)
         if instance.status in ("completed", "cancelled") and previous != instance.status:
             ended = outcome.reached(workflow) if instance.status == "completed" else outcome.Outcome(cancelled_as, None,
@@ -156,14 +164,22 @@ class Unit:
         rows.write_instance(self.session, instance)
 
     def announce(self, instance: InstanceRow) -> None:
-        """Record the notifications collected in this unit, put them in the people's notification centre
-        (and queue their mail)."""
-        notices.deliver(self.session, self.notifications, instance.id, self.now)
-        for note in self.notifications:
+        """Record the notifications collected in this unit (reminders and mentions for someone out of office
+        also go to their deputy), put them in the people's notification centre, queue their mail and the
+        posts to the chat robots of the groups they are for."""
+        if not self.notifications:
+            return
+        # a procedure's own notification (no kind of its own) to the applicant tells the outcome of their request
+        notes = [n if n.get("kind") else {**n, "kind": "outcome" if n.get("to") == instance.started_by else "notice"}
+                 for n in self.notifications]
+        notes = deputies.with_deputies(self.session, notes, self.now)
+        notices.deliver(self.session, notes, instance.id, self.now)
+        for note in notes:
             self.record(instance, "notified", data=note, actor="engine")
             if self.mail_enabled:
                 self.outbox.append(mail.message(note["to"], note["subject"], note.get("body", ""), self.now,
-                                                instance.id))
+                                                instance.id, note.get("kind")))
+        self.outbox += webhooks.queue(self.session, notes, instance.id, self.now)
         self.notifications.clear()
 
     def _collect_thrown(self, instance: InstanceRow, workflow: BpmnWorkflow, run: RunResult | None) -> None:

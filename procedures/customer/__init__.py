@@ -1,9 +1,12 @@
 """客户等级变更与黑名单 (grade_change) and the half-yearly grade review (grade_review, calling grade_review_customer
 for each customer), both with the grade rules in grade_rules.dmn: the customer register, its operators, labels,
 demo seed."""
-from engine.extensions import RecordField
+from pathlib import Path
+
+from engine.extensions import Document, RecordField
 
 from . import records  # noqa: F401 - its operators
+from .lookup import CUSTOMERS
 from .reports import BLACKLIST
 
 PROCESSES = ("grade_change", "grade_review", "grade_review_customer")
@@ -18,4 +21,13 @@ RECORD_FIELDS = (
     RecordField("new_grade", {"zh_CN": "评审等级", "en": "Grade after review"}),
 )
 TITLE_KEYS = ("customer", "customer_name")
+LOOKUPS = {"customer": CUSTOMERS}
+DOCUMENTS = (
+    Document("grade_sheet", "grade_change", {"zh_CN": "客户等级调整表", "en": "Customer grade change sheet"},
+             Path(__file__).resolve().parent / "documents" / "grade.html",
+             # the register's entry is read at the first step: from then on the sheet has its current grade
+             lambda data: isinstance(data.get("customer"), dict),
+             {"zh_CN": "申请提交并读取客户名册后才有调整表。",
+              "en": "The sheet exists once the request has read the customer register."}),
+)
 REPORTS = (BLACKLIST,)

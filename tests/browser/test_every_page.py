@@ -40,7 +40,7 @@ def test_every_page_fits_a_phone_and_reads_in_plain_words(browser, tmp_path):
         for user in (*ROLES, "huangyan", "luoming"):
             page = sign_in(browser, server.url, TOUR, user, viewport=PHONE)
             reader = user not in ("huangyan", "luoming")  # auditors and process owners see records as kept
-            urls = ["/inbox", "/inbox?tab=done", "/requests/", "/start/"]
+            urls = ["/inbox", "/inbox?tab=done", "/requests/", "/start/", "/notices/", "/notices/settings/"]
             page.goto(f"{server.url}/inbox")
             urls += _links(page, "a.task-title")
             page.goto(f"{server.url}/requests/" + ("?scope=all" if not reader else ""))
@@ -51,7 +51,7 @@ def test_every_page_fits_a_phone_and_reads_in_plain_words(browser, tmp_path):
                 page.goto(f"{server.url}/reports/")
                 urls += ["/reports/", *_links(page, "#reports a")]
             if not reader:
-                urls += ["/audit/", "/models/"] if user == "huangyan" else ["/models/"]
+                urls += ["/audit/", "/models/"] if user == "huangyan" else ["/models/", "/calendar/", "/notices/robots/"]
             for url in dict.fromkeys(urls):
                 response = page.goto(f"{server.url}{url}")
                 seen += 1

@@ -136,3 +136,41 @@ def test_owner_renames_a_task_saves_checks_deploys_and_starts_version_2(browser,
     assert "客户经理审核确认" in [t.title for t in engine.open_tasks(instance.id)]
     assert problems == [], problems
     page.context.close()
+
+
+def test_owner_names_renames_compares_and_deletes_drafts(browser, tour_site, artifacts):
+    engine, server = tour_site
+    page = sign_in(browser, server.url, "luoming")
+    page.goto(f"{server.url}/models/tour_approval/edit")
+    expect(page.locator("#modeler")).to_have_attribute("data-state", "ready")
+    page.locator('#modeler-canvas [data-element-id="am_approve"]').click()
+    page.fill("#prop-name", "客户经理审核确认")
+    page.click("#props-apply")
+    page.fill("#draft-name", "客户经理核准改名")
+    page.click("#save-draft")
+    expect(page.locator("#modeler-status")).to_contain_text("草稿已于")
+    page.click("#save-draft")  # a second save keeps the one draft
+    expect(page.locator("#modeler-status")).to_contain_text("草稿已于")
+    [draft] = engine.drafts("tour_approval")
+    assert draft.name == "客户经理核准改名" and draft.revision >= 1
+
+    page.goto(f"{server.url}/models/tour_approval")
+    item = page.locator(f"#draft-{draft.id}")
+    expect(item.locator(".draft-title")).to_have_text("客户经理核准改名")
+    expect(item).to_contain_text("罗明")
+    item.locator("input[name=name]").fill("改名：客户经理审核确认")
+    item.get_by_role("button", name="改名").click()
+    expect(page.locator(".flash-success")).to_contain_text("草稿已改名为「改名：客户经理审核确认」")
+    expect(page.locator(f"#draft-{draft.id} .draft-title")).to_have_text("改名：客户经理审核确认")
+    page.screenshot(path=str(artifacts / "drafts-named.png"), full_page=True)
+
+    page.locator(f"#draft-{draft.id}").get_by_text("对比、检查并部署").click()
+    expect(page.locator("#preview")).to_contain_text("am_approve 由“客户经理核准”改名为“客户经理审核确认”")
+
+    page.goto(f"{server.url}/models/tour_approval")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.locator(f"#draft-{draft.id}").get_by_role("button", name="删除").click()
+    expect(page.locator(".flash-info")).to_contain_text("草稿已删除")
+    assert asked and "删除草稿「改名：客户经理审核确认」" in asked[0]
+    assert engine.drafts("tour_approval") == []

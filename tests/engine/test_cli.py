@@ -135,3 +135,40 @@ def test_comment_copy_remind_withdraw_from_the_command_line(cli):
     assert ended["instance"]["outcome"] == "withdrawn"
     refused = cli("--json", "withdraw", str(first), "--as", "bob", ok=False)
     assert json.loads(refused.stdout)["error"] == "not_allowed"
+
+
+def test_notification_settings_out_of_office_and_robots_from_the_command_line(cli):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+    cli("users", "import", str(DATA / "users.yaml"))
+
+    def js(*args, ok=True):
+        proc = cli("--json", *args, ok=ok)
+        assert (proc.returncode == 0) == ok, proc.stdout + proc.stderr
+        return json.loads(proc.stdout)
+
+    assert js("notice-settings", "--as", "bob")["preferences"]["mail"] is True
+    prefs = js("notice-settings", "--as", "bob", "--mail", "off", "--events", "reminder,task")["preferences"]
+    assert (prefs["mail"], prefs["events"]) == (False, ["task", "reminder"])
+    assert js("notice-settings", "--as", "bob", "--events", "gossip", ok=False)["reason"] == "unknown_event"
+
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    later = (today + timedelta(days=2)).isoformat()
+    away = js("away", "--as", "bob", "--deputy", "carol", "--from", today.isoformat(), "--to", later)
+    assert away["out_of_office"]["deputy"] == "carol" and away["out_of_office"]["ends_on"] == later
+    assert "new tasks go to carol" in cli("away", "--as", "bob").stdout
+    refused = js("away", "--as", "carol", "--deputy", "carol", "--from", today.isoformat(), "--to", later, ok=False)
+    assert (refused["error"], refused["reason"]) == ("engine_error", "deputy_self")
+    assert js("away", "--as", "carol", "--deputy", "bob", "--from", "soon", "--to", later, ok=False)["reason"] == \
+        "dates_missing"
+    assert js("away", "--as", "bob", "--clear")["cleared"] is True
+
+    robot = js("robot", "set", "cs_manager", "--url", "https://oapi.dingtalk.com/robot/send?access_token=t",
+               "--kind", "dingtalk", "--secret", "SECxyz", "--as", "owen")["robot"]
+    assert robot["signed"] is True and "secret" not in robot
+    assert "SECxyz" not in cli("robot", "list", "--as", "owen").stdout
+    assert js("robot", "set", "cs_manager", "--url", "file:///etc/passwd", "--kind", "wecom", "--as", "owen",
+              ok=False)["reason"] == "bad_url"
+    assert js("robot", "list", "--as", "bob", ok=False)["reason"] == "not_process_owner"
+    assert js("robot", "failed", "--as", "owen")["failed"] == []
+    assert js("robot", "remove", "cs_manager", "--as", "owen")["removed"] is True

@@ -73,6 +73,19 @@ def test_new_task_mails_its_group_through_smtp(small, smtp_server):
     assert small.deliver_mail(settings) == 0  # sent once
 
 
+def test_mail_follows_each_persons_channel_preferences(small, smtp_server):
+    port, box = smtp_server
+    _with_emails(small)
+    small.set_notice_preferences("carol", True, ["reminder"])  # no new-task mail for her
+    inst = small.start("small_approval", "alice", {"customer": "甲", "amount": 5})
+    small.set_notice_preferences("bob", False, ["task", "reminder"])  # after it was queued: still honoured
+    small.remind(inst.id, "alice")
+    settings = SmtpSettings("127.0.0.1", port)
+    assert small.deliver_mail(settings) == 1  # the new task reached nobody who wants it by mail
+    assert [(to, s) for to, s, _ in _received(box)] == [("carol@example.com", "催办：经理审批")]
+    assert small.notices("bob")  # in the app it arrived all the same
+
+
 def test_a_failed_step_queues_no_mail_and_a_down_server_loses_none(small, smtp_server, tmp_path):
     from engine import FormInvalid
     port, box = smtp_server

@@ -113,6 +113,28 @@ def test_drafts_are_kept_per_owner_and_refuse_unsafe_xml(small):
     assert small.drafts() == []
 
 
+def test_drafts_are_named_and_never_overwritten_unknowingly(small, clock):
+    from engine import Conflict
+    draft = small.save_draft("small_approval", "approval.bpmn", BASE, "owen", base_version=1, name="  归档  步骤 ")
+    assert (draft.name, draft.revision) == ("归档 步骤", 1)
+    mine = small.save_draft("small_approval", "approval.bpmn", with_archive_step(), "owen", draft_id=draft.id,
+                            revision=1)
+    assert mine.revision == 2 and mine.name == "归档 步骤"
+    clock.advance(minutes=5)
+    # another owner opened it at revision 1 and saves after owen's save: refused, owen's work kept
+    with pytest.raises(Conflict) as refused:
+        small.save_draft("small_approval", "approval.bpmn", BASE, "system", draft_id=draft.id, revision=1)
+    assert refused.value.reason == "draft_changed" and refused.value.holder == "owen"
+    assert small.draft_xml(draft.id) == with_archive_step()
+    renamed = small.rename_draft(draft.id, "owen", "加归档步骤", revision=2)
+    assert (renamed.name, renamed.revision) == ("加归档步骤", 3)
+    with pytest.raises(Conflict):
+        small.rename_draft(draft.id, "owen", "旧页面上的改名", revision=2)
+    with pytest.raises(NotAllowed):
+        small.rename_draft(draft.id, "alice", "不是流程管理员")
+    assert [d.name for d in small.drafts("small_approval")] == ["加归档步骤"]
+
+
 def test_version_stats_count_running_and_finished(small):
     first = small.start("small_approval", "alice", {"customer": "甲", "amount": 5})
     small.start("small_approval", "alice", {"customer": "乙", "amount": 5})

@@ -142,7 +142,8 @@ def test_a_downgrade_decided_within_five_days(grade, clock):
     inst = propose(grade, customer_name="戊公司", kind="downgrade", proposed_grade="B", payment_record="late",
                    found_at=clock.now.isoformat(), reason="连续两月付款不及时", evidence="应收账款账龄表")
     decision = task(grade, inst.id, "approve_downgrade")
-    assert decision.due_at == clock.now.astimezone(UTC) + timedelta(days=5)
+    # found on Monday 23 November: the 5th day is Saturday 28th, so the deadline is Monday 30th
+    assert decision.due_at == clock.now.astimezone(UTC) + timedelta(days=7)
     clock.advance(days=3)
     assert grade.fire_due_timers() == 0
     do(grade, inst.id, "approve_downgrade", "wujun", {"decision": "approve"})
@@ -155,13 +156,15 @@ def test_a_downgrade_decided_within_five_days(grade, clock):
 
 def test_a_downgrade_escalates_to_gm_after_five_days(grade, clock):
     seed(grade, "己公司", "A")
-    found = clock.now
+    found = clock.now.replace(day=24)  # Tuesday 24 November 2026: the 5th day is Sunday 29th, not worked
+    clock.set(found)
     inst = propose(grade, customer_name="己公司", kind="downgrade", proposed_grade="C", found_at=found.isoformat(),
                    reason="经营出现重大危机", evidence="法院公告")
-    clock.set(found + timedelta(days=4, hours=23))
+    assert task(grade, inst.id, "approve_downgrade").due_at == found + timedelta(days=6)  # Monday 30th
+    clock.set(found + timedelta(days=5, minutes=1))
     assert grade.fire_due_timers() == 0
     assert task(grade, inst.id, "approve_downgrade")
-    clock.set(found + timedelta(days=5, minutes=1))
+    clock.set(found + timedelta(days=6, minutes=1))
     assert grade.fire_due_timers() == 1
     assert [t.bpmn_id for t in grade.open_tasks(inst.id)] == ["escalate_downgrade"]
     assert [t.bpmn_id for t in grade.tasks("wangqiang")] == ["escalate_downgrade"]

@@ -60,6 +60,27 @@ def test_save_draft_then_update_it_then_open_and_discard(client, web_engine):
     assert web_engine.drafts() == []
 
 
+def test_drafts_are_named_renamed_and_saved_only_over_what_was_opened(client, web_engine):
+    login(client, "owen")
+    body = save(client, RENAMED, base_version=1, name="经理改名").get_json()
+    assert (body["name"], body["revision"]) == ("经理改名", 1)
+    editor = client.get(f"/models/drafts/{body['draft_id']}/edit").text
+    assert 'data-revision="1"' in editor and 'value="经理改名"' in editor
+    listing = client.get("/models/small_approval").text
+    assert "经理改名" in listing and "删除草稿「经理改名」？" in unescape(listing)
+    # saved from this page (revision 1) ...
+    assert save(client, APPROVAL, draft_id=body["draft_id"], revision=1).get_json()["revision"] == 2
+    # ... so a second tab still at revision 1 is refused in words, and the first save stands
+    stale = save(client, RENAMED, draft_id=body["draft_id"], revision=1)
+    assert stale.status_code == 409
+    assert "您打开这份草稿之后" in stale.get_json()["message"] and "欧文" in stale.get_json()["message"]
+    assert web_engine.draft_xml(body["draft_id"]) == APPROVAL
+    renamed = client.post(f"/models/drafts/{body['draft_id']}/rename", data={"name": "恢复原名"},
+                          follow_redirects=True)
+    assert "草稿已改名为「恢复原名」" in unescape(renamed.text)
+    assert [d.name for d in web_engine.drafts()] == ["恢复原名"]
+
+
 def test_unsafe_or_empty_draft_is_refused_as_json(client, web_engine):
     login(client, "owen")
     bad = save(client, '<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')

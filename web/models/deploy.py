@@ -12,7 +12,7 @@ from engine import DraftView, FilePreview
 
 from ..engine_access import get_engine
 from .area import bp, get_draft, require_owner
-from .present import affected_waiting, grouped_changes, problem_lines
+from .present import affected_waiting, decision_lines, grouped_changes, problem_lines
 
 
 def _source(draft: DraftView) -> SourceFile:
@@ -30,12 +30,13 @@ def render_check(draft: DraftView | None, filename: str, problems: list[SpecProb
     problems = problems or []
     context = {"draft": draft, "filename": filename, "problems": problem_lines(problems),
                "problem_ids": sorted({p.element for p in problems if p.element}), "preview": preview,
-               "groups": [], "changed_ids": [], "waiting": 0, "newest": None, "is_dmn": filename.endswith(".dmn")}
+               "groups": [], "changed_ids": [], "decision_lines": [], "waiting": 0, "newest": None, "is_dmn": filename.endswith(".dmn")}
     if draft is not None:
         context["newest"] = _newest_version(draft.process_id)
     if preview is not None:
         context.update(groups=grouped_changes(preview), waiting=affected_waiting(preview),
-                       changed_ids=sorted({c.element_id for c in preview.changes}))
+                       changed_ids=sorted({c.element_id for c in preview.changes}),
+                       decision_lines=decision_lines(preview))
     context["deployable"] = draft is not None and not problems and not (preview and preview.unchanged)
     return render_template("models/check.html", **context), status
 
@@ -45,7 +46,7 @@ def _check(draft: DraftView, status_when_invalid: int):
         previews = get_engine().preview_deploy([_source(draft)], current_user.username)
     except SpecInvalid as exc:
         return render_check(draft, draft.filename, problems=exc.problems, status=status_when_invalid)
-    # A DMN file has no preview (decisions are not compared); a BPMN file has exactly one.
+    # One preview per file: a BPMN file's process, or a DMN file's decisions.
     return render_check(draft, draft.filename, preview=previews[0] if previews else None)
 
 

@@ -50,6 +50,11 @@ PROBLEM_KINDS = {
     "unsupported": _l("An element the engine does not run"),
     "recursive_call": _l("A process calls itself"),
     "no_decision": _l("The DMN file holds no decision"),
+    "dmn_hit_policy": _l("A hit policy the engine does not run"),
+    "dmn_type": _l("A column has an unknown type"),
+    "dmn_cells": _l("A rule has too many or too few cells"),
+    "dmn_overlap": _l("Rules of a UNIQUE table overlap"),
+    "dmn_gap": _l("A UNIQUE table leaves inputs without a rule"),
 }
 
 
@@ -147,3 +152,56 @@ def migration_reason(check) -> str:
     if check.code == "subprocess_missing":
         return _("The running subprocess %(name)s is missing from the new version.", name=names)
     return check.reason
+
+
+def _conditions(rule, labels: dict[str, str], columns: list[str]) -> str:
+    parts = []
+    for expression, cell in zip(columns, rule.cells):
+        cell = cell.strip()
+        if cell in ("", "-"):
+            continue
+        joiner = " " if cell[:1] in "<>=!" else " = "
+        parts.append(f"{labels.get(expression, expression)}{joiner}{cell}")
+    return _(" and ").join(parts) if parts else _("any input")
+
+
+def _values(values) -> str:
+    if values is None:
+        return _("no result")
+    if values and isinstance(values[0], tuple):  # COLLECT: every matching rule's outputs
+        return "；".join(", ".join(v) for v in values) or _("no result")
+    return ", ".join(values)
+
+
+def decision_sentence(change, columns: list[str]) -> str:
+    """One change of a decision table in the reader's language."""
+    labels, rule = change.labels, change.rule
+    if change.kind == "rule_added":
+        return _("Rule %(number)d added: when %(when)s, the result is %(result)s", number=rule.number,
+                 when=_conditions(rule, labels, columns), result=_values(rule.outputs))
+    if change.kind == "rule_removed":
+        return _("Rule %(number)d removed (when %(when)s, the result was %(result)s)", number=rule.number,
+                 when=_conditions(rule, labels, columns), result=_values(rule.outputs))
+    if change.kind == "rule_changed":
+        return _("Rule %(number)d: when %(before)s → %(result_before)s is now when %(after)s → %(result_after)s",
+                 number=rule.number, before=_conditions(change.before, labels, columns),
+                 result_before=_values(change.before.outputs), after=_conditions(change.after, labels, columns),
+                 result_after=_values(change.after.outputs))
+    if change.kind == "result_changed":
+        inputs = ", ".join(f"{labels.get(k, k)} = {v!r}" for k, v in change.inputs.items())
+        return _("With %(inputs)s the result changes from %(before)s to %(after)s", inputs=inputs,
+                 before=_values(change.before), after=_values(change.after))
+    if change.kind == "hit_policy_changed":
+        return _("Hit policy changed from %(before)s to %(after)s", before=change.before, after=change.after)
+    if change.kind in ("input_added", "output_added"):
+        return _("New column: %(name)s", name=change.after)
+    return _("Column removed: %(name)s", name=change.before)
+
+
+def decision_lines(preview: FilePreview) -> list[tuple[str, str]]:
+    """(decision name, sentence) per change of a DMN file: the table's shape, its rules, then the inputs
+    that now get another result."""
+    order = {"hit_policy_changed": 0, "input_added": 1, "input_removed": 1, "output_added": 1, "output_removed": 1,
+             "rule_added": 2, "rule_removed": 2, "rule_changed": 2, "result_changed": 3}
+    return [(c.decision_name, decision_sentence(c, list(c.labels)))  # labels: the input columns first, in order
+            for c in sorted(preview.decision_changes, key=lambda c: order.get(c.kind, 9))]

@@ -1,4 +1,5 @@
-/* The check page's diagram: marks the elements with problems (or, when there are none, the changed ones). */
+/* The check page's diagram: marks the elements with problems (or, when there are none, the changed ones);
+   on the replay page, how many requests part from their path or get stuck at each element. */
 (function () {
   'use strict';
   var box = document.getElementById('check-diagram');
@@ -18,6 +19,7 @@
 
   var problems = JSON.parse(box.dataset.problems || '[]');
   var changed = JSON.parse(box.dataset.changed || '[]');
+  var replay = JSON.parse(box.dataset.replay || '{}');
   var viewer = new window.BpmnJS({ container: box.querySelector('.canvas') });
 
   // How many problems each element has, so its badge can say so.
@@ -49,6 +51,21 @@
     });
     changed.forEach(function (id) {
       if (registry.get(id)) { canvas.addMarker(id, 'is-changed'); }
+    });
+    Object.keys(replay).forEach(function (id) {
+      if (!registry.get(id)) { return; }
+      var top = 2;
+      ['different', 'stuck'].forEach(function (verdict) {
+        var count = replay[id][verdict];
+        if (!count) { return; }
+        canvas.addMarker(id, verdict === 'stuck' ? 'has-problem' : 'is-changed');
+        var label = (box.dataset['label' + verdict.charAt(0).toUpperCase() + verdict.slice(1)] || '{n}')
+          .replace('{n}', String(count));
+        var span = badge(label, verdict === 'stuck' ? 'problem' : 'rerouted');
+        span.dataset.element = id;
+        overlays.add(id, 'replay', { position: { top: top, left: 2 }, html: span });
+        top += 22;
+      });
     });
     canvas.zoom('fit-viewport', 'auto');
     box.dataset.state = 'ready';

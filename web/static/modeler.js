@@ -12,6 +12,8 @@
   var buttons = [document.getElementById('save-draft'), document.getElementById('save-check')];
   var draftId = data.draftId ? Number(data.draftId) : null;
   var baseVersion = data.baseVersion ? Number(data.baseVersion) : null;
+  var revision = data.revision ? Number(data.revision) : null;  // the draft as opened: a save after someone else's is refused
+  var nameBox = document.getElementById('draft-name');
   var view = 'diagram';
   var diagramShown = false;  // the modeler holds the current content
   var xmlEdited = false;     // the textarea changed since the modeler last read it
@@ -103,6 +105,7 @@
   });
 
   xmlText.addEventListener('input', function () { xmlEdited = true; setDirty(true); });
+  if (nameBox) { nameBox.addEventListener('input', function () { setDirty(true); }); }
 
   /* The content to save: the textarea when it is in front (it may not even draw), else the modeler's export. */
   function currentXml() {
@@ -118,7 +121,8 @@
       return fetch(data.saveUrl, {
         method: 'POST', credentials: 'same-origin',
         headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRFToken': data.csrf },
-        body: JSON.stringify({ xml: xml, draft_id: draftId, base_version: baseVersion })
+        body: JSON.stringify({ xml: xml, draft_id: draftId, base_version: baseVersion, revision: revision,
+                               name: nameBox ? nameBox.value : null })
       });
     }).then(function (response) {
       return response.json().catch(function () { return { ok: false }; }).then(function (body) {
@@ -127,6 +131,7 @@
       });
     }).then(function (body) {
       draftId = body.draft_id;
+      revision = body.revision;
       box.dataset.draftId = String(draftId);
       setDirty(false);
       tell(body.message);
