@@ -33,6 +33,8 @@ _EXPORTS = {
     "identify": (".authoring.specs", "identify"),
     **{name: (".authoring.versioning", name) for name in ("DraftView", "FilePreview", "MigrationCheck",
                                                           "VersionStats")},
+    "AttachmentView": (".staples.attachments", "AttachmentView"),
+    "FileMissing": (".files.store", "FileMissing"),
     "BulkResult": (".staples.bulk", "BulkResult"),
     "Comment": (".staples.comments", "Comment"),
     "SEE_ALL_GROUPS": (".access", "SEE_ALL_GROUPS"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any, Callable
 
@@ -101,6 +102,50 @@ def cmd_documents(args) -> Any:
     lines = [f"{d.name}\t{d.titles.get('zh_CN') or d.titles.get('en')}\t"
              + ("ready" if d.ready else f"not yet: {d.pending.get('en', '')}") for d in documents]
     return {"documents": documents, "message": "\n".join(lines) or f"request {args.instance} produces no documents"}
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise EngineError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _file_line(a) -> str:
+    where = f"task {a.task_id}" if a.task_id else (f"field {a.field}" if a.field else "request")
+    return f"{a.id}\t{a.filename}\t{a.media_type}\t{a.size}\t{a.sha256}\t{a.uploaded_by}\t{where}"
+
+
+def cmd_attach(args) -> Any:
+    instance, paths = None, list(args.items)
+    if args.start is None:
+        if not paths[0].isdigit() or len(paths) < 2:
+            raise EngineError("name the request's id and then the files, or --start PROCESS for a start form")
+        instance = int(paths.pop(0))
+    elif args.task is not None:
+        raise EngineError("--task needs a request, not --start")
+    eng = engine_from_env()
+    kept = []
+    for path in paths:
+        name = os.path.basename(path)
+        kept.append(eng.stage_attachment(args.start, args.as_user, name, _read(path)) if args.start is not None
+                    else eng.attach(instance, args.as_user, name, _read(path), task_id=args.task))
+    hint = (f"\nname them in the start form: [{', '.join(str(a.id) for a in kept)}]" if args.start else "")
+    return {"attachments": kept, "message": "\n".join(_file_line(a) for a in kept) + hint}
+
+
+def cmd_attachments(args) -> Any:
+    files = engine_from_env().attachments(args.instance, args.as_user)
+    return {"attachments": files, "message": "\n".join(_file_line(a) for a in files) or "no files"}
+
+
+def cmd_download(args) -> Any:
+    view, data = engine_from_env().attachment_file(args.attachment, args.as_user)
+    target = args.out or view.filename
+    if os.path.exists(target) and not args.force:
+        raise EngineError(f"{target} exists (--force overwrites it)")
+    with open(target, "wb") as handle:
+        handle.write(data)
+    return {"attachment": view, "path": target, "message": f"wrote {target} ({view.size} bytes, sha256 {view.sha256})"}
 
 
 def _json_arg(text: str | None, flag: str) -> Any:
@@ -238,6 +283,23 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     dc.add_argument("instance", type=int)
     dc.add_argument("--as", dest="as_user", required=True)
     dc.set_defaults(fn=cmd_documents)
+    at = sub.add_parser("attach", help="attach files to a request (or one of its tasks), or upload them for a "
+                                       "start form (--start PROCESS)")
+    at.add_argument("items", nargs="+", metavar="[ID] FILE", help="the request's id, then the files")
+    at.add_argument("--start", metavar="PROCESS", help="upload for a start form of PROCESS; prints the ids to name")
+    at.add_argument("--task", type=int, help="an open task of the request that the user may complete")
+    at.add_argument("--as", dest="as_user", required=True)
+    at.set_defaults(fn=cmd_attach)
+    al = sub.add_parser("attachments", help="the files of a request")
+    al.add_argument("instance", type=int)
+    al.add_argument("--as", dest="as_user", required=True)
+    al.set_defaults(fn=cmd_attachments)
+    dl = sub.add_parser("download", help="save an attachment's file (checked against its sha256)")
+    dl.add_argument("attachment", type=int)
+    dl.add_argument("--as", dest="as_user", required=True)
+    dl.add_argument("--out", help="where to write it (default: its own name, here)")
+    dl.add_argument("--force", action="store_true", help="overwrite --out when it exists")
+    dl.set_defaults(fn=cmd_download)
 
     msg = sub.add_parser("message", help="deliver a message to the instance waiting for it (or start one)")
     msg.add_argument("name")

@@ -42,6 +42,10 @@ from .preferences import PreferenceVerbs
 from .deputies import DeputyVerbs
 from .webhooks import WebhookVerbs
 from .search import SearchVerbs
+from .files.limits import Limits
+from .files.store import DiskStore, FileStore, default_dir
+from .staples import attachments
+from .staples.attachments import AttachmentVerbs
 from .staples.bulk import BulkVerbs
 from .staples.comments import CommentVerbs
 from .staples.copies import CopyVerbs, add_copies, declared_copies
@@ -69,15 +73,16 @@ RETRIES = 3
 
 class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, ReplayVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
              InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs, WithdrawalVerbs,
-             ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, NoticeReads, CalendarVerbs, LookupVerbs, DocumentReads,
-             PreferenceVerbs, DeputyVerbs, WebhookVerbs, ReportReads,
-             Queries):
+             ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, AttachmentVerbs, NoticeReads, CalendarVerbs, LookupVerbs,
+             DocumentReads, PreferenceVerbs, DeputyVerbs, WebhookVerbs, ReportReads, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 
     def __init__(self, sa_engine, forms_dir: Path | None = None, clock: Clock | None = None,
-                 mail: bool | None = None, extensions: Sequence[Extension] = ()):
+                 mail: bool | None = None, extensions: Sequence[Extension] = (), files: FileStore | None = None):
         self.sa_engine = sa_engine
+        self.files = files or DiskStore(default_dir())  # attachments' bytes, by sha256
+        self.attachment_limits = Limits.from_env()
         self.extensions = tuple(extensions)
         self.audit_key = audit_key()  # from a file outside the database, when the operator set one
         self.operators = combine(BUILTIN, *(ext.operators for ext in self.extensions))
@@ -203,9 +208,14 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
             require_actor(self._groups(s, user), user)
             if not self._may_start(s, process_id, user, spec):
                 raise NotAllowed(f"{user} may not start {process_id}", "cannot_start")
-            clean = formlib.validate(self._start_form(s, definition.id, spec), data or {})
+            start_form = self._start_form(s, definition.id, spec)
+            clean = formlib.validate(start_form, data or {})
+            staged = attachments.staged_for_start(s, user, start_form, clean)
+            if staged and not is_on("attachments", start_event(spec)):
+                raise NotAllowed("attachments are turned off for this process", "staple_off")
             instance, workflow = self._begin(unit, definition, deps, spec, subprocess_specs, user, clean,
                                              {"form": clean, "version": definition.version})
+            attachments.bind(unit, instance, staged)
             if copy_to and not is_on("copy", start_event(spec)):
                 raise NotAllowed("copies are turned off for this process", "staple_off")
             add_copies(unit, instance, "engine", declared_copies(start_event(spec)))
@@ -254,6 +264,7 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
             self._check_may_act(unit, row, instance, task, user)
             form = self._form(unit.session, form_versions(instance), row.form, row.ui_form)
             clean = formlib.validate(form, data or {})
+            attachments.bound_rows(unit.session, form, clean, lambda a: a.task_id == row.id)
             if row.assignee is None:  # closing the row makes the completer its assignee (storage.rows)
                 unit.record(instance, "claimed", task_guid=row.task_guid, bpmn_id=row.bpmn_id,
                             data={"implicit": True})

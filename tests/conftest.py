@@ -72,6 +72,18 @@ def fast_password_hashes():
     directory._hasher = original
 
 
+@pytest.fixture(scope="session", autouse=True)
+def attachment_store(tmp_path_factory):
+    """Attachments' bytes go to a folder of the test session, never to an `instance/` folder."""
+    previous = os.environ.get("APPROVALS_FILES_DIR")
+    os.environ["APPROVALS_FILES_DIR"] = str(tmp_path_factory.mktemp("files"))
+    yield Path(os.environ["APPROVALS_FILES_DIR"])
+    if previous is None:
+        os.environ.pop("APPROVALS_FILES_DIR", None)
+    else:
+        os.environ["APPROVALS_FILES_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     """A migrated SQLite file, copied for each test (migrating costs more than copying)."""

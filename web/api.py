@@ -13,10 +13,12 @@ from typing import Any
 from flask import Blueprint, abort, g, jsonify, request, url_for
 from flask_login import current_user
 
-from engine import to_jsonable
+from engine import FormInvalid, to_jsonable
 
 from .documents import pdf_response, render_sheet
+from . import uploads
 from .engine_access import get_engine
+from .files import serve_file
 from .guards import SEE_ALL_GROUPS, get_instance_or_404, get_task_or_404, require_actor
 from .openapi import document
 from .pdf import PdfUnavailable, html_to_pdf
@@ -320,6 +322,64 @@ def register_lookup(name: str):
     if not isinstance(label, str):
         return jsonify(error="invalid", reason="lookup_label", message="label (the new entry's name) is required"), 400
     return jsonify(item=to_jsonable(get_engine().register_lookup(name, current_user.username, label))), 201
+def _uploaded(store):
+    """Store the multipart parts named `file`: 201 with the attachments, or 422 naming the refused file (the
+    files before it are kept and listed under `attached`)."""
+    files = uploads.files_in("file")
+    if not files:
+        return jsonify(error="invalid", reason=None,
+                       message="send the files as multipart/form-data parts named file"), 400
+    largest = get_engine().attachment_limits.max_bytes
+    kept = []
+    for item in files:
+        try:
+            kept.append(store(item.filename, item.stream.read(largest + 1)))
+        except FormInvalid as exc:
+            return jsonify(error=exc.code, reason=exc.errors[0].code, message=exc.message,
+                           fields={"file": exc.errors[0].message}, attached=to_jsonable(kept)), 422
+    return jsonify(to_jsonable(kept)), 201
+
+
+@bp.post("/processes/<process_id>/attachments")
+def stage(process_id: str):
+    """Upload files for a start form (multipart, parts named `file`); name their ids in the form's field."""
+    require_actor()
+    engine, me = get_engine(), current_user.username
+    return _uploaded(lambda name, data: engine.stage_attachment(process_id, me, name, data))
+
+
+@bp.post("/instances/<int:instance_id>/attachments")
+def attach(instance_id: int):
+    """Attach files (multipart, parts named `file`) to the request, or with `task_id` to an open task of it
+    that the caller may complete (its form may then name them)."""
+    require_actor()
+    get_instance_or_404(instance_id)
+    task_id = request.form.get("task_id") or None
+    if task_id is not None and not task_id.isdigit():
+        return jsonify(error="invalid", reason=None, message="task_id must be a task id"), 400
+    engine, me = get_engine(), current_user.username
+    return _uploaded(lambda name, data: engine.attach(instance_id, me, name, data,
+                                                      task_id=int(task_id) if task_id else None))
+
+
+@bp.get("/instances/<int:instance_id>/attachments")
+def attachments(instance_id: int):
+    """The request's files (name, media type, size, sha256, who, when, task, form field)."""
+    get_instance_or_404(instance_id)
+    return jsonify(to_jsonable(get_engine().attachments(instance_id, current_user.username)))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def download(attachment_id: int):
+    """A file's bytes, as its own media type, for whoever may read its request."""
+    return serve_file(attachment_id, inline=False)
+
+
+@bp.post("/attachments/<int:attachment_id>/remove")
+def remove_attachment(attachment_id: int):
+    """The uploader takes a file off again, before it was submitted with a form."""
+    require_actor()
+    return jsonify(to_jsonable(get_engine().remove_attachment(attachment_id, current_user.username)))
 
 
 @bp.get("/copied")
@@ -467,7 +527,10 @@ def _authenticated():
         return None
     # Only JSON is taken: a page on another site can post a form (urlencoded, multipart or text/plain)
     # without asking, but not a JSON body, so no action here can be driven cross-site.
-    if request.method in ("POST", "PUT") and request.mimetype != "application/json":
+    # Uploads are multipart: still never driven cross-site, since the credentials travel only in the
+    # Authorization header, which no form on another site can set (and no cookie is ever accepted here).
+    multipart = request.endpoint in ("api.stage", "api.attach") and request.mimetype == "multipart/form-data"
+    if request.method in ("POST", "PUT") and request.mimetype != "application/json" and not multipart:
         response = jsonify(error="unsupported_media_type", reason=None,
                            message="send the request body as application/json (an empty object will do)")
         response.status_code = 415

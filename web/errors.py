@@ -8,10 +8,10 @@ from flask_login import current_user
 from sqlalchemy.exc import DBAPIError, OperationalError
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from engine import Conflict, EngineError, FormInvalid, NotAllowed, NotFound, ScriptFailed, SpecInvalid
-from engine import EventRefused
+from engine import EventRefused, FileMissing
 
 from .refusals import TASK_STATE_REASONS, error_message
 
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 # blueprints that answer in JSON (the API, and the pickers' look-ups that app.js reads)
 JSON_BLUEPRINTS = ("api", "lookups")
 STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, FormInvalid: 422, SpecInvalid: 422, ScriptFailed: 500,
-          EventRefused: 422}
+          EventRefused: 422, FileMissing: 500}
 
 PAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
@@ -29,6 +29,7 @@ PAGES = {
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
     409: (_l("Someone was faster"), _l("This was changed by someone else before your action arrived. "
                                          "Nothing you typed was saved; it is shown below so you can copy it.")),
+    413: (_l("Too large"), _l("What was sent is larger than this server accepts. Nothing was saved.")),
     422: (_l("Please check the input"), _l("Some values were not accepted.")),
     429: (_l("Too many attempts"), _l("Please wait a moment and try again.")),
     503: (_l("Back in a moment"), _l("The database cannot be reached just now. Nothing was changed; "
@@ -114,6 +115,14 @@ def init_app(app: Flask) -> None:
     def _csrf_error(exc: CSRFError):
         return error_page(400, str(_l("The form expired or did not come from this site. "
                                       "Reload the page and submit it again.")), csrf=True)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge):
+        from .uploads import too_large_text
+        g.submitted = []  # the body is not read again to echo it: it is what was too large
+        if request.blueprint == "api":
+            return _json_error(413, "too_large", too_large_text())
+        return error_page(413, too_large_text())
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

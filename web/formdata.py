@@ -109,6 +109,12 @@ def _parse_field(spec: FieldSpec, form: Mapping[str, Any], name: str, tz: tzinfo
     if widget == "rows":
         _parse_rows(spec, form, name, tz, out, path)
         return
+    if widget == "files":  # the ids of files already uploaded and still ticked (new files: web.uploads)
+        kept = [int(v) for v in _getlist(form, name) if str(v).isdigit()]
+        out.shown[spec.name] = kept
+        if kept:
+            out.data[spec.name] = kept
+        return
     if widget in ("checkboxes", "multiselect"):
         chosen = [v for v in _getlist(form, name) if v != ""]
         out.shown[spec.name] = chosen
@@ -174,10 +180,12 @@ def parse(fields: list[FieldSpec], form: Mapping[str, Any], tz: tzinfo) -> Parse
 
 def _show(spec: FieldSpec, value: Any, tz: tzinfo) -> Any:
     if value is None:
-        return [] if spec.widget in ("checkboxes", "multiselect", "rows") else ""
+        return [] if spec.widget in ("checkboxes", "multiselect", "rows", "files") else ""
     widget = spec.widget
     if widget == "checkbox":
         return bool(value)
+    if widget == "files":
+        return [v for v in value if isinstance(v, int)] if isinstance(value, list) else []
     if widget in ("checkboxes", "multiselect"):
         return [key_of(v) for v in value] if isinstance(value, list) else [key_of(value)]
     if widget == "rows":

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from engine import FormView
 
 DECISION = "decision"
+ATTACHMENTS = "attachments"  # an array of attachment ids (engine.staples.attachments): a multi-file input
 LONG_TEXT = 300  # text that may be this long gets a textarea unless the UI schema says otherwise
 
 
@@ -38,7 +39,7 @@ class FieldSpec:
     name: str
     title: str
     widget: str  # text email textarea number date datetime select radio checkbox yesno
-    #              checkboxes multiselect lines rows json hidden decision lookup
+    #              checkboxes multiselect lines rows json hidden decision lookup files
     type: str  # string integer number boolean array object
     required: bool = False
     help: str = ""
@@ -97,6 +98,8 @@ def _widget(name: str, prop: dict[str, Any], ui: dict[str, Any], kind: str, opti
         return "hidden"
     if options and (name == DECISION or wanted == "decision"):
         return "decision"
+    if kind == "array" and prop.get("format") == ATTACHMENTS:
+        return "files"
     if kind == "array":
         items = prop.get("items") or {}
         if _json_type(items) == "object":

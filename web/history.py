@@ -11,7 +11,7 @@ from engine import FormView
 from engine import AuditView, InstanceView, TaskView
 
 from .formspec import decision_of, fields_of
-from .present import MACHINE_ACTORS, OUTCOME_WORDS, as_text, person, when
+from .present import MACHINE_ACTORS, OUTCOME_WORDS, as_text, file_size, person, when
 from .taskforms import labelled
 
 DETAIL_LABELS = {
@@ -36,6 +36,9 @@ DETAIL_LABELS = {
     "note": _l("Note"),
     "step": _l("Back to"),
     "years": _l("Years"),
+    "file": _l("File"),
+    "size": _l("Size"),
+    "sha256": "SHA-256",
 }
 PEOPLE_KEYS = ("from", "to", "by", "mentions")
 TIME_KEYS = ("at",)
@@ -105,6 +108,10 @@ def entry(event: AuditView, forms: dict[str | None, FormView], titles: dict[str,
             item.decision_value = str(decision)
             item.pairs = [p for p in item.pairs if spec is None or p[0] != spec.title]
         return item
+    if event.kind in ("attached", "attachment_removed"):
+        shown = {"file": data.get("name"), "size": file_size(data["size"]) if "size" in data else None,
+                 "sha256": data.get("sha256") if full else None}
+        return Entry(event, titles.get(event.bpmn_id or "", ""), _details(shown))
     # An automatic step's raw result is for auditors and process owners; others see that it ran.
     details = _details(data) if full or event.kind != "step_completed" else []
     return Entry(event, titles.get(event.bpmn_id or "", "") or str(data.get("name") or ""), details)

@@ -54,6 +54,7 @@ def show(instance_id: int):
     full = current_user.in_group(*SEE_ALL_GROUPS)
     entries = history.timeline(engine, instance, tasks, full=full)
     open_tasks = [t for t in tasks if t.status == "open"]
+    files = engine.attachments(instance_id, current_user.username)
     verified = None
     if current_user.in_group(*SEE_ALL_GROUPS):
         chains, broken = engine.verify_audit(instance_id)
@@ -78,6 +79,13 @@ def show(instance_id: int):
         now=now, acts=not current_user.is_auditor,
         mine=instance.started_by == current_user.username,
         may_withdraw=not current_user.is_auditor and engine.withdrawable(instance_id, current_user.username),
+        files=files, may_attach=engine.may_attach(instance_id, current_user.username),
+        # the engine's rule (remove_attachment), for showing the button: one's own file, not submitted with a
+        # form, while the request runs and its task (if any) is open
+        removable={a.id for a in files if a.uploaded_by == current_user.username and a.field is None
+                   and instance.status not in ("completed", "cancelled")
+                   and (a.task_id is None or a.task_id in {t.id for t in open_tasks})},
+        task_titles={t.id: t.title for t in tasks},
         people=engine.people(), groups=engine.group_names())
 
 
@@ -179,6 +187,7 @@ def copy(instance_id: int):
 @bp.get("/<int:instance_id>/print")
 def printable(instance_id: int):
     """The request on paper (打印/归档): what was asked, every decision with who and when, the record
-    numbers, a QR code that opens it, and the head of its audit chain, so a paper copy can be checked
-    against the system."""
-    return render_template("instances/print.html", **paper(instance_id))
+    numbers, its files with their sha256, a QR code that opens it, and the head of its audit chain, so a
+    paper copy can be checked against the system."""
+    return render_template("instances/print.html", files=get_engine().attachments(instance_id, current_user.username),
+                           **paper(instance_id))

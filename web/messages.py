@@ -24,6 +24,12 @@ MESSAGES = {
     "maxItems": _l("There are too many entries."),
     "uniqueItems": _l("Each entry may appear only once."),
     "unknown": _l("This is not a field of this form."),
+    "attachment": _l("A file named here was not uploaded with this form, or was removed: upload it again."),
+    "empty": _l("The file is empty."),
+    "too_large": _l("The file is too large."),
+    "refused_type": _l("Files of this kind are not accepted."),
+    "not_what_it_says": _l("The file's content is not what its name says."),
+    "too_many": _l("There are too many files."),
     formdata.NOT_INTEGER: _l("Enter a whole number."),
     formdata.NOT_NUMBER: _l("Enter a number."),
     formdata.NOT_DATE: _l("Enter a date (YYYY-MM-DD)."),
@@ -42,6 +48,10 @@ WITH_LIMIT = {
     "exclusiveMaximum": _l("Enter a value below %(limit)s."),
     "minItems": _l("Add at least %(limit)s entries."),
     "maxItems": _l("Keep to at most %(limit)s entries."),
+    "too_large": _l("The file is larger than %(limit)s."),
+    "refused_type": _l("Files of this kind are not accepted (accepted: %(limit)s)."),
+    "not_what_it_says": _l("The file's content is not %(limit)s, whatever its name says."),
+    "too_many": _l("There are too many files: at most %(limit)s."),
 }
 
 
@@ -50,6 +60,8 @@ def message(code: str, fallback: str = "", limit=None) -> str:
         return str(_l("Tick this box to go on."))
     if code in WITH_LIMIT and isinstance(limit, (int, float)) and not isinstance(limit, bool):
         return str(WITH_LIMIT[code]) % {"limit": f"{limit:g}"}
+    if code in WITH_LIMIT and isinstance(limit, str) and limit:
+        return str(WITH_LIMIT[code]) % {"limit": limit}
     text = MESSAGES.get(code)
     return str(text) if text is not None else (fallback or code)
 

@@ -18,6 +18,17 @@ def _op(summary: str, body: bool = False, status: str = "200") -> dict[str, Any]
     return op
 
 
+def _upload(summary: str) -> dict[str, Any]:
+    """A multipart upload: 201 with the stored files; 413 past the size limits; 422 names a refused file."""
+    op = _op(summary, status="201")
+    op["responses"]["413"] = {**_ERROR, "description": "larger than the upload limits (the message says them)"}
+    op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"], "properties": {
+            "file": {"type": "array", "items": {"type": "string", "format": "binary"}},
+            "task_id": {"type": "integer"}}}}}}
+    return op
+
+
 def _id(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
 
@@ -110,6 +121,22 @@ def document(server: str) -> dict[str, Any]:
                                "already there is returned)", body=True, status="201"),
                          "parameters": [{"name": "name", "in": "path", "required": True,
                                          "schema": {"type": "string"}}]}},
+            "/processes/{process_id}/attachments": {"post": {
+                **_upload("upload files for a start form (parts named file); name their ids in the form's "
+                          "attachments field (e.g. photos: [12, 13])"),
+                "parameters": [{"name": "process_id", "in": "path", "required": True, "schema": {"type": "string"}}]}},
+            "/instances/{instance_id}/attachments": {
+                "get": {**_op("the request's files: name, media type, size, sha256, who, when, task, form field"),
+                        "parameters": [_id("instance_id")]},
+                "post": {**_upload("attach files (parts named file) to the request, or with task_id to an open "
+                                   "task the caller may complete, whose form may then name them"),
+                         "parameters": [_id("instance_id")]}},
+            "/attachments/{attachment_id}": {"get": {
+                **_op("a file's bytes as its own media type (Content-Disposition: attachment), for whoever may "
+                      "read its request"), "parameters": [_id("attachment_id")]}},
+            "/attachments/{attachment_id}/remove": {"post": {
+                **_op("the uploader removes a file not yet submitted with a form", body=True),
+                "parameters": [_id("attachment_id")]}},
             "/notices": {"get": {**_op("my notifications, newest first (limit, before; X-Next-Before, X-Unread)"),
                                  "parameters": [
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},

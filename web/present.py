@@ -49,6 +49,8 @@ EVENT_KINDS = {
     "out_of_office_cleared": _l("back in the office"),
     "robot_set": _l("group robot set"),
     "robot_removed": _l("group robot removed"),
+    "attached": _l("attached a file"),
+    "attachment_removed": _l("removed a file"),
 }
 
 STATUSES = {
@@ -180,8 +182,15 @@ def as_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def file_size(size: int) -> str:
+    """Bytes as people read them: 850 KB, 3.2 MB."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
 def init_app(app: Flask) -> None:
-    for name, fn in (("person", person), ("group_name", group_name), ("process_name", process_name),
+    for name, fn in (("person", person), ("file_size", file_size), ("group_name", group_name), ("process_name", process_name),
                      ("when", when), ("kind_label", kind_label), ("status_label", status_label),
                      ("state_class", state_class), ("state_label", state_label), ("as_text", as_text)):
         app.add_template_filter(fn, name)

@@ -69,6 +69,15 @@ REASONS: dict[str, Callable[[str | None], str]] = {
     "unknown_lookup": lambda _h: _("There is no such register to pick from."),
     "unknown_document": lambda _h: _("This request has no such document."),
     "document_not_ready": lambda _h: _("This document does not exist yet: the request has not reached that point."),
+    "not_reader": lambda _h: _("You may not open this request, nor its files."),
+    "not_uploader": lambda _h: _("Only the person who uploaded this file may do this."),
+    "staple_off": lambda _h: _("This procedure has turned this off for this request or step."),
+    "submitted": lambda _h: _("This file was submitted with a form and stays with the request."),
+    "removed": lambda _h: _("This file was removed by the person who uploaded it."),
+    "files_taken": lambda _h: _("These files were just sent with another request (submitted twice?). "
+                                "Nothing was created here; upload them again if this request needs them."),
+    "missing": lambda _h: _("This file is missing from the file store; tell the operator."),
+    "altered": lambda _h: _("This file was changed in the file store since it was uploaded; tell the operator."),
     # refused input
     "token_name": lambda _h: _("Give the token a name of at most 100 characters."),
     # the working calendar

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
-from flask_babel import get_timezone
+from flask_babel import get_timezone, ngettext
 
 from engine import FormInvalid
 from engine import FieldError
@@ -24,6 +24,23 @@ class FormState:
     fields: list[FieldSpec]
     shown: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    files: dict[int, Any] = field(default_factory=dict)  # attachment id -> AttachmentView, for file fields
+
+    @property
+    def file_fields(self) -> list[FieldSpec]:
+        return [f for f in self.fields if f.widget == "files"]
+
+    def file_ids(self) -> list[int]:
+        """The attachment ids the file fields show."""
+        return [i for f in self.file_fields for i in self.shown.get(f.name) or ()]
+
+    def add_uploads(self, uploaded: dict[str, list[int]], data: dict[str, Any]) -> None:
+        """Files just uploaded join the ticked ones: in the data sent to the engine and on the form shown."""
+        for name, ids in uploaded.items():
+            ids = list(dict.fromkeys([*(self.shown.get(name) or []), *ids]))
+            self.shown[name] = ids
+            if ids:
+                data[name] = ids
 
     @property
     def decision(self) -> FieldSpec | None:
@@ -102,6 +119,8 @@ def labelled(form: FormView | None, data: Mapping[str, Any]) -> list[tuple[str, 
         spec, value = specs.get(key), data[key]
         if spec is not None and spec.widget == "rows" and isinstance(value, list):
             text = rows_text(spec, value)
+        elif spec is not None and spec.widget == "files" and isinstance(value, list):
+            text = files_text(value)
         elif spec is not None and spec.widget == "datetime" and isinstance(value, str):
             text = when(value, "short")
         elif spec is not None and spec.options and not isinstance(value, (list, dict)):
@@ -112,6 +131,11 @@ def labelled(form: FormView | None, data: Mapping[str, Any]) -> list[tuple[str, 
             text = as_text(value)
         pairs.append((spec.title if spec else key, text))
     return pairs
+
+
+def files_text(ids: list[Any]) -> str:
+    """Attachments named by a form, as people read them (the files themselves are listed on the request)."""
+    return ngettext("%(num)d file", "%(num)d files", len(ids)) if ids else ""
 
 
 def rows_text(spec: FieldSpec, rows: list[Any]) -> str:
@@ -136,6 +160,8 @@ def typed_pairs(state_: FormState) -> list[tuple[str, str]]:
             continue
         if spec.widget == "rows":
             text = rows_text(spec, value)
+        elif spec.widget == "files":
+            text = files_text(value)
         elif spec.options:
             keys = value if isinstance(value, list) else [value]
             text = ", ".join(spec.label_of(k) for k in keys)

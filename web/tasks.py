@@ -5,10 +5,10 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine import Conflict, FormInvalid, NotAllowed
+from engine import Conflict, FieldError, FormInvalid, NotAllowed
 from engine import TaskView
 
-from . import history, instructions, messages, refusals, taskforms
+from . import history, instructions, messages, refusals, taskforms, uploads
 from .engine_access import get_engine
 from .errors import http_status
 from .guards import get_task_or_404, next_task_for_me
@@ -33,6 +33,15 @@ def _page(task: TaskView, state: taskforms.FormState | None = None, status: int 
         fresh = taskforms.state(form, now=now, me=name)
         state = fresh if fresh.decision else taskforms.state(form, data, now, name)
     is_open = task.status == "open"
+    files = engine.attachments(instance.id, me)  # the request's files, shown above the form
+    if state.file_fields:
+        # this task's files: those a form named, and (open task) those uploaded to it and not yet submitted
+        own = [a for a in files if a.task_id == task.id]
+        state.files = {a.id: a for a in own}
+        waiting = [a.id for a in own if a.field is None and a.uploaded_by == me]
+        first = state.file_fields[0].name
+        if is_open and waiting and not state.errors:
+            state.shown[first] = list(dict.fromkeys([*(state.shown.get(first) or []), *waiting]))
     # The engine's own rule (candidate, holder, no self-approval, task still waiting), asked before drawing
     # the form, so nobody fills in a form that would be refused.
     if current_user.is_auditor:
@@ -52,6 +61,7 @@ def _page(task: TaskView, state: taskforms.FormState | None = None, status: int 
         "may_release": is_open and task.assignee == me and bool(task.candidate_groups),
         "members": members,
         "return_targets": page.return_targets if may_act else (),
+        "files": files,
     }
     return render_template("tasks/task.html", **context), status
 
@@ -68,12 +78,19 @@ def complete(task_id: int):
     task = get_task_or_404(task_id, act=True)
     form = engine.task_form(task.id)
     parsed, state = taskforms.parse(form, request.form)
+    if task.status != "open":
+        g.submitted, g.stale_task_id = taskforms.typed_pairs(state), task_id
+        raise Conflict(f"task {task_id} is already {task.status}", task.status, task.completed_by)
+    # files are attached to the task as they arrive, so a form refused for another field keeps them
+    uploaded, refused = uploads.receive([f.name for f in state.file_fields], lambda name, data: engine.attach(
+        task.instance_id, me, name, data, task_id=task_id))
+    state.add_uploads(uploaded, parsed.data)
     # Kept for the 409 page, so what was typed is shown rather than silently lost.
     g.submitted, g.stale_task_id = taskforms.typed_pairs(state), task_id
-    if task.status != "open":
-        raise Conflict(f"task {task_id} is already {task.status}", task.status, task.completed_by)
     try:
         taskforms.refuse_parse_errors(form, parsed)
+        if refused:
+            raise FormInvalid([FieldError(name, "upload", text) for name, text in refused.items()])
         after = engine.complete(task_id, me, parsed.data)
     except FormInvalid as exc:
         state.errors = {**messages.from_invalid(exc), **state.errors}

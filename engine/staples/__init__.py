@@ -1,7 +1,7 @@
 """What people expect of any approval system, for every procedure without editing its diagram: comments with
 @mentions, withdrawing a request nobody has acted on, reminding whoever holds it, copying it to others
-(抄送). Each is an audited, permission-checked verb; a process owner turns one off per process or per task
-(engine.runtime.switches)."""
+(抄送), files attached to it (附件). Each is an audited, permission-checked verb; a process owner turns one
+off per process or per task (engine.runtime.switches)."""
 from __future__ import annotations
 
 from ..authoring.specs import start_event
@@ -10,7 +10,7 @@ from ..runtime.switches import is_on
 from ..storage.rows import InstanceRow
 
 STAPLE_WORDS = {"comments": "comments", "withdraw": "withdrawing", "remind": "reminders", "copy": "copies",
-                "return": "returns"}
+                "return": "returns", "attachments": "attachments"}
 
 
 def require_on(unit, instance: InstanceRow, staple: str, task_spec=None) -> None:

@@ -212,6 +212,29 @@ class InstanceReader(Base):
     added_at: Mapped[datetime]
 
 
+class Attachment(Base):
+    """A file attached to a request (optionally to one of its tasks), or staged by its uploader for a start
+    form (no request yet). The bytes live in the file store under `sha256`; a removed file stays listed in
+    the audit trail."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (Index("ix_attachment_instance", "instance_id", "id"),
+                      Index("ix_attachment_staged", "uploaded_by", "instance_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id", ondelete="SET NULL"))
+    field: Mapped[str | None] = mapped_column(String(80))  # the form field it was submitted with, if any
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    uploaded_at: Mapped[datetime]
+    removed_by: Mapped[str | None] = mapped_column(String(80))
+    removed_at: Mapped[datetime | None]
+
+
 class Notice(Base):
     """One notification for one person, in the app (the bell), whether or not mail is configured."""
 

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..demo import complete
+from ..samples import png
 
 PROCESS = "complaint_handling"
 BPMN = Path(__file__).resolve().parent.parent.parent / "workflows" / "complaint_handling.bpmn"
@@ -32,9 +33,11 @@ def seed(engine, clock_now: datetime) -> int:
                                           "cause": "报告录入未经复核", "responsible_dept": "technical"})
     engine.start(PROCESS, "chenjing", _registration(clock_now, "厦门面料贸易公司", "query",
                                                     "查询第205号样品的检测进度", channel="phone"))
+    photos = [engine.stage_attachment(PROCESS, "liuyang", name, png(rgb)).id
+              for name, rgb in (("色差-到货面料.png", (176, 58, 46)), ("色差-确认样.png", (192, 57, 43)))]
     quality = engine.start(PROCESS, "liuyang", _registration(
         clock_now - timedelta(hours=3), "莆田鞋业有限公司", "complaint", "到货面料有色差，与确认样不符",
-        severity="general", product="订单 PT-2026-031", demand="退换色差面料"))
+        severity="general", product="订单 PT-2026-031", demand="退换色差面料", photos=photos))
     complete(engine, quality.id, "zhengkai", "investigate", {"investigation": "比对留样，色差超出允许范围",
                                           "cause": "出厂检验未对照确认样", "responsible_dept": "quality"})
     return 4

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..demo import complete
+from ..samples import pdf
 
 WORKFLOWS = Path(__file__).resolve().parent.parent.parent / "workflows"
 CHECKS = dict.fromkeys(("req_in_contract", "quality_terms_match", "capability_and_risk", "implied_needs",
@@ -22,20 +23,26 @@ def _review(now: datetime, customer: str, kind: str, **extra) -> dict:
 
 
 
+def _scanned(engine, user: str, data: dict) -> dict:
+    """A written order's data with its contract scan uploaded, as the salesperson does on the form."""
+    scan = engine.stage_attachment("contract_review", user, f"合同扫描件-{data['customer']}.pdf", pdf())
+    return {**data, "contract_scan": [scan.id]}
+
+
 def seed(engine, clock_now: datetime) -> int:
     """Start four instances (demo users from users.yaml); returns how many were started."""
     if not engine.definitions("contract_review"):
         engine.deploy_paths([WORKFLOWS / "contract_review.bpmn"])
     if not engine.definitions("contract_amendment"):
         engine.deploy_paths([WORKFLOWS / "contract_amendment.bpmn"])
-    engine.start("contract_review", "sunli", _review(
-        clock_now, "福州纺织集团", "routine", countersigners=["group:production", "group:finance"]))
-    stock = engine.start("contract_review", "zhoujie", _review(
-        clock_now, "厦门面料贸易公司", "stock", products="素色领带 SD-05", quantity=800, price=24000))
+    engine.start("contract_review", "sunli", _scanned(engine, "sunli", _review(
+        clock_now, "福州纺织集团", "routine", countersigners=["group:production", "group:finance"])))
+    stock = engine.start("contract_review", "zhoujie", _scanned(engine, "zhoujie", _review(
+        clock_now, "厦门面料贸易公司", "stock", products="素色领带 SD-05", quantity=800, price=24000)))
     complete(engine, stock.id, "zhoujie", "sign_note_sales", {"delivery_note_number": "CK-2026-0318", "signed": True})
 
-    signed = engine.start("contract_review", "sunli", _review(
-        clock_now, "泉州服饰有限公司", "routine", countersigners=["group:production", "group:quality"]))
+    signed = engine.start("contract_review", "sunli", _scanned(engine, "sunli", _review(
+        clock_now, "泉州服饰有限公司", "routine", countersigners=["group:production", "group:quality"])))
     complete(engine, signed.id, "fenggang", "countersign", {"decision": "approve", **CHECKS})
     complete(engine, signed.id, "xuhui", "countersign", {"decision": "approve", **CHECKS})
     complete(engine, signed.id, "sunli", "sign_contract", {

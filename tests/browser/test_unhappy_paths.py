@@ -19,7 +19,7 @@ from tests.browser.conftest import LiveServer, serve_scenario
 from tests.browser.scenarios import TOUR, TOUR_NOW, TickingClock
 from tests.browser.test_tour import sign_in
 from tests.conftest import WORKFLOWS
-from tests.scenarios.test_contract_review import CHECKS, review_form
+from tests.scenarios.test_contract_review import CHECKS, start_review
 from tests.scenarios.test_grade_change import propose, seed
 from tests.scenarios.test_tour_approval import CS_OK, application
 
@@ -351,8 +351,8 @@ def test_contract_vetoed_in_countersign_then_withdrawn(browser, tmp_path, artifa
     """Finance vetoes the countersign: the other department's review is called off, the contract goes back
     to its salesperson (still running), who withdraws it in the browser: 合同已撤回."""
     engine, server, _clock = serve(tmp_path, "contract_review.bpmn")
-    inst = engine.start("contract_review", "sunli", review_form(countersigners=[
-        "group:production", "group:finance", "group:quality"]))
+    inst = start_review(engine, "sunli", countersigners=[
+        "group:production", "group:finance", "group:quality"])
     engine.complete(task_of(engine, inst.id, "countersign", "production").id, "fenggang",
                     {"decision": "approve", **CHECKS})
     veto = task_of(engine, inst.id, "countersign", "finance")

@@ -25,7 +25,7 @@ def cli(tmp_path):
         return proc
 
     run("db", "upgrade")
-    run.url = url
+    run.url, run.env = url, env
     return run
 
 

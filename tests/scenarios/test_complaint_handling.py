@@ -12,6 +12,7 @@ from engine.clock import parse_iso
 from procedures.complaint.records import Complaint, ComplaintRound
 from tests.scenarios.walk import do, task_data, task_for
 from tests.conftest import WORKFLOWS
+from tests.files import png
 
 PROCESS = "complaint_handling"
 
@@ -239,3 +240,21 @@ def test_deadline_met_means_no_escalation(eng, clock):
     eng.fire_due_timers()
     assert notices(eng, inst) == [] and record(eng, inst).escalations == 0
     assert open_ids(eng, inst) == ["corrective"]
+
+
+def test_the_customers_photos_come_with_the_registration_for_whoever_handles_the_complaint(eng, clock):
+    """002 第七条: the receiver registers what the customer sent; the supervisor who investigates sees it, the
+    warehouse (no part in the complaint) does not; photos are optional."""
+    photos = [eng.stage_attachment("complaint_handling", "liuyang", name, png(rgb)).id
+              for name, rgb in (("色差-到货面料.png", (176, 58, 46)), ("色差-确认样.png", (192, 57, 43)))]
+    inst = eng.start("complaint_handling", "liuyang", registration(clock, photos=photos))
+    assert open_ids(eng, inst) == ["investigate"]
+    task_for(eng, "zhengkai", inst, "investigate")  # 郑凯, 主管领导, investigates next
+    shown = eng.attachments(inst.id, "zhengkai")
+    assert [(a.filename, a.field, a.uploaded_by) for a in shown] == [
+        ("色差-到货面料.png", "photos", "liuyang"), ("色差-确认样.png", "photos", "liuyang")]
+    assert eng.attachment_file(shown[0].id, "zhengkai")[1] == png((176, 58, 46))
+    with pytest.raises(NotAllowed):
+        eng.attachment_file(shown[0].id, "linhai")
+    plain = eng.start("complaint_handling", "liuyang", registration(clock))
+    assert eng.attachments(plain.id, "liuyang") == []

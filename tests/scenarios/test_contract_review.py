@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from procedures.contract.records import Contract, ProductionOrder
 from procedures.contract.amendment import ContractAmendment
+from engine import FormInvalid, NotAllowed
 from tests.conftest import WORKFLOWS
+from tests.files import pdf
 
 CHECKS = dict.fromkeys(["req_in_contract", "quality_terms_match", "capability_and_risk", "implied_needs",
                         "differences_settled", "can_meet"], True)
@@ -34,6 +36,14 @@ def review_form(**fields):
             "countersigners": ["group:production", "group:finance"]}
     data.update(fields)
     return {k: v for k, v in data.items() if v is not None}
+
+
+def start_review(engine, user, **fields):
+    """Start a review as the salesperson does: a written order comes with its contract scan (合同扫描件)."""
+    data = review_form(**fields)
+    if data.get("order_channel") == "written":
+        data.setdefault("contract_scan", [engine.stage_attachment("contract_review", user, "合同扫描件.pdf", pdf()).id])
+    return engine.start("contract_review", user, data)
 
 
 def open_ids(engine, instance_id):
@@ -73,7 +83,7 @@ def notices(engine, instance_id):
 
 def effective_routine(engine, **fields):
     """A routine contract reviewed (all approve), signed, in effect; returns the instance."""
-    inst = engine.start("contract_review", "sunli", review_form(**fields))
+    inst = start_review(engine, "sunli", **fields)
     countersign(engine, inst.id, {"production": {"decision": "approve", **CHECKS},
                                   "finance": {"decision": "approve", **CHECKS}})
     do(engine, inst.id, "sign_contract", "sunli", SIGN)
@@ -81,7 +91,7 @@ def effective_routine(engine, **fields):
 
 
 def test_routine_countersign_all_approve_then_production_order(contracts):
-    inst = contracts.start("contract_review", "sunli", review_form())
+    inst = start_review(contracts, "sunli")
     signs = [t for t in contracts.open_tasks(inst.id) if t.bpmn_id == "countersign"]
     assert sorted(t.candidate_groups for t in signs) == [("finance",), ("production",)]
     assert contracts.tasks("hetao") == [] and contracts.tasks("xuhui") == []  # only the departments picked
@@ -108,9 +118,29 @@ def test_routine_countersign_all_approve_then_production_order(contracts):
     assert all("SC-2026-0001" in n["subject"] and "工艺单" in n["subject"] for n in sent)
 
 
+def test_a_written_contract_goes_to_countersign_only_with_its_scan(contracts):
+    """书面订货: the contract scan is required before the departments countersign; oral and phone orders
+    have no document yet (their record and the customer's confirmation stand for it)."""
+    with pytest.raises(FormInvalid) as missing:
+        contracts.start("contract_review", "sunli", review_form())
+    assert [(e.field, e.code) for e in missing.value.errors] == [("contract_scan", "required")]
+    with pytest.raises(FormInvalid) as empty:
+        contracts.start("contract_review", "sunli", review_form(contract_scan=[]))
+    assert [(e.field, e.code) for e in empty.value.errors] == [("contract_scan", "minItems")]
+    assert contracts.instances("contract_review") == []
+    inst = start_review(contracts, "sunli", countersigners=["group:production"])
+    [scan] = contracts.attachments(inst.id, "sunli")
+    assert (scan.filename, scan.media_type, scan.field) == ("合同扫描件.pdf", "application/pdf", "contract_scan")
+    [sign] = [t for t in contracts.open_tasks(inst.id) if t.bpmn_id == "countersign"]
+    assert contracts.attachment_file(scan.id, "fenggang")[1] == pdf()  # the countersigner reads the scan
+    with pytest.raises(NotAllowed):
+        contracts.attachment_file(scan.id, "linhai")  # the warehouse has no part in this routine contract
+    assert sign.candidate_groups == ("production",)
+
+
 def test_one_veto_returns_to_salesperson_who_revises_for_a_new_round(contracts):
-    inst = contracts.start("contract_review", "sunli", review_form(countersigners=[
-        "group:production", "group:finance", "group:quality"]))
+    inst = start_review(contracts, "sunli", countersigners=[
+        "group:production", "group:finance", "group:quality"])
     countersign(contracts, inst.id, {"production": {"decision": "approve", **CHECKS}})
     countersign(contracts, inst.id, {"finance": {"decision": "reject", **CHECKS, "comment": "付款条件不明确"}})
     assert open_ids(contracts, inst.id) == ["revise"]  # the quality child was cancelled by the veto
@@ -133,7 +163,7 @@ def test_one_veto_returns_to_salesperson_who_revises_for_a_new_round(contracts):
 
 
 def test_salesperson_may_withdraw_after_a_veto(contracts):
-    inst = contracts.start("contract_review", "sunli", review_form(countersigners=["group:technical"]))
+    inst = start_review(contracts, "sunli", countersigners=["group:technical"])
     countersign(contracts, inst.id, {"technical": {"decision": "reject", **CHECKS, "can_meet": False,
                                                    "comment": "现有设备达不到精度"}})
     done = do(contracts, inst.id, "revise", "sunli", {"action": "withdraw", "comment": "客户不接受修改"})
@@ -144,8 +174,8 @@ def test_salesperson_may_withdraw_after_a_veto(contracts):
 
 
 def test_special_contract_meeting_review(contracts):
-    inst = contracts.start("contract_review", "zhoujie", review_form(contract_kind="special", countersigners=None,
-                                                                     special_requirements="定制花型，需打样确认"))
+    inst = start_review(contracts, "zhoujie", contract_kind="special", countersigners=None,
+                                                                     special_requirements="定制花型，需打样确认")
     assert open_ids(contracts, inst.id) == ["review_meeting"]
     assert [t.bpmn_id for t in contracts.tasks("wujun")] == ["review_meeting"]
     meeting = {"decision": "approve", "meeting_date": "2026-11-24", "attendees": "业务部、生产部、技术部、品管部",
@@ -160,7 +190,7 @@ def test_special_contract_meeting_review(contracts):
 
 
 def test_stock_contract_signed_by_sales_and_warehouse_approved_by_head(contracts):
-    inst = contracts.start("contract_review", "sunli", review_form(contract_kind="stock", countersigners=None))
+    inst = start_review(contracts, "sunli", contract_kind="stock", countersigners=None)
     assert open_ids(contracts, inst.id) == ["sign_note_sales"]
     do(contracts, inst.id, "sign_note_sales", "sunli", {"delivery_note_number": "CK-2026-118", "signed": True})
     assert [t.bpmn_id for t in contracts.tasks("linhai")] == ["sign_note_warehouse"]
@@ -175,8 +205,8 @@ def test_stock_contract_signed_by_sales_and_warehouse_approved_by_head(contracts
 
 
 def test_oral_order_blocked_until_the_customer_confirms(contracts):
-    inst = contracts.start("contract_review", "sunli", review_form(order_channel="oral",
-                                                                   order_record="11月20日客户来访口头订货5000条"))
+    inst = start_review(contracts, "sunli", order_channel="oral",
+                                                                   order_record="11月20日客户来访口头订货5000条")
     assert open_ids(contracts, inst.id) == ["confirm_order"]
     assert contracts.tasks("fenggang") == [] and contracts.tasks("gaofeng") == []
     do(contracts, inst.id, "confirm_order", "sunli", {
@@ -186,7 +216,7 @@ def test_oral_order_blocked_until_the_customer_confirms(contracts):
 
 
 def test_unconfirmed_phone_order_is_withdrawn(contracts):
-    inst = contracts.start("contract_review", "sunli", review_form(order_channel="phone", order_record="电话订货"))
+    inst = start_review(contracts, "sunli", order_channel="phone", order_record="电话订货")
     done = do(contracts, inst.id, "confirm_order", "sunli", {"customer_confirmed": "no", "comment": "客户不予确认"})
     assert done.status == "completed"
     c = contract(contracts)
@@ -201,7 +231,7 @@ def test_numbers_are_sequential_and_a_taken_number_is_refused(contracts):
         ["HT-2026-0001", "HT-2026-0002", "HT-2026-0003"]
     assert [o.number for o in rows(contracts, select(ProductionOrder).order_by(ProductionOrder.id))] == \
         ["SC-2026-0001", "SC-2026-0002", "SC-2026-0003"]
-    dup = contracts.start("contract_review", "sunli", review_form(contract_no="HT-2026-0002"))
+    dup = start_review(contracts, "sunli", contract_no="HT-2026-0002")
     assert contracts.instance(dup.id).status == "completed" and contracts.open_tasks(dup.id) == []
     assert "已存在" in notices(contracts, dup.id)[-1]["body"]
     assert len(rows(contracts, select(Contract))) == 3

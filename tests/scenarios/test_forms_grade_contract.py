@@ -7,7 +7,7 @@ import pytest
 
 from engine import FormInvalid
 from tests.conftest import FORMS, WORKFLOWS
-from tests.scenarios.test_contract_review import CHECKS, review_form
+from tests.scenarios.test_contract_review import CHECKS, review_form, start_review
 from tests.scenarios.test_grade_change import propose, seed
 
 OWN_FORMS = sorted(p.name for p in FORMS.glob("*.schema.json") if p.name.startswith(("grade_", "contract_", "survey_")))
@@ -96,18 +96,19 @@ def test_grade_blacklist_verify_and_readmission_review_forms(eng, clock):
 
 
 def test_contract_review_form(eng):
-    start = lambda **f: eng.start("contract_review", "sunli", review_form(**f))  # noqa: E731
+    start = lambda **f: start_review(eng, "sunli", **f)  # noqa: E731
     refused(lambda: start(order_channel="oral"), "order_record")
     refused(lambda: start(countersigners=None), "countersigners")
     refused(lambda: start(countersigners=["group:sales"]), "countersigners.0")
     refused(lambda: start(order_channel="fax", contract_kind="big"), "order_channel", "contract_kind")
     refused(lambda: start(delivery_date="2027-13-01", quantity=0), "delivery_date", "quantity")
     refused(lambda: start(contract_no="HT 2026/1"), "contract_no")
+    refused(lambda: eng.start("contract_review", "sunli", review_form()), "contract_scan")
     assert eng.instances("contract_review") == []
 
 
 def test_contract_confirm_form(eng):
-    inst = eng.start("contract_review", "sunli", review_form(order_channel="phone", order_record="电话订货"))
+    inst = start_review(eng, "sunli", order_channel="phone", order_record="电话订货")
     check_task(eng, inst.id, "confirm_order", "sunli", [
         ({"customer_confirmed": "yes", "confirmation_method": "fax"}, ["confirmation_evidence", "confirmed_at"]),
         ({"customer_confirmed": "no"}, ["comment"]),
@@ -116,7 +117,7 @@ def test_contract_confirm_form(eng):
 
 
 def test_contract_countersign_revise_and_sign_forms(eng):
-    inst = eng.start("contract_review", "sunli", review_form(countersigners=["group:production"]))
+    inst = start_review(eng, "sunli", countersigners=["group:production"])
     check_task(eng, inst.id, "countersign", "fenggang", [
         ({"decision": "approve", **CHECKS, "can_meet": False}, ["can_meet"]),
         ({"decision": "reject", **CHECKS}, ["comment"]),
@@ -135,7 +136,7 @@ def test_contract_countersign_revise_and_sign_forms(eng):
 
 
 def test_contract_meeting_form(eng):
-    inst = eng.start("contract_review", "sunli", review_form(contract_kind="special", countersigners=None))
+    inst = start_review(eng, "sunli", contract_kind="special", countersigners=None)
     base = {"decision": "approve", "meeting_date": "2026-11-24", "attendees": "业务部、生产部", **CHECKS}
     check_task(eng, inst.id, "review_meeting", "wujun", [
         (base, ["minutes"]),
@@ -144,7 +145,7 @@ def test_contract_meeting_form(eng):
 
 
 def test_contract_stock_forms(eng):
-    inst = eng.start("contract_review", "sunli", review_form(contract_kind="stock", countersigners=None))
+    inst = start_review(eng, "sunli", contract_kind="stock", countersigners=None)
     check_task(eng, inst.id, "sign_note_sales", "sunli", [
         ({"delivery_note_number": "CK-1", "signed": False}, ["signed"]),
         ({"delivery_note_number": "出库单1", "signed": True}, ["delivery_note_number"]),

@@ -8,6 +8,7 @@ import sys
 
 from engine.runtime import hooks
 from tests.conftest import DEMO_USERS, FORMS, PROCEDURES, WORKFLOWS, build_engine
+from tests.files import pdf
 from tests.restart import RestartingEngine
 
 CHECKS = dict.fromkeys(["req_in_contract", "quality_terms_match", "capability_and_risk", "implied_needs",
@@ -26,7 +27,8 @@ def stuck_countersign(url, clock, monkeypatch):
         base = build_engine(url, clock, DEMO_USERS, extensions=PROCEDURES)
         base.deploy_paths([WORKFLOWS / "contract_review.bpmn"], "luoming")
         eng = RestartingEngine(base.sa_engine, forms_dir=FORMS, clock=clock, extensions=PROCEDURES)
-        inst = eng.start("contract_review", "sunli", REVIEW)
+        scan = eng.stage_attachment("contract_review", "sunli", "合同扫描件.pdf", pdf())
+        inst = eng.start("contract_review", "sunli", {**REVIEW, "contract_scan": [scan.id]})
         for group, user in (("production", "fenggang"), ("finance", "gaofeng")):
             [task] = [t for t in eng.open_tasks(inst.id) if t.candidate_groups == (group,)]
             eng.complete(task.id, user, {"decision": "approve", **CHECKS})

@@ -2,13 +2,13 @@
 carrying webhook posts with retries
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
