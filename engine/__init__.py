@@ -40,6 +40,8 @@ _EXPORTS = {
     "SEE_ALL_GROUPS": (".access", "SEE_ALL_GROUPS"),
     "report_readers": (".reports", "report_readers"),
     "ReturnTarget": (".staples.returning", "ReturnTarget"),
+    "SideTaskView": (".staples.side_tasks", "SideTaskView"),
+    "SignerChoice": (".staples.signers", "SignerChoice"),
     "GroupLoad": (".team", "GroupLoad"),
     "TeamOverview": (".team", "TeamOverview"),
     "NewToken": (".tokens", "NewToken"),

@@ -157,6 +157,10 @@ def verify_all(session: Session, chain: str | None = None, key: bytes | None = N
     return chains, broken
 
 
+# what closes an inbox row as done: a step completed, a side task answered (engine.staples.side_tasks)
+COMPLETIONS = ("completed", "opinion_given", "countersigned", "reworked")
+
+
 def cross_check(session: Session, instance_id: int | None = None) -> list[BrokenLink]:
     """What the hashes alone cannot see: a chain cut short or deleted with its instance, an inbox row
     whose completer the chain never recorded, a deployed definition whose bytes changed since."""
@@ -191,7 +195,7 @@ def cross_check(session: Session, instance_id: int | None = None) -> list[Broken
     if instance_id is not None:
         completed = completed.where(HumanTask.instance_id == instance_id)
     recorded = {(e.chain, e.task_guid, e.actor) for e in session.execute(
-        select(AuditEvent.chain, AuditEvent.task_guid, AuditEvent.actor).where(AuditEvent.kind == "completed"))}
+        select(AuditEvent.chain, AuditEvent.task_guid, AuditEvent.actor).where(AuditEvent.kind.in_(COMPLETIONS)))}
     for iid, guid, who in session.execute(completed):
         if (instance_chain(iid), guid, who) not in recorded:
             problems.append(BrokenLink(instance_chain(iid), 0, 0, f"task {guid} shows completed by {who}, "

@@ -82,6 +82,24 @@ def cmd_return(args) -> Any:
     return {"instance": inst, "message": f"task {args.task} sent back to {args.to}"}
 
 
+def cmd_sign(args) -> Any:
+    ids = engine_from_env().add_signers(args.task, args.as_user, args.kind, args.to, args.reason,
+                                        _data(args.data) if args.data else None)
+    return {"side_tasks": ids, "message": f"asked {', '.join(args.to)} on task {args.task} (side tasks "
+                                          f"{', '.join(map(str, ids))})"}
+
+
+def cmd_answer(args) -> Any:
+    inst = engine_from_env().answer(args.side_task, args.as_user, args.opinion or "", args.decision,
+                                    _data(args.data) if args.data else None)
+    return {"instance": inst, "message": f"answered side task {args.side_task}; instance {inst.id} is {inst.status}"}
+
+
+def cmd_side_tasks(args) -> Any:
+    found = engine_from_env().side_tasks(args.instance)
+    return {"side_tasks": found, "message": f"{len(found)} side task(s) on instance {args.instance}"}
+
+
 def cmd_copy(args) -> Any:
     added = engine_from_env().copy_to(args.instance, args.as_user, args.to, args.note or "")
     return {"copied": added, "message": f"copied to {', '.join(added)}" if added else "everyone named had a copy already"}
@@ -263,6 +281,25 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     rt.add_argument("--reason", required=True)
     rt.add_argument("--as", dest="as_user", required=True)
     rt.set_defaults(fn=cmd_return)
+    sg = sub.add_parser("sign", help="加签: ask others for their opinion before deciding (consult) or for "
+                                     "their approval after one's own decision (countersign, with --data)")
+    sg.add_argument("task", type=int)
+    sg.add_argument("to", nargs="+", help="logins or group:<id>")
+    sg.add_argument("--kind", choices=("consult", "countersign"), default="consult")
+    sg.add_argument("--reason", required=True)
+    sg.add_argument("--data", help="countersign: one's own decision, the task's form (JSON)")
+    sg.add_argument("--as", dest="as_user", required=True)
+    sg.set_defaults(fn=cmd_sign)
+    an = sub.add_parser("answer", help="answer a side task: an opinion, approve/reject, or the redone step's form")
+    an.add_argument("side_task", type=int)
+    an.add_argument("--opinion")
+    an.add_argument("--decision", choices=("approve", "reject"))
+    an.add_argument("--data", help="rework: the step's form (JSON)")
+    an.add_argument("--as", dest="as_user", required=True)
+    an.set_defaults(fn=cmd_answer)
+    sl = sub.add_parser("side-tasks", help="a request's side tasks (加签, rework) and their answers")
+    sl.add_argument("instance", type=int)
+    sl.set_defaults(fn=cmd_side_tasks)
     cp = sub.add_parser("copy", help="copy a request to people or groups (group:<id>)")
     cp.add_argument("instance", type=int)
     cp.add_argument("to", nargs="+")

@@ -52,6 +52,8 @@ from .staples.copies import CopyVerbs, add_copies, declared_copies
 from .runtime.switches import is_on
 from .staples.reminders import ReminderVerbs
 from .staples.returning import ReturnVerbs
+from .staples.side_tasks import SideTaskVerbs
+from .staples.signers import held_reason, require_free
 from .staples.withdrawal import WithdrawalVerbs
 from .team import TeamReads
 from .working_calendar import CalendarVerbs, load_calendar
@@ -73,8 +75,9 @@ RETRIES = 3
 
 class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, ReplayVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
              InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs, WithdrawalVerbs,
-             ReminderVerbs, CopyVerbs, ReturnVerbs, BulkVerbs, AttachmentVerbs, NoticeReads, CalendarVerbs, LookupVerbs,
-             DocumentReads, PreferenceVerbs, DeputyVerbs, WebhookVerbs, ReportReads, Queries):
+             ReminderVerbs, CopyVerbs, ReturnVerbs, SideTaskVerbs, BulkVerbs, AttachmentVerbs, NoticeReads, CalendarVerbs,
+             LookupVerbs, DocumentReads, PreferenceVerbs, DeputyVerbs, WebhookVerbs, ReportReads,
+             Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 
@@ -262,21 +265,32 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
         def work(unit: Unit) -> InstanceView:
             row, instance, workflow, task = self._open_task(unit, task_id, user)
             self._check_may_act(unit, row, instance, task, user)
-            form = self._form(unit.session, form_versions(instance), row.form, row.ui_form)
-            clean = formlib.validate(form, data or {})
-            attachments.bound_rows(unit.session, form, clean, lambda a: a.task_id == row.id)
-            if row.assignee is None:  # closing the row makes the completer its assignee (storage.rows)
-                unit.record(instance, "claimed", task_guid=row.task_guid, bpmn_id=row.bpmn_id,
-                            data={"implicit": True})
-            task.task_spec.add_data_from_form(task, clean) if hasattr(task.task_spec, "add_data_from_form") \
-                else task.data.update(clean)
-            task.data[f"{row.bpmn_id}_by"] = user
-            unit.record(instance, "completed", task_guid=row.task_guid, bpmn_id=row.bpmn_id,
-                        data={"title": row.title, "form": clean})
-            result = runner.run_task(workflow, task, unit.now, continuing.REQUEST_STEP_SECONDS, unit.holds_write_lock)
-            unit.save(instance, workflow, result, completed={row.task_guid: user})
+            require_free(row)
+            clean = self._validated(unit, instance, row, data)
+            self._finish(unit, row, instance, workflow, task, user, clean)
             return InstanceView.of(instance)
         return self._unit(user, work)
+
+    def _validated(self, unit: Unit, instance, row, data: dict[str, Any] | None) -> dict[str, Any]:
+        """The data checked against the task's form (the version the instance started with), with the files
+        its attachment fields name checked to belong to this task."""
+        form = self._form(unit.session, form_versions(instance), row.form, row.ui_form)
+        clean = formlib.validate(form, data or {})
+        attachments.bound_rows(unit.session, form, clean, lambda a: a.task_id == row.id)
+        return clean
+
+    def _finish(self, unit: Unit, row, instance, workflow, task, user: str, clean: dict[str, Any]) -> None:
+        """Complete the READY task as `user` with validated data, run on and save."""
+        if row.assignee is None:  # closing the row makes the completer its assignee (storage.rows)
+            unit.record(instance, "claimed", task_guid=row.task_guid, bpmn_id=row.bpmn_id, actor=user,
+                        data={"implicit": True})
+        task.task_spec.add_data_from_form(task, clean) if hasattr(task.task_spec, "add_data_from_form") \
+            else task.data.update(clean)
+        task.data[f"{row.bpmn_id}_by"] = user
+        unit.record(instance, "completed", task_guid=row.task_guid, bpmn_id=row.bpmn_id, actor=user,
+                    data={"title": row.title, "form": clean})
+        result = runner.run_task(workflow, task, unit.now, continuing.REQUEST_STEP_SECONDS, unit.holds_write_lock)
+        unit.save(instance, workflow, result, completed={row.task_guid: user})
 
     def _open_task(self, unit: Unit, task_id: int, user: str | None = None):
         """The open task row, its locked instance, the loaded workflow and the READY spiff task."""
@@ -299,6 +313,8 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
             if user:
                 unit.session.info.setdefault("groups", {})[user] = groups
         unit.known_rows[row.task_guid] = row
+        if row.side_of is not None:
+            raise Conflict(f"task {task_id} is a side task: it is answered, not completed", "side_task")
         if row.status != "open":
             who = f" by {row.completed_by}" if row.completed_by else ""
             raise Conflict(f"task {task_id} is already {row.status}{who}", row.status, row.completed_by)
@@ -332,10 +348,15 @@ class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs,
         """The engine's one answer to "may this user act on this task now", with the reason when not."""
         if row.status != "open":
             return False, row.status
+        if row.side_of is not None:
+            return False, "side_task"
         if task is None or task.state != TaskState.READY:
             return False, "not_waiting"
         problem = self._refusal(s, row, instance, task, user)
-        return (True, None) if problem is None else (False, problem.reason)
+        if problem is not None:
+            return False, problem.reason
+        held = held_reason(row)
+        return (True, None) if held is None else (False, held)
 
     # -- cancel, retry, timers ----------------------------------------------------------------
     def cancel(self, instance_id: int, user: str, reason: str = "") -> InstanceView:

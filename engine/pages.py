@@ -10,7 +10,10 @@ from sqlalchemy import select
 from .audit import instance_chain
 from .authoring.forms import FormView
 from .form_reads import form_versions
+from .authoring.specs import start_event
 from .staples.returning import ReturnTarget, targets_of
+from .staples.side_tasks import SideTaskView, side_tasks_of
+from .staples.signers import SignerChoice, return_mode, signer_choice
 from .storage.models import AuditEvent, HumanTask, ProcessInstance, get_row
 from .views import AuditView, InstanceView, TaskView
 
@@ -33,6 +36,9 @@ class TaskPage:
     reason: str | None
     members: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     return_targets: tuple[ReturnTarget, ...] = ()  # the earlier steps it may be sent back to (when may_act)
+    signers: SignerChoice = SignerChoice()  # what 加签 the step offers (when may_act)
+    side_tasks: tuple[SideTaskView, ...] = ()  # the opinions and approvals it asked for, the rework it waits on
+    returns_to_me: bool = False  # a return from it comes straight back after the rework (returnMode)
 
 
 class PageReads:
@@ -57,6 +63,10 @@ class PageReads:
             audit = tuple(AuditView.of(e) for e in s.scalars(
                 select(AuditEvent).where(AuditEvent.chain == instance_chain(instance.id)).order_by(AuditEvent.seq)))
             targets = tuple(targets_of(task, tasks)) if may_act and task is not None else ()
+            signers = signer_choice(start_event(task.workflow.top_workflow.spec), task.task_spec) \
+                if may_act and task is not None else SignerChoice()
             return TaskPage(TaskView.of(row), InstanceView.of(instance), data, documentation,
                             self._form(s, form_versions(instance), row.form, row.ui_form),
-                            self._instance_forms(s, instance), tasks, audit, may_act, reason, members, targets)
+                            self._instance_forms(s, instance), tasks, audit, may_act, reason, members, targets,
+                            signers, tuple(side_tasks_of(s, instance.id, row.id)),
+                            task is not None and return_mode(task.task_spec) == "back_to_me")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from .runtime.assignment import is_candidate, is_self_approval, start_lane
+from .staples.signers import require_free
 from .errors import Conflict, NotAllowed, NotFound
 from .storage import rows
 from .storage.models import HumanTask, Membership, User, get_row
@@ -21,6 +22,7 @@ class TaskVerbs:
                 return TaskView.of(row)
             if row.assignee is not None:
                 raise Conflict(f"task {task_id} is already claimed by {row.assignee}", "claimed", row.assignee)
+            require_free(row)
             self._check_may_act(unit, row, instance, task, user)
             rows.assign(unit.session, row, user)
             unit.touch(instance)
@@ -36,6 +38,7 @@ class TaskVerbs:
                 raise NotAllowed(f"task {task_id} is not claimed by {user}", "not_holder", row.assignee)
             if not any(c.group_id for c in row.candidates):
                 raise Conflict(f"task {task_id} belongs to {user} alone and cannot be released", "not_releasable")
+            require_free(row)  # it waits on what its holder asked: it stays with them
             rows.assign(unit.session, row, None)
             unit.touch(instance)
             unit.record(instance, "released", task_guid=row.task_guid, bpmn_id=row.bpmn_id, data={"reason": reason})
@@ -48,6 +51,7 @@ class TaskVerbs:
             s = unit.session
             row, instance, _workflow, task = self._open_task(unit, task_id)
             self._check_may_act(unit, row, instance, task, user)
+            require_free(row)
             if s.scalars(select(User.id).where(User.username == to_user, User.active.is_(True))).first() is None:
                 raise NotFound(f"user {to_user!r} does not exist")
             if not is_candidate(row, to_user, self._groups(s, to_user)):

@@ -29,6 +29,9 @@ class TaskView:
     candidate_groups: tuple[str, ...] = ()
     candidate_users: tuple[str, ...] = ()
     delegated_from: tuple[str, ...] = ()  # who was out of office, so their deputy has this task instead
+    kind: str | None = None      # a side task: consult | countersign | rework (None: a step of the diagram)
+    side_of: int | None = None   # the diagram task a side task waits on
+    held: str | None = None      # a diagram task waiting on its side tasks: consult | countersign | rework
 
     @classmethod
     def of(cls, row: HumanTask) -> TaskView:
@@ -37,7 +40,7 @@ class TaskView:
                    row.completed_by, row.completed_at,
                    tuple(c.group_id for c in row.candidates if c.group_id),
                    tuple(c.username for c in row.candidates if c.username),
-                   tuple(row.delegated_from.split(",")) if row.delegated_from else ())
+                   tuple(row.delegated_from.split(",")) if row.delegated_from else (), row.kind, row.side_of, row.held)
 
     def is_overdue(self, now: datetime) -> bool:
         return self.status == "open" and self.due_at is not None and self.due_at <= now

@@ -13,6 +13,11 @@ from sqlalchemy import create_engine, text
 # Test databases are thrown away: commit without waiting for the disk (the default is FULL, see
 # tests/engine/test_durability.py); set before any engine (or server subprocess) reads it.
 os.environ.setdefault("APPROVALS_SQLITE_SYNCHRONOUS", "NORMAL")
+# A request runs its first steps for at most 2 s, then leaves them to the worker (engine/continuing.py).
+# Scenario tests act on the task a start opens at once; on a busy machine the first start of a run (specs
+# parsed, the sandbox started) can pass 2 s and open nothing yet. The tests of that budget set it
+# themselves (tests/engine/test_budgets.py, tests/web/test_continuation.py).
+os.environ.setdefault("APPROVALS_REQUEST_STEP_SECONDS", "30")
 
 from engine import Engine
 from engine.storage.db import make_engine, upgrade

@@ -244,6 +244,50 @@ def send_back(task_id: int):
     return jsonify(to_jsonable(view))
 
 
+@bp.post("/tasks/<int:task_id>/signers")
+def add_signers(task_id: int):
+    """加签 ({kind: consult | countersign, to: [login | "group:<id>"], reason, data: my decision (countersign)})."""
+    require_actor()
+    body = _body()
+    to, data = body.get("to"), body.get("data")
+    if not isinstance(to, list) or not all(isinstance(t, str) for t in to):
+        return jsonify(error="invalid", reason=None, message="to must be a list of logins or group:<id>"), 400
+    if data is not None and not isinstance(data, dict):
+        return jsonify(error="invalid", reason=None, message="data must be an object"), 400
+    ids = get_engine().add_signers(task_id, current_user.username, str(body.get("kind") or ""), to,
+                                   str(body.get("reason") or ""), data)
+    return jsonify(side_tasks=ids), 201
+
+
+@bp.get("/side-tasks/<int:side_id>")
+def side_task(side_id: int):
+    """A side task (加签, rework) with what it asks and, once answered, the answer."""
+    view = get_engine().side_task(side_id)
+    get_instance_or_404(view.instance_id)
+    return jsonify(to_jsonable(view))
+
+
+@bp.post("/side-tasks/<int:side_id>/answer")
+def answer(side_id: int):
+    """Answer a side task ({opinion}; countersign: {decision: approve | reject}; rework: {data: the form})."""
+    require_actor()
+    body = _body()
+    data = body.get("data")
+    if data is not None and not isinstance(data, dict):
+        return jsonify(error="invalid", reason=None, message="data must be an object"), 400
+    decision = body.get("decision")
+    view = get_engine().answer(side_id, current_user.username, str(body.get("opinion") or ""),
+                               str(decision) if decision is not None else None, data)
+    return jsonify(to_jsonable(view))
+
+
+@bp.get("/instances/<int:instance_id>/side-tasks")
+def side_tasks(instance_id: int):
+    """The request's side tasks, oldest first."""
+    get_instance_or_404(instance_id)
+    return jsonify(to_jsonable(get_engine().side_tasks(instance_id)))
+
+
 @bp.post("/instances/<int:instance_id>/comments")
 def comment(instance_id: int):
     """A comment ({text}); `@name` mentions a colleague, who is told and may read the request."""

@@ -64,8 +64,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
 
     from . import (audit, auth, documents, engine_access, errors, files, health, i18n, inbox, instances, lookups,
-                   metrics, present, processes, notice_settings, notices, reports, robots, security, tasks, team, tokens,
-                   uploads, vendor, working_calendar)
+                   metrics, present, processes, notice_settings, notices, reports, robots, security, side_tasks, tasks,
+                   team, tokens, uploads, vendor, working_calendar)
     engine_access.init_app(app)
     i18n.init_app(app)
     csrf = CSRFProtect(app)
@@ -74,8 +74,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     present.init_app(app)
     security.init_app(app)
     uploads.init_app(app)
-    for module in (auth, health, metrics, inbox, tasks, processes, instances, files, documents, lookups, team, notices,
-                   notice_settings, reports, robots, audit, tokens, vendor, working_calendar):
+    for module in (auth, health, metrics, inbox, tasks, side_tasks, processes, instances, files, documents, lookups,
+                   team, notices, notice_settings, reports, robots, audit, tokens, vendor, working_calendar):
         app.register_blueprint(module.bp)
     from . import models  # process owners' models area (the web/models package)
     app.register_blueprint(models.bp)

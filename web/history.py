@@ -11,7 +11,7 @@ from engine import FormView
 from engine import AuditView, InstanceView, TaskView
 
 from .formspec import decision_of, fields_of
-from .present import MACHINE_ACTORS, OUTCOME_WORDS, as_text, file_size, person, when
+from .present import MACHINE_ACTORS, OUTCOME_WORDS, as_text, file_size, person, side_decision, side_kind, when
 from .taskforms import labelled
 
 DETAIL_LABELS = {
@@ -39,13 +39,19 @@ DETAIL_LABELS = {
     "file": _l("File"),
     "size": _l("Size"),
     "sha256": "SHA-256",
+    "kind": _l("Asked as"),
+    "opinion": _l("Opinion"),
+    "decision": _l("Decision"),
+    "asked_by": _l("Asked by"),
 }
-PEOPLE_KEYS = ("from", "to", "by", "mentions")
+PEOPLE_KEYS = ("from", "to", "by", "mentions", "asked_by")
 TIME_KEYS = ("at",)
 # what the engine does on its own: folded under "automatic steps" for people, shown in full to auditors
 AUTOMATIC = ("step_completed", "timer_fired", "notified", "message_sent", "message_received", "signal_sent",
              "signal_received", "message_undelivered", "signal_undelivered", "repaired")
-HIDDEN_KEYS = ("implicit", "title", "form", "name")  # name: the step's name is already the entry's title
+# name: the step's name is already the entry's title; a rework's earlier answers and how a return
+# continues are the auditors' (the full audit shows the raw data)
+HIDDEN_KEYS = ("implicit", "title", "form", "name", "side_task", "before", "mode")
 
 
 @dataclass
@@ -89,6 +95,10 @@ def _details(data: dict[str, Any]) -> list[tuple[str, str]]:
             text = when(value)
         elif key == "outcome":
             text = str(OUTCOME_WORDS.get(value, value))
+        elif key == "kind":
+            text = side_kind(value)
+        elif key == "decision":
+            text = side_decision(value)
         else:
             text = as_text(value)
         pairs.append((str(DETAIL_LABELS.get(key, key)), text))
@@ -112,6 +122,10 @@ def entry(event: AuditView, forms: dict[str | None, FormView], titles: dict[str,
         shown = {"file": data.get("name"), "size": file_size(data["size"]) if "size" in data else None,
                  "sha256": data.get("sha256") if full else None}
         return Entry(event, titles.get(event.bpmn_id or "", ""), _details(shown))
+    if event.kind == "reworked":  # the redone step's answers, labelled by its own form
+        details = _details({k: v for k, v in data.items() if k not in ("step", "kind", "asked_by")})
+        return Entry(event, str(data.get("step") or ""), labelled(forms.get(event.bpmn_id), data.get("form") or {})
+                     + details)
     # An automatic step's raw result is for auditors and process owners; others see that it ran.
     details = _details(data) if full or event.kind != "step_completed" else []
     return Entry(event, titles.get(event.bpmn_id or "", "") or str(data.get("name") or ""), details)
@@ -129,6 +143,11 @@ def entries(audit, forms: dict[str | None, FormView], tasks, full: bool = True) 
     return [entry(e, forms, titles, full) for e in audit]
 
 
+# what a task page shows of the steps before it: decisions, returns, comments and what 加签 asked and got
+SHOWN_BEFORE = ("started", "completed", "returned", "commented", "signers_added", "opinion_given", "countersigned",
+                "reworked")
+
+
 def decisions(entries: list[Entry], before_guid: str | None = None) -> list[Entry]:
     """The request as submitted, every completed task, the returns and the comments (up to a task's own
     completion, when given)."""
@@ -136,7 +155,7 @@ def decisions(entries: list[Entry], before_guid: str | None = None) -> list[Entr
     for item in entries:
         if before_guid and item.event.task_guid == before_guid and item.event.kind == "completed":
             break
-        if item.event.kind in ("started", "completed", "returned", "commented"):
+        if item.event.kind in SHOWN_BEFORE:
             out.append(item)
     return out
 

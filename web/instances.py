@@ -72,7 +72,9 @@ def show(instance_id: int):
         record=record_of(data), documents=engine.documents(instance_id, current_user.username, data),
         verified=verified, may_cancel=may_cancel(instance),
         may_retry=instance.status == "error" and current_user.in_group("process_owner"),
-        current_ids=sorted({t.bpmn_id for t in open_tasks}),
+        # open steps, and a step sent back for rework (being redone now, outside the diagram's path)
+        current_ids=sorted({t.bpmn_id for t in open_tasks if t.side_of is None or t.kind == "rework"}),
+        waiting_ids=sorted({t.bpmn_id for t in open_tasks if t.held}),
         done_ids=sorted({e.event.bpmn_id for e in entries if e.event.bpmn_id}
                         - {t.bpmn_id for t in open_tasks}),
         lane_names=engine.group_names(),  # the diagram's lanes are group ids: the viewer shows these names

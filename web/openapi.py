@@ -76,6 +76,17 @@ def document(server: str) -> dict[str, Any]:
                                   ("delegate", "delegate ({to: username, reason})"),
                                   ("return", "send back to an earlier step ({to: BPMN id from the task's "
                                              "return_targets, reason})"))},
+            "/tasks/{task_id}/signers": {"post": {**_op(
+                "加签 {kind: consult (opinions before I decide) | countersign (approval after mine; data = my "
+                "decision), to: [login | group:<id>], reason}; 409 waiting_* while the task waits on others",
+                body=True, status="201"), "parameters": [_id("task_id")]}},
+            "/side-tasks/{side_id}": {"get": {**_op("a side task (consult, countersign, rework) and its answer"),
+                                              "parameters": [_id("side_id")]}},
+            "/side-tasks/{side_id}/answer": {"post": {**_op(
+                "answer a side task {opinion, decision: approve | reject (countersign), data: the step's form "
+                "(rework)}", body=True), "parameters": [_id("side_id")]}},
+            "/instances/{instance_id}/side-tasks": {"get": {**_op("the request's side tasks, oldest first"),
+                                                            "parameters": [_id("instance_id")]}},
             "/messages": {"post": _op("deliver a message {name, payload, correlations: {key: {property: value}}, "
                                       "instance_id, all} to the instance waiting for it, or start a process "
                                       "with that message start event (process owners and group integration)",

@@ -51,7 +51,19 @@ EVENT_KINDS = {
     "robot_removed": _l("group robot removed"),
     "attached": _l("attached a file"),
     "attachment_removed": _l("removed a file"),
+    "signers_added": _l("asked others to sign (加签)"),
+    "opinion_given": _l("gave an opinion"),
+    "countersigned": _l("signed after the approver"),
+    "reworked": _l("redid the step sent back"),
 }
+
+# 加签 and rework (engine/staples/side_tasks.py): what a side task is, and an added signer's decision.
+SIDE_KINDS = {
+    "consult": _l("opinion asked (征求意见)"),
+    "countersign": _l("approval after (后加签)"),
+    "rework": _l("rework"),
+}
+SIDE_DECISIONS = {"approve": _l("approved"), "reject": _l("rejected")}
 
 STATUSES = {
     "running": _l("in progress"),
@@ -118,6 +130,14 @@ def when(value: datetime | str | None, style: str = "medium") -> str:
 
 def kind_label(kind: str) -> str:
     return str(EVENT_KINDS.get(kind, kind))
+
+
+def side_kind(kind: str | None) -> str:
+    return str(SIDE_KINDS.get(kind or "", kind or ""))
+
+
+def side_decision(decision: str | None) -> str:
+    return str(SIDE_DECISIONS.get(decision or "", decision or ""))
 
 
 def status_label(status: str) -> str:
@@ -192,5 +212,6 @@ def file_size(size: int) -> str:
 def init_app(app: Flask) -> None:
     for name, fn in (("person", person), ("file_size", file_size), ("group_name", group_name), ("process_name", process_name),
                      ("when", when), ("kind_label", kind_label), ("status_label", status_label),
-                     ("state_class", state_class), ("state_label", state_label), ("as_text", as_text)):
+                     ("state_class", state_class), ("state_label", state_label), ("as_text", as_text),
+                     ("side_kind", side_kind), ("side_decision", side_decision)):
         app.add_template_filter(fn, name)

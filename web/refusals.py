@@ -44,6 +44,13 @@ REASONS: dict[str, Callable[[str | None], str]] = {
     "not_releasable": lambda _h: _("This task was given to you personally and cannot be given back to a group."),
     "unsafe_migration": lambda _h: _("This request cannot be moved to the new version safely; "
                                      "it stays on its current version."),
+    "waiting_opinions": lambda _h: _("This task waits for the opinions you asked for; you decide once every "
+                                     "one of them answered."),
+    "waiting_signers": lambda _h: _("Your decision is recorded and waits for the approval of the people added "
+                                    "after you."),
+    "waiting_rework": lambda _h: _("This task was sent back for correction; it comes back to you once the "
+                                   "step is redone."),
+    "side_task": lambda _h: _("This is a question to answer on its own page, not a step to complete."),
     # NotAllowed: the user may not do this
     "assigned_to": _named(lambda name: _("This task is held by %(name)s.", name=name),
                           lambda: _("This task is held by someone else.")),
@@ -78,6 +85,12 @@ REASONS: dict[str, Callable[[str | None], str]] = {
                                 "Nothing was created here; upload them again if this request needs them."),
     "missing": lambda _h: _("This file is missing from the file store; tell the operator."),
     "altered": lambda _h: _("This file was changed in the file store since it was uploaded; tell the operator."),
+    "self": lambda _h: _("You cannot add yourself."),
+    "not_allowed_signer": _named(lambda name: _("This step does not allow adding %(name)s.", name=name),
+                                 lambda: _("This step does not allow adding that person.")),
+    "not_configured": lambda _h: _("This step names nobody who may approve after you; ask for an opinion "
+                                   "instead."),
+    "staple_off": lambda _h: _("This procedure has turned this off."),
     # refused input
     "token_name": lambda _h: _("Give the token a name of at most 100 characters."),
     # the working calendar

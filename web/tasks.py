@@ -62,13 +62,18 @@ def _page(task: TaskView, state: taskforms.FormState | None = None, status: int 
         "members": members,
         "return_targets": page.return_targets if may_act else (),
         "files": files,
+        "signers": page.signers, "side_tasks": page.side_tasks, "returns_to_me": page.returns_to_me,
+        **_directory(engine, page.signers, instance.started_by),
     }
     return render_template("tasks/task.html", **context), status
 
 
 @bp.get("/<int:task_id>")
 def show(task_id: int):
-    return _page(get_task_or_404(task_id))
+    task = get_task_or_404(task_id)
+    if task.side_of is not None:  # an opinion, an added approval or a rework: answered on its own page
+        return redirect(url_for("side_tasks.show", side_id=task_id))
+    return _page(task)
 
 
 @bp.post("/<int:task_id>")
@@ -91,6 +96,13 @@ def complete(task_id: int):
         taskforms.refuse_parse_errors(form, parsed)
         if refused:
             raise FormInvalid([FieldError(name, "upload", text) for name, text in refused.items()])
+        after_signers = [p for p in request.form.getlist("after") if p]
+        if after_signers:  # 后加签: my decision stands once they approved it too
+            note = request.form.get("sign_note", "").strip()[:REASON_MAX] or _("Please approve after me.")
+            engine.add_signers(task_id, me, "countersign", after_signers, note, parsed.data)
+            flash(_("Your decision is recorded; it takes effect once %(names)s approved it.",
+                    names="、".join(person(p) for p in after_signers)), "success")
+            return redirect(url_for("tasks.show", task_id=task_id))
         after = engine.complete(task_id, me, parsed.data)
     except FormInvalid as exc:
         state.errors = {**messages.from_invalid(exc), **state.errors}
@@ -104,6 +116,42 @@ def complete(task_id: int):
         raise
     flash(_("Done: %(title)s", title=task.title) + " " + where_now(after, engine.open_tasks(after.id)), "success")
     return redirect(next_task_for_me(task.instance_id) or url_for("inbox.index"))
+
+
+def _directory(engine, signers, started_by: str) -> dict:
+    """Whom the 征求意见 pickers offer (the directory, or only those the step lists) and whom 后加签 offers."""
+    if not signers.on:
+        return {"people": {}, "groups": {}, "after": ()}
+    after = tuple(e for e in signers.allowed or () if e not in (current_user.username, started_by))
+    people, groups = engine.people(), engine.group_names()
+    if signers.allowed is not None:
+        people = {u: n for u, n in people.items() if u in signers.allowed}
+        groups = {gid: n for gid, n in groups.items() if f"group:{gid}" in signers.allowed}
+    # not oneself, and not the applicant: what the applicant should add is what a return asks for
+    return {"people": {u: n for u, n in people.items() if u not in (current_user.username, started_by)},
+            "groups": groups, "after": after}
+
+
+def _picked() -> list[str]:
+    """The people and groups (`group:<id>`) chosen in the directory pickers."""
+    return ([f"group:{g}" for g in request.form.getlist("to_group") if g]
+            + [u for u in request.form.getlist("to_user") if u])
+
+
+@bp.post("/<int:task_id>/signers")
+def add_signers(task_id: int):
+    """征求意见 (前加签): ask colleagues or a department for their opinion before deciding."""
+    get_task_or_404(task_id, act=True)
+    g.stale_task_id = task_id
+    wanted = _picked()
+    try:
+        get_engine().add_signers(task_id, current_user.username, "consult", wanted, _reason())
+    except FormInvalid:
+        flash(_("Choose whom to ask and write your question."), "error")
+        return redirect(url_for("tasks.show", task_id=task_id))
+    flash(_("Asked %(names)s for their opinion; you decide once they answered.",
+            names="、".join(person(p) for p in wanted)), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 @bp.post("/<int:task_id>/claim")
@@ -147,5 +195,10 @@ def send_back(task_id: int):
     except FormInvalid:
         flash(_("Say why the request goes back."), "error")
         return redirect(url_for("tasks.show", task_id=task_id))
-    flash(_("Sent back: %(title)s.", title=task.title) + " " + where_now(after, engine.open_tasks(after.id)), "info")
+    if engine.task(task_id).held == "rework":
+        flash(_("Sent back for correction: %(title)s. It comes straight back to you once corrected.",
+                title=task.title), "info")
+    else:
+        flash(_("Sent back: %(title)s.", title=task.title) + " " + where_now(after, engine.open_tasks(after.id)),
+              "info")
     return redirect(url_for("inbox.index"))

@@ -2,7 +2,8 @@
 
 A request's audit trail holds everything people and the outside world gave it: the start form, each
 completed task with its form data, who completed it and when, the timers that fired, the messages and
-signals it caught, the returns (退回), and the results of its service steps. A replay starts the new
+signals it caught, the returns (退回, and the corrections of a step redone aside), and the results of its
+service steps. A replay starts the new
 version with the same start data in memory, gives it the same inputs at the same times, and compares the
 path it takes with the recorded one: the same path, a different one (which step first differs, and why:
 the gateway's condition and the data it read, or a timer that fired at another time), or stuck (a step
@@ -28,7 +29,7 @@ from ..runtime.scripting import ScriptEngine
 SAME, DIFFERENT, STUCK = "same", "different", "stuck"
 # what a replay gives the workflow, from the audit trail; everything else there (claims, comments, copies)
 # changes no path
-_INPUTS = ("completed", "timer_fired", "message_received", "signal_received", "returned", "withdrawn",
+_INPUTS = ("completed", "timer_fired", "message_received", "signal_received", "returned", "reworked", "withdrawn",
            "cancel_requested")
 
 
@@ -112,6 +113,7 @@ class _Replay:
         self.error: tuple[str, str | None] | None = None
         self.unapplied: Recorded | None = None
         self.ended_by: str | None = None
+        self.reworking: str | None = None  # the task that returned a step to be redone aside (back_to_me)
 
     # -- feeding the workflow -------------------------------------------------------------------------
     def _ran(self, result: runner.RunResult) -> bool:
@@ -145,7 +147,12 @@ class _Replay:
                 return False
             return self._ran(runner.run(self.workflow, event.at))
         if event.kind == "returned":
+            if event.data.get("mode") == "back_to_me":  # the step is redone aside; the returner's task waits
+                self.reworking = event.bpmn_id
+                return True
             return self._return(event)
+        if event.kind == "reworked":
+            return self._reworked(event)
         self.ended_by = event.kind  # withdrawn or cancelled by a person: nothing more to compare
         return False
 
@@ -168,6 +175,16 @@ class _Replay:
         self.path.append(Step("task", event.bpmn_id, task.task_spec.bpmn_name))
         self.tasks.append(task)
         return self._ran(runner.run_task(self.workflow, task, event.at))
+
+    def _reworked(self, event: Recorded) -> bool:
+        """The redone step's corrected answers go to the task that returned it, which then goes on."""
+        waiting = [t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
+                   if t.task_spec.bpmn_id == self.reworking]
+        if not waiting:
+            self.unapplied = event
+            return False
+        waiting[0].data.update(dict(event.data.get("form") or {}))
+        return True
 
     def _return(self, event: Recorded) -> bool:
         step = event.data.get("step")

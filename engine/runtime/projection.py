@@ -68,11 +68,15 @@ def sync(session: Session, instance: InstanceRow, ready_tasks: list, now: dateti
         existing = {guid: known[guid] for guid in open_before - set(ready)} | {g: None for g in open_before & set(ready)}
     else:
         existing = {row.task_guid: row for row in rows.read_tasks(
-            session, rows.TASK.c.instance_id == instance.id, rows.TASK.c.status == "open")}
+            session, rows.TASK.c.instance_id == instance.id, rows.TASK.c.status == "open",
+            rows.TASK.c.side_of.is_(None))}
     closed = []
     for guid, row in existing.items():
         if guid not in ready:
             closed.append((row, "completed", completed[guid]) if guid in completed else (row, "cancelled", None))
+    # a task that leaves the inbox while it waits on side tasks (cancelled, withdrawn, a timer) takes them along
+    closed += [(side, "cancelled", None) for side in rows.open_side_tasks(session, [r.id for r, _s, _b in closed
+                                                                                       if r.held])]
     rows.close_tasks(session, closed, now)
     opened = []
     timers_by_parent: dict = {}

@@ -1,11 +1,11 @@
-"""The office staples (comments, withdraw, remind, copy, return, attachments) are on for every procedure; a
-process owner turns one off in the BPMN with a property valued `off`: on the start event for the whole
-process, on a user task for that task (`<spiffworkflow:property name="remind" value="off"/>`)."""
+"""The office staples (comments, withdraw, remind, copy, return, attachments, addSigners) are on for every
+procedure; a process owner turns one off in the BPMN with a property valued `off`: on the start event for the
+whole process, on a user task for that task (`<spiffworkflow:property name="remind" value="off"/>`)."""
 from __future__ import annotations
 
 from .projection import task_properties
 
-STAPLES = ("comments", "withdraw", "remind", "copy", "return", "attachments")
+STAPLES = ("comments", "withdraw", "remind", "copy", "return", "attachments", "addSigners")
 
 
 def is_on(staple: str, *specs) -> bool:

@@ -1,7 +1,8 @@
 """What people expect of any approval system, for every procedure without editing its diagram: comments with
 @mentions, withdrawing a request nobody has acted on, reminding whoever holds it, copying it to others
-(抄送), files attached to it (附件). Each is an audited, permission-checked verb; a process owner turns one
-off per process or per task (engine.runtime.switches)."""
+(抄送), files attached to it (附件), sending it back (退回), asking others before or after deciding (加签).
+Each is an audited, permission-checked verb; a process owner turns one off per process or per task
+(engine.runtime.switches)."""
 from __future__ import annotations
 
 from ..authoring.specs import start_event
@@ -10,7 +11,7 @@ from ..runtime.switches import is_on
 from ..storage.rows import InstanceRow
 
 STAPLE_WORDS = {"comments": "comments", "withdraw": "withdrawing", "remind": "reminders", "copy": "copies",
-                "return": "returns", "attachments": "attachments"}
+                "return": "returns", "attachments": "attachments", "addSigners": "added signers"}
 
 
 def require_on(unit, instance: InstanceRow, staple: str, task_spec=None) -> None:

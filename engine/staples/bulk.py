@@ -37,7 +37,7 @@ class BulkVerbs:
             found = s.execute(select(HumanTask.id, HumanTask.bpmn_id, ProcessInstance.definition_id,
                                      ProcessInstance.dependency_ids)
                               .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-                              .where(HumanTask.id.in_(ids))).all()
+                              .where(HumanTask.id.in_(ids), HumanTask.side_of.is_(None), HumanTask.held.is_(None))).all()
             allowed = set()
             for task_id, bpmn_id, definition_id, deps in found:
                 spec, subs = self.specs.get(s, definition_id, deps)

@@ -41,6 +41,8 @@ class ReminderVerbs:
             reminded: list[str] = []
             waits = []
             for row in open_rows:
+                if row.held:  # its holder waits on others (加签, rework): they are the ones reminded
+                    continue
                 task_spec = task_spec_of(spec, subs, row.bpmn_id)
                 require_on(unit, instance, "remind", task_spec)
                 since = last.get(row.task_guid)
@@ -56,6 +58,8 @@ class ReminderVerbs:
                                                "body": f"“{instance.title}”的申请人催您办理“{row.title}”。",
                                                "at": unit.now.isoformat()})
                 reminded += to
+            if not reminded and not waits:
+                raise Conflict(f"instance {instance_id} waits for nobody now", "nobody_waits")
             if not reminded:
                 raise Conflict(f"reminded less than {REMIND_EVERY} ago; again after {min(waits).isoformat()}",
                                "reminded_recently", min(waits).isoformat())

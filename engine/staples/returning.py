@@ -2,19 +2,26 @@
 already completed (the applicant's revision, a named earlier approver), with a reason. SpiffWorkflow's own
 reset (`reset_from_task_id`) makes that step READY again, with the data it was completed with (unless its
 pre-script clears its fields, as the diagram decides); the later steps' decisions stay in the audit trail. The step goes back to the
-person who completed it before, and the request then flows on from there as the diagram says."""
+person who completed it before, and the request then flows on from there as the diagram says. A task whose
+`returnMode` is `back_to_me` instead gives that person a rework side task (engine.staples.side_tasks) and
+gets the corrected request straight back, without running the steps in between."""
 from __future__ import annotations
 
 from copy import deepcopy
 from dataclasses import dataclass
 from uuid import UUID
 
+from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
 
+from ..audit import instance_chain
 from ..errors import Conflict, FieldError, FormInvalid, NotFound
 from ..storage import rows
+from ..storage.models import AuditEvent
 from ..views import InstanceView
 from . import require_on
+from .side_tasks import hold_for, open_side
+from .signers import require_free, return_mode
 
 MAX_REASON = 500
 
@@ -74,9 +81,13 @@ class ReturnVerbs:
             [earlier] = rows.read_tasks(unit.session, rows.TASK.c.task_guid == str(target.id)) or [None]
             if earlier is None:
                 raise Conflict(f"step {to_bpmn_id!r} has no inbox row to reopen", "not_returnable")
+            require_free(row)
+            mode = return_mode(task.task_spec)
             unit.record(instance, "returned", task_guid=row.task_guid, bpmn_id=row.bpmn_id,
                         data={"title": row.title, "to": earlier.completed_by, "step": target.task_spec.bpmn_name,
-                              "reason": reason})
+                              "reason": reason, "mode": mode})
+            if mode == "back_to_me":
+                return self._rework(unit, instance, row, earlier, reason)
             workflow.reset_from_task_id(UUID(str(target.id)), data=deepcopy(target.data))
             # the step's inbox row opens again, for the person who completed it before
             previous = earlier.completed_by
@@ -94,3 +105,21 @@ class ReturnVerbs:
                 unit.announce(instance)
             return InstanceView.of(instance)
         return self._unit(user, work)
+
+    def _rework(self, unit, instance, row, earlier, reason: str) -> InstanceView:
+        """The earlier step's person gets a side task with that step's form and answers; `row` waits for it."""
+        if not earlier.completed_by:
+            raise Conflict(f"nobody completed step {earlier.bpmn_id!r}: nobody to redo it", "not_returnable")
+        answers = unit.session.scalars(select(AuditEvent.data).where(
+            AuditEvent.chain == instance_chain(instance.id), AuditEvent.kind == "completed",
+            AuditEvent.task_guid == earlier.task_guid).order_by(AuditEvent.seq.desc()).limit(1)).first() or {}
+        open_side(unit, instance, row, "rework", earlier.completed_by, unit.actor, reason,
+                  dict(answers.get("form") or {}), bpmn_id=earlier.bpmn_id, title=earlier.title, form=earlier.form,
+                  ui_form=earlier.ui_form)
+        hold_for(unit, instance, row, "rework", unit.actor)
+        unit.touch(instance)
+        unit.notifications.append({"to": earlier.completed_by, "subject": f"退回：{instance.title}",
+                                   "body": f"“{row.title}”退回到“{earlier.title}”，修改后直接回到“{row.title}”：{reason}",
+                                   "at": unit.now.isoformat()})
+        unit.announce(instance)
+        return InstanceView.of(instance)

@@ -12,7 +12,8 @@ from ..views import InstanceView
 from ..runtime.assignment import require_actor
 from . import require_on
 
-ACTS = ("completed", "claimed", "delegated", "released")
+ACTS = ("completed", "claimed", "delegated", "released", "signers_added", "opinion_given", "countersigned",
+        "reworked")
 
 
 def first_act(session, instance_id: int, applicant: str) -> AuditEvent | None:

@@ -130,7 +130,9 @@ class HumanTask(Base):
     """The inbox projection: one row per user task that is or was READY."""
 
     __tablename__ = "human_task"
-    __table_args__ = (Index("ix_human_task_assignee_status", "assignee", "status"),)
+    __table_args__ = (Index("ix_human_task_assignee_status", "assignee", "status"),
+                      Index("ix_human_task_side_of", "side_of", sqlite_where=text("side_of IS NOT NULL"),
+                            postgresql_where=text("side_of IS NOT NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
@@ -149,6 +151,11 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None]
     # the people away (out of office) whose deputies this task went to instead, comma-separated
     delegated_from: Mapped[str | None] = mapped_column(String(200))
+    # a side task (加签 consult | countersign, rework after a return) waits on the diagram task `side_of`
+    kind: Mapped[str | None] = mapped_column(String(20))
+    side_of: Mapped[int | None] = mapped_column(Integer)
+    # a diagram task waiting on its side tasks: consult | countersign | rework (engine/staples/side_tasks.py)
+    held: Mapped[str | None] = mapped_column(String(20))
 
     candidates: Mapped[list[TaskCandidate]] = relationship(cascade="all, delete-orphan")
     instance: Mapped[ProcessInstance] = relationship()
@@ -171,6 +178,21 @@ class TaskCandidate(Base):
     group_id: Mapped[str | None] = mapped_column(String(80))
     username: Mapped[str | None] = mapped_column(String(80))
     is_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class SideTask(Base):
+    """What a side task asks and what its person answered (its inbox row is the `human_task` of the same id)."""
+
+    __tablename__ = "side_task"
+
+    id: Mapped[int] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    asked_by: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text)
+    opinion: Mapped[str | None] = mapped_column(Text)
+    decision: Mapped[str | None] = mapped_column(String(20))  # countersign: approve | reject
+    # countersign: the approver's own decision; rework: the step's earlier answers, then the corrected ones
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class AuditEvent(Base):

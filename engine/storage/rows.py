@@ -160,6 +160,7 @@ _CLOSE = (update(TASK).where(TASK.c.id == bindparam("task_id"))
                   assignee=func.coalesce(TASK.c.assignee, bindparam("by"))))
 _REOPEN = (update(TASK).where(TASK.c.id == bindparam("task_id"))
            .values(status="open", completed_by=None, completed_at=None))
+_HOLD = update(TASK).where(TASK.c.id == bindparam("task_id")).values(held=bindparam("held"))
 _ASSIGN = update(TASK).where(TASK.c.id == bindparam("task_id")).values(assignee=bindparam("who"))
 _MARK = (update(CANDIDATE).where(CANDIDATE.c.human_task_id.in_(bindparam("ids", expanding=True)))
          .values(is_open=bindparam("is_open")))
@@ -206,6 +207,18 @@ def assign(session: Session, row: TaskRow, who: str | None) -> None:
     """Claim, release or hand over an open task."""
     session.connection().execute(_ASSIGN, {"task_id": row.id, "who": who})
     row.assignee = who
+
+
+def hold(session: Session, row: TaskRow, held: str | None) -> None:
+    """Mark a diagram task as waiting on its side tasks (consult, countersign, rework), or free it."""
+    session.connection().execute(_HOLD, {"task_id": row.id, "held": held})
+    row.held = held
+
+
+def open_side_tasks(session: Session, of: Iterable[int]) -> list[TaskRow]:
+    """The open side tasks waiting on these diagram tasks."""
+    of = list(of)
+    return read_tasks(session, TASK.c.side_of.in_(of), TASK.c.status == "open") if of else []
 
 
 def open_task(session: Session, values: dict[str, Any], groups: list[str], users: list[str]) -> TaskRow:

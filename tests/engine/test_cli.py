@@ -172,3 +172,21 @@ def test_notification_settings_out_of_office_and_robots_from_the_command_line(cl
     assert js("robot", "list", "--as", "bob", ok=False)["reason"] == "not_process_owner"
     assert js("robot", "failed", "--as", "owen")["failed"] == []
     assert js("robot", "remove", "cs_manager", "--as", "owen")["removed"] is True
+def test_sign_answer_and_side_tasks_from_the_command_line(cli):
+    cli("users", "import", str(DATA / "users.yaml"))
+    cli("deploy", str(DATA / "approval.bpmn"), "--as", "owen")
+    first = json.loads(cli("--json", "start", "small_approval", "--as", "alice",
+                           "--data", '{"customer": "甲", "amount": 5000}').stdout)["instance"]["id"]
+    task = json.loads(cli("--json", "tasks", "--as", "bob").stdout)["tasks"][0]["id"]
+    asked = json.loads(cli("--json", "sign", str(task), "gina", "--reason", "金额偏大，请给意见", "--as", "bob").stdout)
+    [side] = asked["side_tasks"]
+    busy = cli("--json", "complete", str(task), "--as", "bob", "--data", '{"decision": "approve"}', ok=False)
+    assert busy.returncode == 1 and json.loads(busy.stdout)["reason"] == "waiting_opinions"
+    stranger = cli("--json", "answer", str(side), "--opinion", "我来", "--as", "carol", ok=False)
+    assert json.loads(stranger.stdout)["error"] == "not_allowed"
+    cli("answer", str(side), "--opinion", "可以批", "--as", "gina")
+    [listed] = json.loads(cli("--json", "side-tasks", str(first)).stdout)["side_tasks"]
+    assert (listed["kind"], listed["answered_by"], listed["opinion"]) == ("consult", "gina", "可以批")
+    twice = cli("--json", "answer", str(side), "--opinion", "再说", "--as", "gina", ok=False)
+    assert json.loads(twice.stdout)["reason"] == "completed"
+    cli("complete", str(task), "--as", "bob", "--data", '{"decision": "approve"}')

@@ -32,9 +32,9 @@ def test_a_permit_number_customer_or_id_finds_the_request(eng, clock):
 
     # the inbox finds the task of the request by the same words, and only it
     task = task_for(eng, "lina", other, "am_approve")
-    found, total, _processes = eng.task_page("lina", "all", text="厦门")
-    assert [t.id for t in found] == [task.id] and total == 1
-    assert eng.task_page("lina", "all", text="福州")[1] == 0
+    found, _processes = eng.task_page("lina", "all", text="厦门")
+    assert [t.id for t in found.items] == [task.id] and found.total == 1
+    assert eng.task_page("lina", "all", text="福州")[0].total == 0
 
 
 def test_requests_saved_before_search_existed_are_indexed_on_upgrade(eng, clock):

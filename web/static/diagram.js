@@ -21,6 +21,7 @@
 
   var current = JSON.parse(box.dataset.current || '[]');
   var done = JSON.parse(box.dataset.done || '[]');
+  var waiting = JSON.parse(box.dataset.waiting || '[]');
   var laneNames = JSON.parse(box.dataset.laneNames || '{}');
   // diagram-js asks its translate service for the words it shows (the minimap's toggle).
   var words = { 'Open minimap': box.dataset.msgOpenMinimap, 'Close minimap': box.dataset.msgCloseMinimap };
@@ -81,6 +82,16 @@
       }
     });
     current.forEach(function (id) { if (registry.get(id)) { canvas.addMarker(id, 'current-task'); } });
+    // a task waiting on the people it asked (加签) or on a rework: marked, with a badge saying so
+    var overlays = viewer.get('overlays');
+    waiting.forEach(function (id) {
+      if (!registry.get(id)) { return; }
+      canvas.addMarker(id, 'waiting-task');
+      var badge = document.createElement('span');
+      badge.className = 'waiting-badge';
+      badge.textContent = box.dataset.msgWaiting;
+      overlays.add(id, { position: { top: -12, left: 0 }, html: badge });
+    });
   }
 
   // The open tasks with the steps just before and after them, at most at full size, centred; the whole

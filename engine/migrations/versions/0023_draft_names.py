@@ -1,13 +1,13 @@
 """drafts that behave: a name, and a revision so one owner's save never overwrites another's
 
 Revision ID: 0023
-Revises: 0020
+Revises: 0021
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0023"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
