@@ -22,7 +22,8 @@ def _status(entry: CustomerBlacklist, now: datetime) -> str:
 
 def blacklist_rows(session: Session, now: datetime) -> list[dict[str, Any]]:
     """Every blacklist entry, newest first: who, why, from when to when, and where it stands."""
-    found = session.execute(select(CustomerBlacklist, Customer.name).join(Customer, Customer.id == CustomerBlacklist.customer_id)
+    found = session.execute(select(CustomerBlacklist, Customer.name)
+                            .join(Customer, Customer.id == CustomerBlacklist.customer_id)
                             .order_by(CustomerBlacklist.listed_at.desc(), CustomerBlacklist.id.desc()))
     return [{"customer": name, "reason": entry.reason, "listed_at": entry.listed_at, "expires_at": entry.expires_at,
              "status": _status(entry, now), "lifted_at": entry.lifted_at, "instance_id": entry.instance_id}

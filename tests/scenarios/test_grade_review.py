@@ -181,7 +181,8 @@ def test_a_salesperson_reviews_one_customer_by_hand(review):
     """5.2e outside the half-yearly round: one customer, new to the register, graded for the first time."""
     inst = review.start("grade_review_customer", "sunli", {"customer_name": "新客户戊"})
     [feedback] = review.open_tasks(inst.id)
-    review.complete(feedback.id, "sunli", {"annual_volume": 600_000, "payment_record": "late", "default_record": "none"})
+    review.complete(feedback.id, "sunli", {"annual_volume": 600_000, "payment_record": "late",
+                                           "default_record": "none"})
     [confirm] = review.open_tasks(inst.id)
     assert review.task_data(confirm.id)["suggested_grade"] == "C"
     done = review.complete(confirm.id, "wujun", {"decision": "confirm"})
