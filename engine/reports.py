@@ -72,13 +72,11 @@ class ReportReads:
         """Every report of the extensions, by id, in the order they declare them (no database read)."""
         return {r.id: r for ext in self.extensions for r in ext.reports}
 
-    def _may_read_report(self, s: Session, report: Report, user: str) -> bool:
-        return bool(self._groups(s, user) & set(report_readers(report)))
-
     def reports(self, user: str) -> list[Report]:
         """The reports the user may read, in the order the extensions declare them."""
         with self.session() as s:
-            return [r for r in self.declared_reports().values() if self._may_read_report(s, r, user)]
+            groups = self._groups(s, user)
+        return [r for r in self.declared_reports().values() if groups & set(report_readers(r))]
 
     def report(self, report_id: str, user: str, export: bool = False) -> ReportView:
         """The report's rows now (NotFound for an unknown report, NotAllowed `not_a_reader` for a user outside
@@ -101,5 +99,5 @@ class ReportReads:
         return self._unit(user, work)
 
     def _check_report_reader(self, s: Session, report: Report, user: str) -> None:
-        if not self._may_read_report(s, report, user):
+        if not self._groups(s, user) & set(report_readers(report)):
             raise NotAllowed(f"{user} may not read the report {report.id}", "not_a_reader")

@@ -91,10 +91,14 @@ def test_an_unknown_report_is_not_found(client, records):
     assert client.get("/reports/nothing").status_code == 404
 
 
-def test_auditors_read_every_report(client, records):
+def test_auditors_read_every_report_and_find_who_exported_one(client, records):
+    login(client, "gina")
+    client.get("/reports/blacklist/export.csv")
     login(client, "audrey")
     assert client.get("/reports/blacklist").status_code == 200
     assert client.get("/reports/satisfaction_scores").status_code == 200
+    found = client.get("/audit/?kind=report_exported&searched=1").text
+    assert "导出报表" in found and "吉娜" in found
 
 
 def test_api_lists_and_reads_reports(app, records):
