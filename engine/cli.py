@@ -120,6 +120,8 @@ def cmd_documents(args) -> Any:
     lines = [f"{d.name}\t{d.titles.get('zh_CN') or d.titles.get('en')}\t"
              + ("ready" if d.ready else f"not yet: {d.pending.get('en', '')}") for d in documents]
     return {"documents": documents, "message": "\n".join(lines) or f"request {args.instance} produces no documents"}
+
+
 def _read(path: str) -> bytes:
     try:
         with open(path, "rb") as handle:
@@ -166,6 +168,21 @@ def cmd_download(args) -> Any:
     return {"attachment": view, "path": target, "message": f"wrote {target} ({view.size} bytes, sha256 {view.sha256})"}
 
 
+def cmd_report(args) -> Any:
+    """A report's rows, one tab-separated line each (recorded in the audit as an export)."""
+    engine = engine_from_env()
+    if not args.name:
+        found = engine.reports(args.as_user)
+        return {"reports": [r.name for r in found],
+                "message": "\n".join(f"{r.name}\t{r.titles.get('en', r.name)}" for r in found) or "no reports"}
+    view = engine.report(args.name, args.as_user, export=True)
+    keys = [c.key for c in view.report.columns]
+    lines = ["\t".join(keys), *("\t".join("" if row.get(k) is None else str(row[k]) for k in keys)
+                                 for row in view.rows)]
+    return {"report": view.report.name, "at": view.at, "rows": [dict(row) for row in view.rows],
+            "message": "\n".join(lines)}
+
+
 def _json_arg(text: str | None, flag: str) -> Any:
     if not text:
         return None
@@ -196,22 +213,6 @@ def cmd_message(args) -> Any:
 def cmd_signal(args) -> Any:
     view = engine_from_env().broadcast_signal(args.name, args.as_user, _json_arg(args.data, "--data"))
     return {"delivery": view, "message": _delivery_message(view)}
-
-
-def cmd_report(args) -> Any:
-    """A report's rows (recorded in the audit as an export); without --json, one tab-separated line each."""
-    engine = engine_from_env()
-    if args.report is None:
-        found = engine.reports(args.as_user)
-        return {"reports": [r.id for r in found],
-                "message": "\n".join(f"{r.id}\t{r.labels.get('zh_CN') or r.labels.get('en')}" for r in found)
-                or "no reports for this user"}
-    view = engine.report(args.report, args.as_user, export=True)
-    keys = [c.key for c in view.report.columns]
-    lines = ["\t".join(c.labels.get("zh_CN") or c.labels.get("en") or c.key for c in view.report.columns)]
-    lines += ["\t".join("" if row.get(k) is None else str(row.get(k)) for k in keys) for row in view.rows]
-    return {"report": view.report.id, "generated_at": view.generated_at, "rows": list(view.rows),
-            "message": "\n".join(lines)}
 
 
 def cmd_calendar_show(args) -> Any:
@@ -337,6 +338,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     dl.add_argument("--out", help="where to write it (default: its own name, here)")
     dl.add_argument("--force", action="store_true", help="overwrite --out when it exists")
     dl.set_defaults(fn=cmd_download)
+    rp = sub.add_parser("report", help="a report's rows, tab-separated (without a name: the reports one may read)")
+    rp.add_argument("name", nargs="?")
+    rp.add_argument("--as", dest="as_user", required=True)
+    rp.set_defaults(fn=cmd_report)
 
     msg = sub.add_parser("message", help="deliver a message to the instance waiting for it (or start one)")
     msg.add_argument("name")
@@ -352,10 +357,6 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     sig.add_argument("--as", dest="as_user", required=True)
     sig.add_argument("--data", help="the payload (JSON)")
     sig.set_defaults(fn=cmd_signal)
-    rp = sub.add_parser("report", help="a report's rows (without a name: the reports the user may read)")
-    rp.add_argument("report", nargs="?")
-    rp.add_argument("--as", dest="as_user", required=True)
-    rp.set_defaults(fn=cmd_report)
 
     cal = sub.add_parser("calendar", help="the working calendar: show a year, enter or remove a day")
     cal_sub = cal.add_subparsers(dest="calendar_command", required=True)

@@ -35,7 +35,6 @@ from .continuing import ContinuationVerbs
 from .inbox import InboxReads
 from .lookups import LookupVerbs
 from .queries import Queries
-from .reports import ReportReads
 from .access import AccessReads
 from .notices import NoticeReads
 from .preferences import PreferenceVerbs
@@ -55,6 +54,7 @@ from .staples.returning import ReturnVerbs
 from .staples.side_tasks import SideTaskVerbs
 from .staples.signers import held_reason, require_free
 from .staples.withdrawal import WithdrawalVerbs
+from .reports import ReportReads
 from .team import TeamReads
 from .working_calendar import CalendarVerbs, load_calendar
 from .runtime import events, runner, workdays
@@ -73,11 +73,11 @@ DEFAULT_FORMS_DIR = Path(os.environ.get("APPROVALS_FORMS_DIR") or Path(__file__)
 RETRIES = 3
 
 
-class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, ReplayVerbs, EventVerbs, PageReads, SignInVerbs, TokenVerbs,
-             InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs, WithdrawalVerbs,
-             ReminderVerbs, CopyVerbs, ReturnVerbs, SideTaskVerbs, BulkVerbs, AttachmentVerbs, NoticeReads, CalendarVerbs,
-             LookupVerbs, DocumentReads, PreferenceVerbs, DeputyVerbs, WebhookVerbs, ReportReads,
-             Queries):
+class Engine(ContinuationVerbs, DeployVerbs, FormReads, TaskVerbs, VersionVerbs, ReplayVerbs, EventVerbs, PageReads,
+             SignInVerbs, TokenVerbs, InboxReads, AuditReads, SearchVerbs, TeamReads, AccessReads, CommentVerbs,
+             WithdrawalVerbs, ReminderVerbs, CopyVerbs, ReturnVerbs, SideTaskVerbs, BulkVerbs, AttachmentVerbs,
+             NoticeReads, CalendarVerbs, LookupVerbs, DocumentReads, PreferenceVerbs, DeputyVerbs, WebhookVerbs,
+             ReportReads, Queries):
     """Deploy, start, claim, complete, cancel, retry, fire timers, send messages and signals; read the
     inbox and the history."""
 

@@ -14,18 +14,17 @@ from typing import Any, Callable, Mapping
 
 from sqlalchemy import JSON, MetaData
 
-from .clock import as_utc
-from .directory import SYSTEM_USER
+from .clock import as_utc, company_zone
+from .directory import SYSTEM_USER, groups_of
 from .errors import EngineError, NotFound
-from .reports import Report, ReportChart, ReportColumn
 from .storage.models import UTCDateTime
 from .runtime.operators import OperatorContext, notify
 
 JSON_TYPES = {dict[str, Any]: JSON, list[Any]: JSON}
 
-__all__ = ["Document", "Extension", "LookupItem", "LookupSource", "RecordField", "SYSTEM_USER", "OperatorContext",
-           "EngineError", "NotFound", "UTCDateTime", "JSON_TYPES", "as_utc", "notify", "Report",
-           "ReportChart", "ReportColumn"]
+__all__ = ["Document", "Extension", "LookupItem", "LookupSource", "RecordField", "Report", "ReportChart",
+           "ReportColumn", "SYSTEM_USER", "OperatorContext", "EngineError", "NotFound", "UTCDateTime", "JSON_TYPES",
+           "as_utc", "company_zone", "notify", "groups_of"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +72,42 @@ class Document:
 
 
 @dataclass(frozen=True)
+class ReportColumn:
+    """One column of a report: the row key it shows, labelled in each UI language."""
+
+    key: str
+    labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ReportChart:
+    """A chart drawn over a report's rows (the table stays below it): `x` along the axis, `y` the figure
+    drawn, one series per value of `series` (None: a single series)."""
+
+    kind: str  # "bar" | "line"
+    x: str
+    y: str
+    series: str | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """A table a procedure keeps in its records that people read on a page (with a chart where it draws one)
+    and export as CSV.
+
+    `rows(session, now)` reads it in a read-only session; `readers` are the groups that may read it
+    besides process owners and auditors."""
+
+    name: str                                  # its address: /reports/<name>
+    titles: Mapping[str, str]                  # locale -> title
+    columns: tuple[ReportColumn, ...]
+    rows: Callable[[Any, Any], list[Mapping[str, Any]]]
+    readers: tuple[str, ...] = ()
+    notes: Mapping[str, str] = field(default_factory=dict)  # locale -> what it shows and where the rule comes from
+    chart: ReportChart | None = None
+
+
+@dataclass(frozen=True)
 class Extension:
     """A package of procedures, as the engine sees it."""
 
@@ -84,7 +119,7 @@ class Extension:
     record_fields: tuple[RecordField, ...] = ()
     lookups: Mapping[str, LookupSource] = field(default_factory=dict)
     documents: tuple[Document, ...] = ()
-    reports: tuple[Report, ...] = ()              # lists and figures its readers look at and export
+    reports: tuple[Report, ...] = ()              # tables its readers look at and export
     demo: Callable[[Any], int] | None = None      # seed(engine) -> instances started
     # engine revision -> this branch's revision already applied at it (tables once made by the engine's chain)
     adopt_at: Mapping[str, str] = field(default_factory=dict)

@@ -167,7 +167,7 @@ class EventVerbs:
         if instance_id is None and (kind == events.SIGNAL or not route.delivered):
             for definition, trigger in self._triggered(s, kind, name):
                 instance = self._start_by_event(unit, definition, trigger.bpmn_id, event,
-                                                {"by": kind, "name": name, **origin})
+                                                {"by": kind, "name": name, "payload": event.payload, **origin})
                 route.started.append(instance.id)
                 if one:
                     break

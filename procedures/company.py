@@ -6,11 +6,11 @@ from typing import Any, Mapping
 
 from engine.extensions import Extension
 
-from . import complaint, contract, customer, survey, tour
+from . import complaint, contract, customer, survey, tour, visit
 from .base import OPERATORS, Base
 from .demo import USERS_FILE, load_demo
 
-PROCEDURES = (tour, complaint, customer, contract, survey)
+PROCEDURES = (tour, complaint, customer, contract, visit, survey)
 PROCESSES = tuple(p for module in PROCEDURES for p in module.PROCESSES)
 _TITLE_KEYS = tuple(dict.fromkeys(key for module in PROCEDURES for key in module.TITLE_KEYS))
 

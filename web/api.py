@@ -22,6 +22,7 @@ from .files import serve_file
 from .guards import SEE_ALL_GROUPS, get_instance_or_404, get_task_or_404, require_actor
 from .openapi import document
 from .pdf import PdfUnavailable, html_to_pdf
+from .reports import report_csv
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -366,6 +367,8 @@ def register_lookup(name: str):
     if not isinstance(label, str):
         return jsonify(error="invalid", reason="lookup_label", message="label (the new entry's name) is required"), 400
     return jsonify(item=to_jsonable(get_engine().register_lookup(name, current_user.username, label))), 201
+
+
 def _uploaded(store):
     """Store the multipart parts named `file`: 201 with the attachments, or 422 naming the refused file (the
     files before it are kept and listed under `attached`)."""
@@ -479,6 +482,8 @@ def calendar_day_remove(day: str):
     """Remove an entered day: it follows China's calendar again; process owners."""
     get_engine().remove_calendar_day(day, current_user.username)
     return "", 204
+
+
 @bp.get("/me/notice-settings")
 def notice_settings():
     """My channel preferences and my out-of-office deputy (null when none is set)."""
@@ -546,22 +551,20 @@ def remove_robot(group_id: str):
     return jsonify(removed=get_engine().remove_group_robot(group_id, current_user.username))
 
 
-def _report_summary(report) -> dict[str, Any]:
-    return {"id": report.id, "labels": dict(report.labels), "descriptions": dict(report.descriptions),
-            "columns": [{"key": c.key, "labels": dict(c.labels)} for c in report.columns]}
-
-
 @bp.get("/reports")
 def reports():
     """The reports I may read."""
-    return jsonify([_report_summary(r) for r in get_engine().reports(current_user.username)])
+    return jsonify([{"name": r.name, "titles": dict(r.titles)} for r in get_engine().reports(current_user.username)])
 
 
-@bp.get("/reports/<report_id>")
-def report(report_id: str):
-    """A report's rows now; taking them out of the system is recorded like a CSV export."""
-    view = get_engine().report(report_id, current_user.username, export=True)
-    return jsonify(**_report_summary(view.report), generated_at=view.generated_at.isoformat(),
+@bp.get("/reports/<name>")
+def report(name: str):
+    """A report's rows as JSON, or as CSV with `format=csv`; either is recorded in the audit as an export."""
+    view = get_engine().report(name, current_user.username, export=True)
+    if request.args.get("format") == "csv":
+        return report_csv(view)
+    return jsonify(name=view.report.name, titles=dict(view.report.titles), at=view.at.isoformat(),
+                   columns=[{"key": c.key, "labels": dict(c.labels)} for c in view.report.columns],
                    rows=to_jsonable(list(view.rows)))
 
 

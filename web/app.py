@@ -75,7 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     uploads.init_app(app)
     for module in (auth, health, metrics, inbox, tasks, side_tasks, processes, instances, files, documents, lookups,
-                   team, notices, notice_settings, reports, robots, audit, tokens, vendor, working_calendar):
+                   team, notices, notice_settings, robots, audit, reports, tokens, vendor, working_calendar):
         app.register_blueprint(module.bp)
     from . import models  # process owners' models area (the web/models package)
     app.register_blueprint(models.bp)

@@ -15,11 +15,11 @@ from flask_login import current_user
 
 from engine import AuditView, EngineError, KeysetPage, NotFound
 
+from .csvout import csv_response
 from .engine_access import get_engine
 from .guards import refuse
 from .paging import anchor_args
 from .present import EVENT_KINDS, person, process_names
-from .spreadsheet import csv_response
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 # what a chain (or the file) is found to be when checked against a checkpoint
@@ -162,5 +162,5 @@ def export(fmt: str):
                 "filters": filters.args(), "count": len(events), "events": [_row(e) for e in events]}
         return Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json",
                         headers=headers)
-    return csv_response(f"audit-{stamp}.csv", [HEADERS[k] for k in FIELDS],
-                        ([_row(event)[k] for k in FIELDS] for event in events))
+    return csv_response([str(HEADERS[k]) for k in FIELDS], ([row[k] for k in FIELDS] for row in map(_row, events)),
+                        f"audit-{stamp}.csv")

@@ -172,11 +172,12 @@ def document(server: str) -> dict[str, Any]:
             "/groups/{group_id}/robot/remove": {"post": {
                 **_op("take a group's robot away ({removed})", body=True),
                 "parameters": [{"name": "group_id", "in": "path", "required": True, "schema": {"type": "string"}}]}},
-            "/reports": {"get": _op("the reports I may read (id, labels, columns)")},
-            "/reports/{report_id}": {"get": {**_op("a report's rows now (recorded in the audit as an export; 403 "
-                                                   "not_a_reader, 404 unknown report)"),
-                                             "parameters": [{"name": "report_id", "in": "path", "required": True,
-                                                             "schema": {"type": "string"}}]}},
+            "/reports": {"get": _op("the reports I may read (name, titles)")},
+            "/reports/{name}": {"get": {**_op("a report's columns and rows, recorded in the audit as an export (403 "
+                                              "not_report_reader, 404 no_report; format=csv for a file)"),
+                                        "parameters": [
+                {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}]}},
             "/copied": {"get": {**_op("requests copied to me, newest first (limit, before; X-Next-Before)"),
                                 "parameters": [
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},

@@ -14,8 +14,8 @@ def record_of(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     out: dict[str, str] = {}
     for ext in get_engine().extensions:
         for field in ext.record_fields:
-            value, label = lookup_path(data, field.path), localized(field.labels)
-            if value in (None, "") or isinstance(value, (dict, list)) or label in out:
+            value, shown = lookup_path(data, field.path), localized(field.labels)
+            if value in (None, "") or isinstance(value, (dict, list)) or shown in out:
                 continue
-            out[label] = str(value)
+            out[shown] = str(value)
     return list(out.items())

@@ -57,7 +57,8 @@ REASONS: dict[str, Callable[[str | None], str]] = {
     "not_candidate": lambda _h: _("This task is not offered to you or to any of your groups."),
     "self_approval": _self_approval,
     "not_owner": lambda _h: _("Only process owners may do this."),
-    "not_a_reader": lambda _h: _("This report is for the roles it is filed with; yours is not among them."),
+    "not_report_reader": lambda _h: _("This report is open to the groups that work with it, process owners and "
+                                      "auditors."),
     "cannot_start": lambda _h: _("You may not start this procedure."),
     "auditor": lambda _h: _("Auditors can view but not act."),
     "event_start": lambda _h: _("This procedure starts by itself, on a message, a signal or a timer."),
@@ -68,7 +69,6 @@ REASONS: dict[str, Callable[[str | None], str]] = {
                            lambda: _("That colleague is not in the group this task belongs to.")),
     "not_token_owner": lambda _h: _("Only the token's owner may revoke it."),
     "not_bulk": lambda _h: _("This step is decided one task at a time."),
-    "not_reader": lambda _h: _("You may not read this request."),
     "not_registrar": lambda _h: _("Only the people who deal with customers may register a new one here."),
     "lookup_closed": lambda _h: _("Nothing can be added to this register from a form."),
     "inactive": lambda _h: _("This account is inactive."),
@@ -90,7 +90,6 @@ REASONS: dict[str, Callable[[str | None], str]] = {
                                  lambda: _("This step does not allow adding that person.")),
     "not_configured": lambda _h: _("This step names nobody who may approve after you; ask for an opinion "
                                    "instead."),
-    "staple_off": lambda _h: _("This procedure has turned this off."),
     # refused input
     "token_name": lambda _h: _("Give the token a name of at most 100 characters."),
     # the working calendar
@@ -101,8 +100,6 @@ REASONS: dict[str, Callable[[str | None], str]] = {
     "lookup_limit": lambda _h: _("Ask for 1 to 50 matches."),
     "not_self": lambda _h: _("You may change only your own settings."),
     "not_process_owner": lambda _h: _("Only process owners may configure group robots."),
-    # refused input
-    "token_name": lambda _h: _("Give the token a name of at most 100 characters."),
     "unknown_event": lambda _h: _("Choose among the events offered."),
     "bad_mail": lambda _h: _("Mail is either on or off."),
     "deputy_self": lambda _h: _("You cannot be your own deputy: choose a colleague."),

@@ -1,5 +1,5 @@
-"""Reports the procedures declare: a list of those I may read, each as a table (with a chart where the report
-draws one) and as a CSV export."""
+"""Reports the registered procedures declare (Extension.reports): a table on a page (with a chart where the
+report draws one) and a CSV file; the menu shows 报表 only to the groups that may read some report."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -8,12 +8,12 @@ from typing import Any
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from engine import report_readers
+from engine import ReportView
 
+from .csvout import csv_response
 from .engine_access import get_engine
 from .i18n import localized as label
 from .present import when
-from .spreadsheet import csv_response
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -27,7 +27,7 @@ def shown(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def chart_data(view) -> dict[str, Any] | None:
+def chart_data(view: ReportView) -> dict[str, Any] | None:
     """The chart's labels and one data set per series, for the page's script (None: no chart)."""
     chart = view.report.chart
     if chart is None or not view.rows:
@@ -41,12 +41,18 @@ def chart_data(view) -> dict[str, Any] | None:
 
 
 @bp.app_context_processor
-def _nav_reports():
-    """Whether the menu shows 报表: the user is among some report's readers (from the session's groups)."""
+def _readers() -> dict:
     if not current_user.is_authenticated:
-        return {}
-    return {"nav_reports": any(current_user.in_group(*report_readers(r))
-                               for r in get_engine().declared_reports().values())}
+        return {"report_readers": ()}
+    return {"report_readers": tuple(get_engine().report_readers())}
+
+
+def report_csv(view: ReportView):
+    columns = view.report.columns
+    stamp = view.at.strftime("%Y%m%d-%H%M%S")
+    return csv_response([label(c.labels) for c in columns],
+                        ([shown(row.get(c.key)) for c in columns] for row in view.rows),
+                        f"{view.report.name}-{stamp}.csv")
 
 
 @bp.get("/")
@@ -54,15 +60,12 @@ def index():
     return render_template("reports/index.html", reports=get_engine().reports(current_user.username), label=label)
 
 
-@bp.get("/<report_id>")
-def show(report_id: str):
-    view = get_engine().report(report_id, current_user.username)
+@bp.get("/<name>")
+def show(name: str):
+    view = get_engine().report(name, current_user.username)
     return render_template("reports/show.html", view=view, label=label, shown=shown, chart=chart_data(view))
 
 
-@bp.get("/<report_id>/export.csv")
-def export(report_id: str):
-    view = get_engine().report(report_id, current_user.username, export=True)
-    stamp = view.generated_at.strftime("%Y%m%d-%H%M%S")
-    return csv_response(f"{report_id}-{stamp}.csv", [label(c.labels) for c in view.report.columns],
-                        ([shown(row.get(c.key)) for c in view.report.columns] for row in view.rows))
+@bp.get("/<name>.csv")
+def export(name: str):
+    return report_csv(get_engine().report(name, current_user.username, export=True))

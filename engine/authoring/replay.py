@@ -16,7 +16,7 @@ import ast
 import json
 from copy import deepcopy
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 from uuid import UUID
 
@@ -128,7 +128,19 @@ class _Replay:
     def start(self, started: Recorded, instance_id: int) -> bool:
         form = dict(started.data.get("form") or {})
         self.workflow.task_tree.data.update({**form, "initiator": started.actor, "instance_id": instance_id})
-        return self._ran(runner.run(self.workflow, started.at))
+        if not self._ran(runner.run(self.workflow, started.at)):
+            return False
+        start_event = started.data.get("start_event")
+        if not start_event:  # started by hand: it runs from its start event at once
+            return True
+        # started by a message, a signal or its own timer: the start event waits for that, as it did
+        by = started.data.get("by")
+        event = (events.make_event(by, started.data.get("name", ""), started.data.get("payload"))
+                 if by in (events.MESSAGE, events.SIGNAL) else events.timer_start_event(self.workflow, start_event))
+        if event is None or not events.catchers(self.workflow, event):
+            self.unapplied = started
+            return False
+        return self._ran(runner.run(self.workflow, started.at + timedelta(microseconds=1)))
 
     def feed(self, event: Recorded) -> bool:
         """Give the workflow one recorded input; False when the replay cannot go on."""

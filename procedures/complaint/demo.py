@@ -1,4 +1,5 @@
-"""Demo instances of 客户投诉处理: under investigation, at the responsible departments, and a query."""
+"""Demo instances of 客户投诉处理: under investigation, at the responsible departments, a query, and a
+difficult enquiry the departments concerned are studying."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ def _registration(received: datetime, customer: str, kind: str, content: str, **
 
 
 def seed(engine, clock_now: datetime) -> int:
-    """Start three complaints in flight (demo users from users.yaml); returns how many were started."""
+    """Start complaints and enquiries in flight (demo users from users.yaml); returns how many were started."""
     if not engine.definitions(PROCESS):
         engine.deploy_paths([BPMN])
     engine.start(PROCESS, "liuyang", _registration(
@@ -40,4 +41,9 @@ def seed(engine, clock_now: datetime) -> int:
         severity="general", product="订单 PT-2026-031", demand="退换色差面料", photos=photos))
     complete(engine, quality.id, "zhengkai", "investigate", {"investigation": "比对留样，色差超出允许范围",
                                           "cause": "出厂检验未对照确认样", "responsible_dept": "quality"})
-    return 4
+    difficult = engine.start(PROCESS, "chenjing", _registration(
+        clock_now - timedelta(hours=1), "福建运动服饰公司", "consultation", "出口欧盟的运动服面料需要哪些检测"))
+    complete(engine, difficult.id, "chenjing", "reply", {
+        "difficult": True, "question": "能否按欧盟 REACH 附录 XVII 检测偶氮染料并出具英文报告，周期多长",
+        "departments": ["group:technical", "group:quality"]})
+    return 5

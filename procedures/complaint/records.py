@@ -20,7 +20,7 @@ from ..numbering import next_value
 KINDS = ("consultation", "query", "complaint")
 SEVERITIES = ("general", "major")
 CHANNELS = ("visit", "phone", "fax", "other")
-STATUSES = ("registered", "investigating", "investigated", "corrective_verified", "plan_approved",
+STATUSES = ("registered", "studying", "investigating", "investigated", "corrective_verified", "plan_approved",
             "answered", "reopened", "closed")
 NUMBER_PREFIX = "TS"
 CHINA_TZ = timezone(timedelta(hours=8))

@@ -11,6 +11,7 @@ RECORD_FIELDS = (
     RecordField("contract_rec.number", {"zh_CN": "合同编号", "en": "Contract number"}),
     RecordField("amendment_no", {"zh_CN": "变更编号", "en": "Amendment number"}),
     RecordField("order_no", {"zh_CN": "订单编号", "en": "Order number"}),
+    RecordField("registration.customer_admission", {"zh_CN": "客户准入", "en": "Customer admission"}),
 )
 TITLE_KEYS = ("customer", "customer_name", "contract_no")
 DOCUMENTS = (

@@ -9,8 +9,8 @@ from ..demo import complete
 from ..samples import pdf
 
 WORKFLOWS = Path(__file__).resolve().parent.parent.parent / "workflows"
-CHECKS = dict.fromkeys(("req_in_contract", "quality_terms_match", "capability_and_risk", "implied_needs",
-                        "differences_settled", "can_meet"), True)
+CHECKS = dict.fromkeys(("req_in_contract", "quality_terms_match", "legal_requirements", "capability_and_risk",
+                        "implied_needs", "differences_settled", "can_meet"), True)
 
 
 def _review(now: datetime, customer: str, kind: str, **extra) -> dict:

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from engine.extensions import EngineError, OperatorContext, notify
 
 from ..base import Base, day, operator
+from ..customer.admission import admission_status
+from ..customer.records import find_customer
 from ..numbering import next_value
 
 KINDS = ("routine", "special", "stock")
@@ -76,6 +78,15 @@ def get_contract(session: Session, contract_id: int) -> Contract:
     return contract
 
 
+def admission_note(customer) -> str:
+    """Whether the contract's customer passed the admission review before this transaction (003 6.1)."""
+    if admission_status(customer) == "admitted":
+        return f"已准入（{customer.grade}类）"
+    if admission_status(customer) == "blacklisted":
+        return "销售客户黑名单中的客户（003 客户管理制度 3.5）"
+    return "未经客户准入评审：新客户首次交易前应先评审（003 客户管理制度 6.1）"
+
+
 @operator("contract_register")
 def contract_register(ctx: OperatorContext, customer: str, kind: str, channel: str,
                       number: str = "") -> dict[str, Any]:
@@ -90,7 +101,8 @@ def contract_register(ctx: OperatorContext, customer: str, kind: str, channel: s
                         terms={}, created_by=ctx.actor, created_at=ctx.now, instance_id=ctx.instance_id)
     ctx.session.add(contract)
     ctx.session.flush()
-    return {"ok": True, "contract_id": contract.id, "number": number, "problem": ""}
+    return {"ok": True, "contract_id": contract.id, "number": number, "problem": "",
+            "customer_admission": admission_note(find_customer(ctx.session, customer.strip()))}
 
 
 @operator("contract_record_review")

@@ -1,20 +1,21 @@
-"""客户等级变更与黑名单 (grade_change) and the half-yearly grade review (grade_review, calling grade_review_customer
-for each customer), both with the grade rules in grade_rules.dmn: the customer register, its operators, labels,
-demo seed."""
+"""客户等级变更与黑名单 (grade_change), 客户准入评审 (customer_admission) and the half-yearly grade review
+(grade_review, calling grade_review_customer for each customer), with the grade rules in grade_rules.dmn: the
+customer register, its operators, labels, reports, demo seed."""
 from pathlib import Path
 
 from engine.extensions import Document, RecordField
 
-from . import records  # noqa: F401 - its operators
+from . import admission, records  # noqa: F401 - their operators
 from .lookup import CUSTOMERS
 from .reports import BLACKLIST
 
-PROCESSES = ("grade_change", "grade_review", "grade_review_customer")
+PROCESSES = ("grade_change", "customer_admission", "grade_review", "grade_review_customer")
 RECORD_FIELDS = (
     RecordField("grade", {"zh_CN": "客户等级", "en": "Customer grade"}),
     # what was asked for, and (only once approved and written to the register) what the customer now is
     RecordField("proposed_grade", {"zh_CN": "申请调整为", "en": "Grade asked for"}),
     RecordField("grade_change.to_grade", {"zh_CN": "新客户等级", "en": "New customer grade"}),
+    RecordField("admitted.grade", {"zh_CN": "准入等级", "en": "Grade on admission"}),
     RecordField("customer", {"zh_CN": "客户", "en": "Customer"}),
     RecordField("customer_name", {"zh_CN": "客户", "en": "Customer"}),
     RecordField("period", {"zh_CN": "评审期", "en": "Review period"}),

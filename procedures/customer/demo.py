@@ -1,6 +1,7 @@
-"""Demo customers and grade changes in flight: a downgrade and an upgrade waiting for the sales head,
-and a customer on the blacklist waiting for its expiry; the first half-yearly grade review, with customers
-waiting for the salespeople's feedback and for the sales head's confirmation."""
+"""Demo customers, grade changes and admission reviews in flight: a downgrade, an upgrade and a new
+customer's admission waiting for the sales head, a customer on the blacklist waiting for its expiry, and
+a customer admitted with its region; the first half-yearly grade review, with customers waiting for the
+salespeople's feedback and for the sales head's confirmation."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -10,9 +11,10 @@ from ..demo import complete
 from .records import import_customers
 
 PROCESS = "grade_change"
+ADMISSION = "customer_admission"
 WORKFLOWS = Path(__file__).resolve().parent.parent.parent / "workflows"
-CUSTOMERS = (("福州纺织集团", "A"), ("漳州织造厂", "A"), ("泉州服饰有限公司", "B"), ("厦门面料贸易公司", "C"),
-             ("宁德布业有限公司", "B"), ("莆田鞋业有限公司", "D"))
+CUSTOMERS = (("福州纺织集团", "A", "福州"), ("漳州织造厂", "A", "漳州"), ("泉州服饰有限公司", "B", "泉州"),
+             ("厦门面料贸易公司", "C", "厦门"), ("宁德布业有限公司", "B", "宁德"), ("莆田鞋业有限公司", "D", "莆田"))
 
 
 def _proposal(customer: str, kind: str, volume: int, **extra) -> dict:
@@ -22,10 +24,23 @@ def _proposal(customer: str, kind: str, volume: int, **extra) -> dict:
     return data
 
 
+def _application(customer: str, region: str, volume: int, proposed: str, **extra) -> dict:
+    data = {"customer_name": customer, "region": region, "contact_person": "采购部 经理",
+            "contact_phone": "0591-88990011", "company_profile": "成立于2015年，员工约200人，主营家纺面料",
+            "operations": "近三年营业额稳定增长，无重大诉讼", "background_check": "营业执照、银行资信证明已核实",
+            "annual_volume": volume, "payment_record": "on_time", "default_record": "none",
+            "proposed_grade": proposed, "reason": "拟长期采购我司产品"}
+    data.update(extra)
+    return data
+
+
 def seed(engine, clock_now: datetime) -> int:
-    """Register the demo customers and start three grade changes; returns how many were started."""
+    """Register the demo customers, start four grade changes, two admission reviews and the first grade review;
+    returns how many were started."""
     if not engine.definitions(PROCESS):
         engine.deploy_paths([WORKFLOWS / "grade_rules.dmn", WORKFLOWS / "grade_change.bpmn"])
+    if not engine.definitions(ADMISSION):
+        engine.deploy_paths([WORKFLOWS / "customer_admission.bpmn"])
     import_customers(engine, list(CUSTOMERS))
     engine.start(PROCESS, "sunli", _proposal(
         "漳州织造厂", "downgrade", 2_400_000, proposed_grade="B", payment_record="late",
@@ -42,7 +57,11 @@ def seed(engine, clock_now: datetime) -> int:
     engine.start(PROCESS, "zhoujie", _proposal(
         "莆田鞋业有限公司", "blacklist", 600_000, default_record="some",
         reason="提供虚假验收报告拒付货款，造成重大经济损失", evidence="验收单原件与复印件比对记录"))
-    return 4 + _grade_review(engine)
+    admitted = engine.start(ADMISSION, "zhoujie", _application("三明化纤厂", "三明", 1_800_000, "B"))
+    complete(engine, admitted.id, "wujun", "review", {"decision": "admit", "grade": "B", "comment": "资信良好，按B类准入"})
+    engine.start(ADMISSION, "sunli", _application("南平新材料有限公司", "南平", 600_000, "C",
+                                                  purchase_channels="原从江苏供应商采购"))
+    return 6 + _grade_review(engine)
 
 
 def _grade_review(engine) -> int:

@@ -31,6 +31,7 @@ class Customer(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     grade: Mapped[str | None] = mapped_column(String(1))
     blacklisted: Mapped[bool] = mapped_column(Boolean, default=False)
+    region: Mapped[str | None] = mapped_column(String(50))  # 拜访区域 (000 制度2), set by the admission review
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -42,7 +43,8 @@ class CustomerGradeHistory(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # evaluation | downgrade | upgrade | blacklist | readmission
+    # admission | evaluation | downgrade | upgrade | blacklist | readmission
+    kind: Mapped[str] = mapped_column(String(20))
     from_grade: Mapped[str | None] = mapped_column(String(1))
     to_grade: Mapped[str | None] = mapped_column(String(1))
     reason: Mapped[str] = mapped_column(Text)
@@ -78,14 +80,15 @@ def find_customer(session: Session, name: str) -> Customer | None:
     return session.scalars(select(Customer).where(Customer.name == name)).first()
 
 
-def ensure_customer(session: Session, name: str, now: datetime, grade: str | None = None) -> Customer:
-    """The customer called `name`, created (with `grade`) when unknown."""
+def ensure_customer(session: Session, name: str, now: datetime, grade: str | None = None,
+                    region: str | None = None) -> Customer:
+    """The customer called `name`, created (with `grade` and `region`) when unknown."""
     name = (name or "").strip()
     if not name:
         raise EngineError("a customer needs a name")
     customer = find_customer(session, name)
     if customer is None:
-        customer = Customer(name=name, grade=grade, blacklisted=False, created_at=now, updated_at=now)
+        customer = Customer(name=name, grade=grade, blacklisted=False, region=region, created_at=now, updated_at=now)
         session.add(customer)
         session.flush()
     return customer
@@ -112,13 +115,15 @@ def describe(session: Session, customer: Customer, now: datetime) -> dict[str, A
         "name": customer.name,
         "grade": customer.grade,
         "blacklisted": customer.blacklisted,
+        "region": customer.region,
         "blacklist_expires_at": entry.expires_at.isoformat() if entry else None,
         "blacklist_expired": bool(entry and entry.expires_at <= now),
     }
 
 
-def _history(ctx: OperatorContext, customer: Customer, kind: str, to_grade: str | None, reason: str,
-             approvers: list[str] | None) -> CustomerGradeHistory:
+def record_grade_change(ctx: OperatorContext, customer: Customer, kind: str, to_grade: str | None, reason: str,
+                        approvers: list[str] | None) -> CustomerGradeHistory:
+    """Give the customer `to_grade` and write the grade-history row saying why and who approved it."""
     row = CustomerGradeHistory(customer_id=customer.id, kind=kind, from_grade=customer.grade, to_grade=to_grade,
                                reason=reason or "", approvers=[a for a in (approvers or []) if a],
                                changed_at=ctx.now, instance_id=ctx.instance_id)
@@ -143,7 +148,7 @@ def set_customer_grade(ctx: OperatorContext, customer_id: int, grade: str, kind:
     customer = _customer(ctx.session, customer_id)
     if customer.blacklisted:
         raise EngineError(f"customer {customer.name} is on the blacklist; only re-admission applies")
-    row = _history(ctx, customer, kind, grade, reason, approvers)
+    row = record_grade_change(ctx, customer, kind, grade, reason, approvers)
     ctx.session.flush()
     return {"customer_id": customer.id, "from_grade": row.from_grade, "to_grade": grade,
             "changed_at": ctx.now.isoformat()}
@@ -170,7 +175,7 @@ def blacklist_customer(ctx: OperatorContext, customer_id: int, reason: str, mont
     entry = CustomerBlacklist(customer_id=customer.id, reason=reason or "", listed_at=ctx.now,
                               expires_at=add_months(ctx.now, months), instance_id=ctx.instance_id)
     ctx.session.add(entry)
-    row = _history(ctx, customer, "blacklist", None, reason, approvers)
+    row = record_grade_change(ctx, customer, "blacklist", None, reason, approvers)
     customer.blacklisted = True
     ctx.session.flush()
     return {"customer_id": customer.id, "blacklist_id": entry.id, "from_grade": row.from_grade,
@@ -188,7 +193,7 @@ def readmit_customer(ctx: OperatorContext, customer_id: int, reason: str,
     if entry.expires_at > ctx.now:
         raise EngineError(f"the blacklisting of {customer.name} runs until {entry.expires_at.isoformat()}")
     entry.lifted_at, entry.outcome = ctx.now, "readmitted"
-    _history(ctx, customer, "readmission", READMISSION_GRADE, reason, approvers)
+    record_grade_change(ctx, customer, "readmission", READMISSION_GRADE, reason, approvers)
     customer.blacklisted = False
     ctx.session.flush()
     return {"customer_id": customer.id, "grade": READMISSION_GRADE, "readmitted_at": ctx.now.isoformat()}
@@ -207,10 +212,10 @@ def keep_blacklisted(ctx: OperatorContext, customer_id: int, reason: str) -> dic
     return {"customer_id": customer.id, "outcome": "refused", "reason": reason or ""}
 
 
-def import_customers(engine, customers: list[tuple[str, str | None]], actor: str = SYSTEM_USER) -> int:
-    """Add customers (name, grade) to the register when unknown, in one audited unit of work."""
+def import_customers(engine, customers: list[tuple], actor: str = SYSTEM_USER) -> int:
+    """Add customers (name, grade[, region]) to the register when unknown, in one audited unit of work."""
     def work(ctx: OperatorContext) -> int:
-        for name, grade in customers:
-            ensure_customer(ctx.session, name, ctx.now, grade)
+        for name, grade, *region in customers:
+            ensure_customer(ctx.session, name, ctx.now, grade, *region)
         return len(customers)
-    return engine.run_verb("import_customers", actor, work, {"customers": [name for name, _ in customers]})
+    return engine.run_verb("import_customers", actor, work, {"customers": [c[0] for c in customers]})

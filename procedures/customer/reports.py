@@ -31,9 +31,9 @@ def blacklist_rows(session: Session, now: datetime) -> list[dict[str, Any]]:
 
 
 BLACKLIST = Report(
-    id="blacklist",
-    labels={"zh_CN": "销售客户黑名单", "en": "Sales blacklist"},
-    descriptions={"zh_CN": "市场部以报表形式上报总经办备案（003 客户管理制度 3.5a）；有效期6个月，到期经评审可重新准入为C类（3.5b）。",
+    name="blacklist",
+    titles={"zh_CN": "销售客户黑名单", "en": "Sales blacklist"},
+    notes={"zh_CN": "市场部以报表形式上报总经办备案（003 客户管理制度 3.5a）；有效期6个月，到期经评审可重新准入为C类（3.5b）。",
                   "en": "Filed with the GM office as a list (003 3.5a); an entry lasts 6 months, after which the "
                         "customer may be re-admitted as grade C (3.5b)."},
     readers=("sales_manager", "gm", "gm_office"),

@@ -27,9 +27,9 @@ def score_rows(session: Session, _now: datetime) -> list[dict[str, Any]]:
 
 
 SCORES = Report(
-    id="satisfaction_scores",
-    labels={"zh_CN": "顾客满意度（按年度和客户等级）", "en": "Customer satisfaction by period and grade"},
-    descriptions={"zh_CN": f"每年顾客满意度调查的平均分（0–100分），按客户等级分列；低于{LOW_SCORE}分为不满意（001 顾客满意度调查）。",
+    name="satisfaction_scores",
+    titles={"zh_CN": "顾客满意度（按年度和客户等级）", "en": "Customer satisfaction by period and grade"},
+    notes={"zh_CN": f"每年顾客满意度调查的平均分（0–100分），按客户等级分列；低于{LOW_SCORE}分为不满意（001 顾客满意度调查）。",
                   "en": f"The yearly survey's average score (0-100) per customer grade; below {LOW_SCORE} is "
                         "not satisfied (001 satisfaction survey)."},
     readers=("sales_manager", "gm", "supervisor"),

@@ -1,5 +1,5 @@
-"""Demo instances of 客户参观审批: waiting for the CS manager, the GM, the account manager, the gate and
-the host's record after the visit."""
+"""Demo instances of 客户参观审批: waiting for the CS manager, the GM, the account manager, the gate, the
+host's record after the visit, and the CS department's consent to publish a tour's photographs."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -22,7 +22,7 @@ def _application(now: datetime, tour_type: str, days: float, customer: str, **ex
 
 
 def seed(engine, clock_now: datetime) -> int:
-    """Start three tours in flight (demo users from users.yaml); returns how many were started."""
+    """Start tours in flight (demo users from users.yaml); returns how many were started."""
     if not engine.definitions(PROCESS):
         engine.deploy_paths([BPMN])
     engine.start(PROCESS, "liuyang", _application(
@@ -42,4 +42,15 @@ def seed(engine, clock_now: datetime) -> int:
                                                             areas=["showroom"]))
     complete(engine, visited.id, "lina", "am_approve", {"decision": "approve"})
     complete(engine, visited.id, "maliang", "gate", {"arrived": True, "badges_issued": 4})
-    return 5
+    photographed = engine.start(PROCESS, "chenjing", _application(
+        clock_now, "key", 3.5, "晋江运动品牌集团", photo_requested=True, photo_reason="拍摄联合开发面料的生产过程"))
+    complete(engine, photographed.id, "zhangwei", "cs_review", {
+        "decision": "approve", "tour_content": "联合开发面料生产过程", "tour_scope": "织造车间",
+        "tour_route": "展厅→织造车间", "photo_opinion": "有助于联合推广，建议同意"})
+    complete(engine, photographed.id, "wangqiang", "gm_photo", {"decision": "approve", "photo_decision": "consent"})
+    complete(engine, photographed.id, "zhangwei", "designate", {"photographer": "陈静"})
+    complete(engine, photographed.id, "maliang", "gate", {"arrived": True, "badges_issued": 6})
+    complete(engine, photographed.id, "chenjing", "done", {
+        "took_place": True, "badges_returned": True, "publish_requested": True,
+        "publish_medium": "公司网站与展会展板", "publish_purpose": "展示与重点客户联合开发的新面料"})
+    return 6

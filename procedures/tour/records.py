@@ -48,6 +48,9 @@ class Tour(Base):
     photo_status: Mapped[str] = mapped_column(String(20), default="none")
     photo_reason: Mapped[str] = mapped_column(String(500), default="")
     photographer: Mapped[str] = mapped_column(String(100), default="")
+    # 第六条5: publishing the tour's photographs needs the CS department's consent (none / consented / refused)
+    publication_status: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
+    publication: Mapped[dict[str, Any] | None] = mapped_column()
     permit_no: Mapped[str | None] = mapped_column(String(20))
     approvers: Mapped[list[Any]] = mapped_column(default=list)
     arrangement: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -204,3 +207,25 @@ def record_tour_done(ctx: OperatorContext, tour_id: int, took_place: bool, badge
         tour.notes = (tour.notes + "\n" if tour.notes else "") + str(notes)
     _touch(ctx, tour, "done" if took_place else "not_held")
     return _view(tour)
+
+
+PUBLICATION_STATUSES = ("consented", "refused")
+
+
+@operator("record_photo_publication")
+def record_photo_publication(ctx: OperatorContext, tour_id: int, status: str, medium: str, purpose: str,
+                             requested_by: str, comment: str = "") -> dict[str, Any]:
+    """The CS department's answer to publishing the tour's photographs (第六条5: 不得擅自公开刊登).
+
+    Consent is only possible for photographs taken with the GM's consent (第六条1–3); the record keeps
+    where and why they would be published, who asked, who decided and when."""
+    if status not in PUBLICATION_STATUSES:
+        raise EngineError(f"unknown publication status {status!r}")
+    tour = _tour(ctx, tour_id)
+    if status == "consented" and tour.photo_status != "consented":
+        raise EngineError(f"tour {tour.id} has no photographs taken with consent; nothing may be published")
+    tour.publication_status = status
+    tour.publication = {"medium": medium, "purpose": purpose, "requested_by": requested_by,
+                        "decided_by": ctx.actor, "decided_at": ctx.now.isoformat(), "comment": comment or ""}
+    _touch(ctx, tour)
+    return {"tour_id": tour.id, "publication_status": status}

@@ -32,17 +32,17 @@ def test_reports_with_chart_table_and_csv_and_a_refusal(browser, tmp_path, artif
     with server:
         head = as_user(browser, server, "wujun")  # 吴军, 业务部主管
         head.click("nav >> text=报表")
-        expect(head.locator("#reports li")).to_have_count(2)
+        expect(head.locator("#reports li")).to_have_count(3)  # and the visits
         head.click("#reports >> text=顾客满意度（按年度和客户等级）")
         expect(head.locator("h1")).to_have_text("顾客满意度（按年度和客户等级）")
         expect(head.locator("#report-chart")).to_have_attribute("data-drawn", "3")  # A, B and C类
-        expect(head.locator("#report-table tbody tr")).to_have_count(6)
-        expect(head.locator("#report-table thead")).to_contain_text("平均分")
+        expect(head.locator("#report tbody tr")).to_have_count(6)
+        expect(head.locator("#report thead")).to_contain_text("平均分")
         plain_words(head)
         head.screenshot(path=str(artifacts / "reports-satisfaction.png"), full_page=True)
 
         head.goto(f"{server.url}/reports/blacklist")
-        row = head.locator("#report-table tbody tr")
+        row = head.locator("#report tbody tr")
         expect(row).to_have_count(1)
         expect(row).to_contain_text("宁德布业有限公司")
         expect(row).to_contain_text("在名单中")
@@ -57,7 +57,7 @@ def test_reports_with_chart_table_and_csv_and_a_refusal(browser, tmp_path, artif
         sales = as_user(browser, server, "sunli")  # 孙丽, 业务员: not among the readers
         expect(sales.locator("nav >> text=报表")).to_have_count(0)
         sales.goto(f"{server.url}/reports/blacklist")
-        expect(sales.locator("main")).to_contain_text("此报表只供报送对象的角色查看，您的角色不在其中。")
+        expect(sales.locator("main")).to_contain_text("此报表只对相关部门、流程管理员和审计开放。")
         expect(sales.locator("main")).not_to_contain_text("宁德布业有限公司")
         plain_words(sales)
         sales.screenshot(path=str(artifacts / "reports-refused.png"), full_page=True)

@@ -488,3 +488,120 @@ def test_key_tour_photography_consented_reaches_the_gate(browser, tmp_path, arti
         for page in (gatekeeper, applicant, auditor):
             page.context.close()
     engine.sa_engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------------------- f
+def test_contract_revision_to_finance_alone_is_refused_in_words(browser, tmp_path, artifacts):
+    """001 3.3.3: after a veto the salesperson may not leave the review to finance alone; the form says
+    the rule, and the contract stays with her to revise."""
+    engine, server, _clock = serve(tmp_path, "contract_review.bpmn")
+    inst = start_review(engine, "sunli")
+    engine.complete(task_of(engine, inst.id, "countersign", "finance").id, "gaofeng",
+                    {"decision": "reject", **CHECKS, "comment": "付款条件不明确"})
+    revise = task_of(engine, inst.id, "revise")
+    with server:
+        applicant = as_user(browser, server, "sunli")  # 孙丽, 业务员
+        applicant.goto(f"{server.url}/tasks/{revise.id}")
+        applicant.check("input[name=action][value=revise]")
+        applicant.fill("#f-revision_note", "只请财务复核付款条件")
+        applicant.uncheck("input[name=countersigners][value='group:production']")
+        applicant.check("input[name=countersigners][value='group:finance']")
+        applicant.click(".task-form button[type=submit].primary")
+        expect(applicant.locator(".form-errors")).to_be_visible()
+        expect(applicant.locator("#f-countersigners-err")).to_have_text(
+            "会签部门须包括生产部或技术部：参加评审的人员应是负责或从事生产、技术的管理人员（001 与顾客有关的管理控制程序 3.3.3）")
+        plain_words(applicant)
+        shot(applicant, artifacts, "contract-unqualified", "applicant")
+        applicant.context.close()
+    assert [t.bpmn_id for t in engine.open_tasks(inst.id)] == ["revise"]
+    engine.sa_engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------------------- g
+def test_difficult_enquiry_answered_after_the_departments_study_it(browser, tmp_path, artifacts):
+    """002 6.1(5): the receiver may not answer a difficult question blindly; it goes on a 客户来电记录单 to
+    the departments concerned, whose opinions the receiver reads before answering."""
+    from tests.scenarios.test_complaint_handling import registration
+
+    engine, server, clock = serve(tmp_path, "complaint_handling.bpmn")
+    inst = engine.start("complaint_handling", "liuyang", registration(clock, "consultation", severity=None))
+    reply = task_of(engine, inst.id, "reply")
+    with server:
+        receiver = as_user(browser, server, "liuyang")  # 刘洋, 客服
+        receiver.goto(f"{server.url}/tasks/{reply.id}")
+        expect(receiver.locator(".instructions")).to_contain_text("填写客户来电记录单")
+        receiver.check("input[name=difficult]")
+        receiver.fill("#f-question", "能否按欧盟 REACH 检测偶氮染料并出具英文报告")
+        receiver.check("input[name=departments][value='group:technical']")
+        receiver.fill("#f-reply", "应该可以")
+        receiver.click(".task-form button[type=submit].primary")
+        expect(receiver.locator("#f-reply-err")).to_have_text(
+            "有一定困难的问题须先由相关部门研究处理，研究后再答复客户（002 第六条6.1(5)）；请清空答复内容")
+        plain_words(receiver)
+        shot(receiver, artifacts, "difficult-enquiry", "receiver-refused")
+        receiver.fill("#f-reply", "")
+        receiver.click(".task-form button[type=submit].primary")
+        expect(receiver.locator(".flash-success")).to_be_visible()
+        not_in_queue(receiver, server, inst.id)  # nothing to answer until the department has studied it
+
+        study = task_of(engine, inst.id, "study")
+        department = as_user(browser, server, "hetao")  # 何涛, 技术部
+        department.goto(f"{server.url}/tasks/{study.id}")
+        expect(department.locator(".instructions")).to_contain_text(re.compile(r"客户来电记录单 LD-2026-\d{4}"))
+        expect(department.locator(".instructions")).to_contain_text("能否按欧盟 REACH 检测偶氮染料并出具英文报告")
+        department.fill("#f-opinion", "可按 EN 14362-1 检测，英文报告需7个工作日")
+        department.click(".task-form button[type=submit].primary")
+        expect(department.locator(".flash-success")).to_be_visible()
+        plain_words(department)
+        department.context.close()
+
+        answer = task_of(engine, inst.id, "answer_call")
+        receiver.goto(f"{server.url}/tasks/{answer.id}")
+        expect(receiver.locator(".instructions")).to_contain_text("技术部：可按 EN 14362-1 检测，英文报告需7个工作日")
+        plain_words(receiver)
+        shot(receiver, artifacts, "difficult-enquiry", "receiver-answers")
+        receiver.fill("#f-reply", "可以检测，7个工作日出具英文报告")
+        receiver.click(".task-form button[type=submit].primary")
+        expect(receiver.locator(".flash-success")).to_contain_text("已答复并关闭")
+        receiver.context.close()
+    engine.sa_engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------------------- h
+def test_tour_photographs_not_published_without_the_cs_departments_consent(browser, tmp_path, artifacts):
+    """000 第六条5: the host asks to publish the tour's photographs; the CS manager refuses, and must say
+    why; the applicant and the auditor read that the photographs stay unpublished."""
+    engine, server, clock = serve(tmp_path, "tour_approval.bpmn")
+    inst = engine.start("tour_approval", "liuyang", application(clock, "key", photo_requested=True,
+                                                                photo_reason="用于产品推广"))
+    engine.complete(task_of(engine, inst.id, "cs_review").id, "zhangwei", {**CS_OK, "photo_opinion": "建议同意"})
+    engine.complete(task_of(engine, inst.id, "gm_photo").id, "wangqiang",
+                    {"decision": "approve", "photo_decision": "consent"})
+    engine.complete(task_of(engine, inst.id, "designate").id, "zhangwei", {"photographer": "陈静"})
+    engine.complete(task_of(engine, inst.id, "gate").id, "maliang", {"arrived": True, "badges_issued": 6})
+    engine.complete(task_of(engine, inst.id, "done").id, "liuyang", {
+        "took_place": True, "badges_returned": True, "publish_requested": True,
+        "publish_medium": "公司网站新闻栏目", "publish_purpose": "报道重点客户来访"})
+    consent = task_of(engine, inst.id, "publish_consent")
+    with server:
+        manager = as_user(browser, server, "zhangwei")  # 张伟, 客户服务部经理
+        manager.goto(f"{server.url}/tasks/{consent.id}")
+        expect(manager.locator("h1")).to_have_text("客户服务部审核照片刊登")
+        expect(manager.locator(".instructions")).to_contain_text("媒体/场合：公司网站新闻栏目")
+        expect(manager.locator(".instructions")).to_contain_text("须事先征得客户服务部的同意")
+        manager.click("button[name=decision][value=reject]")
+        expect(manager.locator("#f-publish_comment-err")).to_be_visible()  # a refusal needs its reason
+        plain_words(manager)
+        manager.fill("#f-publish_comment", "照片含未公开的新工艺")
+        manager.click("button[name=decision][value=reject]")
+        expect(manager.locator(".flash-success")).to_contain_text("参观结束")
+        manager.context.close()
+
+        applicant = as_user(browser, server, "liuyang")
+        request_page(applicant, server, inst.id)
+        line = decided(applicant, "张伟", "客户服务部审核照片刊登", "不同意刊登", "reject", RED)
+        expect(pair(line, "意见说明")).to_have_text("照片含未公开的新工艺")
+        plain_words(applicant)
+        shot(applicant, artifacts, "photo-publication-refused", "applicant")
+        applicant.context.close()
+    engine.sa_engine.dispose()

@@ -172,6 +172,8 @@ def test_notification_settings_out_of_office_and_robots_from_the_command_line(cl
     assert js("robot", "list", "--as", "bob", ok=False)["reason"] == "not_process_owner"
     assert js("robot", "failed", "--as", "owen")["failed"] == []
     assert js("robot", "remove", "cs_manager", "--as", "owen")["removed"] is True
+
+
 def test_sign_answer_and_side_tasks_from_the_command_line(cli):
     cli("users", "import", str(DATA / "users.yaml"))
     cli("deploy", str(DATA / "approval.bpmn"), "--as", "owen")

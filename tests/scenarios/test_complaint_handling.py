@@ -7,8 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import NotAllowed
+from engine import FormInvalid, NotAllowed
 from engine.clock import parse_iso
+from engine.runtime.templates import render
+from procedures.complaint.calls import CallRecord
 from procedures.complaint.records import Complaint, ComplaintRound
 from tests.scenarios.walk import do, task_data, task_for
 from tests.conftest import WORKFLOWS
@@ -84,6 +86,86 @@ def test_consultation_and_query_are_answered_and_closed_by_the_receiver(eng, clo
     row = record(eng, inst)
     assert (row.kind, row.status, row.answer, row.severity) == (kind, "closed", "检测周期为5个工作日", None)
     assert re.fullmatch(r"TS-2026-\d{4}", row.number) and row.closed_at is not None
+
+
+# ------------------------------------------------------------------ 002 6.1(5): a difficult enquiry
+DIFFICULT = {"difficult": True, "question": "能否按欧盟 REACH 附录 XVII 检测偶氮染料并出具英文报告",
+             "departments": ["group:technical", "group:quality"]}
+
+
+def call_record(engine, inst) -> CallRecord:
+    with engine.session() as s:
+        complaint_id = s.scalars(select(Complaint.id).where(Complaint.instance_id == inst.id)).one()
+        row = s.scalars(select(CallRecord).where(CallRecord.complaint_id == complaint_id)).one()
+        s.expunge(row)
+        return row
+
+
+@pytest.mark.parametrize("kind", ["consultation", "query"])
+def test_difficult_enquiry_is_recorded_studied_by_the_departments_then_answered(eng, clock, kind):
+    """002 6.1(5): a difficult question goes on a 客户来电记录单 and is answered after the departments
+    concerned have studied it, not by the receiver alone."""
+    inst = eng.start(PROCESS, "liuyang", registration(clock, kind, severity=None))
+    do(eng, "liuyang", inst, "reply", DIFFICULT)
+    rec = call_record(eng, inst)
+    assert re.fullmatch(r"LD-2026-\d{4}", rec.number) and rec.status == "studying"
+    assert (rec.question, rec.departments, rec.created_by) == (DIFFICULT["question"], DIFFICULT["departments"],
+                                                               "liuyang")
+    assert record(eng, inst).status == "studying"
+    studies = [t for t in eng.open_tasks(inst.id) if t.bpmn_id == "study"]
+    assert sorted(t.candidate_groups for t in studies) == [("quality",), ("technical",)]
+    assert "{{ question }}" in task_data(eng, studies[0])["__doc__"]
+    assert not [t for t in eng.tasks("liuyang") if t.instance_id == inst.id]  # nothing to answer yet
+
+    do(eng, "hetao", inst, "study", {"opinion": "可按 EN 14362-1 检测，需外委英文报告"})
+    assert open_ids(eng, inst) == ["study"]  # still waiting for the quality department
+    assert not [t for t in eng.tasks("liuyang") if t.instance_id == inst.id]
+    do(eng, "xuhui", inst, "study", {"opinion": "报告周期7个工作日"})
+
+    answer = task_for(eng, "liuyang", inst, "answer_call")
+    assert answer.lane == "initiator" and answer.candidate_users == ("liuyang",)
+    seen = task_data(eng, answer)
+    assert sorted((s["dept"], s["by"], s["opinion"]) for s in seen["studies"]) == [
+        ("group:quality", "xuhui", "报告周期7个工作日"), ("group:technical", "hetao", "可按 EN 14362-1 检测，需外委英文报告")]
+    assert seen["call_rec"]["number"] == rec.number
+    shown = render(seen["__doc__"], seen)  # what the receiver reads before answering
+    assert "技术部：可按 EN 14362-1 检测，需外委英文报告；" in shown and "品管部：报告周期7个工作日；" in shown
+    rec = call_record(eng, inst)
+    assert sorted(s["dept"] for s in rec.studies) == ["group:quality", "group:technical"]
+
+    answered = do(eng, "liuyang", inst, "answer_call", {"reply": "可检测，7个工作日出具英文报告"})
+    assert answered.status == "completed"
+    rec, row = call_record(eng, inst), record(eng, inst)
+    assert (rec.status, rec.answer, rec.answered_by) == ("answered", "可检测，7个工作日出具英文报告", "liuyang")
+    assert (row.status, row.answer) == ("closed", "可检测，7个工作日出具英文报告") and row.closed_at
+
+
+def test_difficult_enquiry_refusals_say_what_is_missing(eng, clock):
+    """002 6.1(5) and 6.1(7): no blind answer to a difficult question; the record names the question and
+    the departments; only the departments concerned study it."""
+    inst = eng.start(PROCESS, "liuyang", registration(clock, "consultation", severity=None))
+    reply = task_for(eng, "liuyang", inst, "reply")
+    with pytest.raises(FormInvalid) as info:
+        eng.complete(reply.id, "liuyang", {**DIFFICULT, "reply": "应该可以"})
+    assert info.value.by_field() == {
+        "reply": "有一定困难的问题须先由相关部门研究处理，研究后再答复客户（002 第六条6.1(5)）；请清空答复内容"}
+    with pytest.raises(FormInvalid) as info:
+        eng.complete(reply.id, "liuyang", {"difficult": True})
+    assert sorted(info.value.by_field()) == ["departments", "question"]
+    with pytest.raises(FormInvalid) as info:
+        eng.complete(reply.id, "liuyang", {})
+    assert sorted(info.value.by_field()) == ["reply"]
+    assert open_ids(eng, inst) == ["reply"] and record(eng, inst).status == "registered"
+
+    do(eng, "liuyang", inst, "reply", {**DIFFICULT, "departments": ["group:technical"]})
+    [study] = [t for t in eng.open_tasks(inst.id) if t.bpmn_id == "study"]
+    for outsider in ("xuhui", "liuyang", "zhengkai"):  # another department, the receiver, the leader
+        with pytest.raises(NotAllowed):
+            eng.complete(study.id, outsider, {"opinion": "不是本部门的问题"})
+    with pytest.raises(FormInvalid) as info:
+        eng.complete(study.id, "hetao", {})
+    assert sorted(info.value.by_field()) == ["opinion"]
+    assert open_ids(eng, inst) == ["study"] and call_record(eng, inst).studies == []
 
 
 def test_only_customer_service_staff_register_complaints(eng, clock):

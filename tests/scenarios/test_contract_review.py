@@ -10,14 +10,17 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
+from engine import FormInvalid
+
 from procedures.contract.records import Contract, ProductionOrder
 from procedures.contract.amendment import ContractAmendment
 from engine import FormInvalid, NotAllowed
 from tests.conftest import WORKFLOWS
 from tests.files import pdf
 
-CHECKS = dict.fromkeys(["req_in_contract", "quality_terms_match", "capability_and_risk", "implied_needs",
-                        "differences_settled", "can_meet"], True)
+CHECKS = dict.fromkeys(["req_in_contract", "quality_terms_match", "legal_requirements", "capability_and_risk",
+                        "implied_needs", "differences_settled", "can_meet"], True)
+MEETING_CHECKS = {**CHECKS, "qualified_reviewers": True}
 MEMBER = {"production": "fenggang", "technical": "hetao", "quality": "xuhui", "finance": "gaofeng"}
 SIGN = {"signed_on": "2026-11-25", "dispatch_to": ["group:production", "group:technical"]}
 
@@ -138,6 +141,16 @@ def test_a_written_contract_goes_to_countersign_only_with_its_scan(contracts):
     assert sign.candidate_groups == ("production",)
 
 
+def test_the_request_says_whether_the_customer_passed_the_admission_review(contracts):
+    """003 6.1: a new customer is reviewed before the first transaction; the contract review says so."""
+    from procedures.customer.records import import_customers
+    new = start_review(contracts, "sunli", customer="未登记客户")
+    assert contracts.data(new.id)["registration"]["customer_admission"].startswith("未经客户准入评审")
+    import_customers(contracts, [("福州纺织集团", "A")])
+    known = start_review(contracts, "sunli", customer="福州纺织集团")
+    assert contracts.data(known.id)["registration"]["customer_admission"] == "已准入（A类）"
+
+
 def test_one_veto_returns_to_salesperson_who_revises_for_a_new_round(contracts):
     inst = start_review(contracts, "sunli", countersigners=[
         "group:production", "group:finance", "group:quality"])
@@ -179,7 +192,7 @@ def test_special_contract_meeting_review(contracts):
     assert open_ids(contracts, inst.id) == ["review_meeting"]
     assert [t.bpmn_id for t in contracts.tasks("wujun")] == ["review_meeting"]
     meeting = {"decision": "approve", "meeting_date": "2026-11-24", "attendees": "业务部、生产部、技术部、品管部",
-               "minutes": "确认打样周期10天，交货期可满足", **CHECKS}
+               "minutes": "确认打样周期10天，交货期可满足", **MEETING_CHECKS}
     do(contracts, inst.id, "review_meeting", "wujun", meeting)
     data = contracts.data(inst.id)
     assert (data["attendees"], data["minutes"], data["meeting_date"]) == \
@@ -310,3 +323,89 @@ def test_amendment_of_an_unknown_contract_is_not_accepted(contracts):
     assert contracts.instance(inst.id).status == "completed"
     assert "不存在" in notices(contracts, inst.id)[-1]["body"]
     assert rows(contracts, select(ContractAmendment)) == []
+
+
+# ------------------------------------------------------------------ 001 3.3.3: who may review; 3.2.1c: laws
+QUALIFIED = "会签部门须包括生产部或技术部：参加评审的人员应是负责或从事生产、技术的管理人员（001 与顾客有关的管理控制程序 3.3.3）"
+
+
+def refusal(call) -> dict[str, str]:
+    """The call is refused by the form; returns {field: message}."""
+    with pytest.raises(FormInvalid) as info:
+        call()
+    return {e.field: e.message for e in info.value.errors}
+
+
+@pytest.mark.parametrize("signers", [["group:finance"], ["group:quality", "group:finance"]])
+def test_countersign_without_production_or_technical_is_refused_in_words(contracts, signers):
+    """001 3.3.3: reviewers are production or technical managers; finance or quality alone do not qualify."""
+    assert refusal(lambda: start_review(contracts, "sunli", countersigners=signers)) == {"countersigners": QUALIFIED}
+    assert contracts.instances("contract_review") == [] and rows(contracts, select(Contract)) == []
+
+
+@pytest.mark.parametrize("signers", [["group:technical"], ["group:technical", "group:finance"],
+                                     ["group:production", "group:quality"]])
+def test_production_or_technical_with_others_may_countersign(contracts, signers):
+    """001 3.3.3 with 3.3.6: production or technical reviews; quality and finance may join them."""
+    inst = start_review(contracts, "sunli", countersigners=signers)
+    signs = [t for t in contracts.open_tasks(inst.id) if t.bpmn_id == "countersign"]
+    assert sorted(t.candidate_groups[0] for t in signs) == sorted(s.split(":")[1] for s in signers)
+
+
+def test_revision_may_not_drop_the_qualified_reviewers(contracts):
+    """001 3.3.3: a revised contract is reviewed again by production or technical, never finance alone."""
+    inst = start_review(contracts, "sunli")
+    countersign(contracts, inst.id, {"finance": {"decision": "reject", **CHECKS, "comment": "付款条件不明确"}})
+    [revise] = [t for t in contracts.open_tasks(inst.id) if t.bpmn_id == "revise"]
+    form = {"action": "revise", "revision_note": "只请财务复核", "countersigners": ["group:finance"]}
+    assert refusal(lambda: contracts.complete(revise.id, "sunli", form)) == {"countersigners": QUALIFIED}
+    assert open_ids(contracts, inst.id) == ["revise"] and contracts.data(inst.id)["review_round"] == 1
+
+
+def test_an_amendment_of_a_contract_once_signed_by_finance_alone_goes_back_to_pick_reviewers(contracts):
+    """001 3.3.3 and 3.5.1: the re-review of a contract whose departments no longer qualify does not
+    start; the salesperson is told why and picks production or technical."""
+    effective_routine(contracts)
+    with contracts.session() as s:
+        c = s.scalars(select(Contract)).one()
+        c.terms = {**c.terms, "countersigners": ["group:finance"]}
+        s.commit()
+    inst = amend(contracts, "HT-2026-0001")
+    sign_both(contracts, inst.id)
+    assert open_ids(contracts, inst.id) == ["revise"]
+    [revise] = [t for t in contracts.open_tasks(inst.id) if t.bpmn_id == "revise"]
+    assert "会签部门须包括生产部或技术部" in contracts.task_data(revise.id)["review_feedback"]
+    assert "{{ review_feedback }}" in contracts.task_screen(revise.id, "zhoujie").documentation
+    do(contracts, inst.id, "revise", "zhoujie", {"action": "revise", "revision_note": "增加技术部会签",
+                                                 "countersigners": ["group:technical", "group:finance"]})
+    signs = [t for t in contracts.open_tasks(inst.id) if t.bpmn_id == "countersign"]
+    assert sorted(t.candidate_groups for t in signs) == [("finance",), ("technical",)]
+
+
+def test_legal_requirements_are_on_the_countersign_checklist(contracts):
+    """001 3.2.1c with 3.3.4: approving needs the product's legal and regulatory requirements ticked."""
+    inst = start_review(contracts, "sunli", countersigners=["group:production"])
+    [sign] = [t for t in contracts.open_tasks(inst.id) if t.bpmn_id == "countersign"]
+    assert "法律法规" in contracts.task_screen(sign.id, "fenggang").documentation
+    unticked = {"decision": "approve", **CHECKS, "legal_requirements": False}
+    assert set(refusal(lambda: contracts.complete(sign.id, "fenggang", unticked))) == {"legal_requirements"}
+    missing = {k: v for k, v in CHECKS.items() if k != "legal_requirements"}
+    assert set(refusal(lambda: contracts.complete(sign.id, "fenggang", {"decision": "approve", **missing}))) == \
+        {"legal_requirements"}
+    # a department that finds a legal requirement missing rejects with its reason
+    countersign(contracts, inst.id, {"production": {"decision": "reject", **CHECKS, "legal_requirements": False,
+                                                    "comment": "缺少 GB 18401 安全技术类别"}})
+    assert contracts.data(inst.id)["review_feedback"] == "生产部：缺少 GB 18401 安全技术类别"
+
+
+def test_review_meeting_needs_qualified_reviewers_and_legal_requirements(contracts):
+    """001 3.3.3 and 3.2.1c for the meeting review of a special contract (3.3.6)."""
+    inst = start_review(contracts, "zhoujie", contract_kind="special", countersigners=None)
+    [meeting] = [t for t in contracts.open_tasks(inst.id) if t.bpmn_id == "review_meeting"]
+    base = {"decision": "approve", "meeting_date": "2026-11-24", "attendees": "业务部、财务部", "minutes": "同意"}
+    for unticked in ("qualified_reviewers", "legal_requirements"):
+        form = {**base, **MEETING_CHECKS, unticked: False}
+        assert set(refusal(lambda: contracts.complete(meeting.id, "wujun", form))) == {unticked}
+    assert open_ids(contracts, inst.id) == ["review_meeting"]
+    do(contracts, inst.id, "review_meeting", "wujun", {**base, **MEETING_CHECKS, "attendees": "业务部、生产部、财务部"})
+    assert contract(contracts).review_outcome == "passed"

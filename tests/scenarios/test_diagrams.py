@@ -100,5 +100,6 @@ def test_deploy_all_through_the_cli(tmp_path):
     run("users", "import", str(DEMO_USERS))
     deployed = {d["process_id"] for d in run("deploy", str(WORKFLOWS))["deployed"]}
     assert deployed == {"tour_approval", "complaint_handling", "grade_change", "grade_rules", "contract_review",
-                        "contract_amendment", "grade_review", "grade_review_customer", "satisfaction_survey"}
+                        "contract_amendment", "customer_admission", "customer_visit", "visit_plan", "grade_review",
+                        "grade_review_customer", "satisfaction_survey"}
     assert run("deploy", str(WORKFLOWS))["deployed"] == []  # unchanged files add no versions

@@ -7,7 +7,7 @@ import pytest
 
 from engine import FormInvalid
 from tests.conftest import FORMS, WORKFLOWS
-from tests.scenarios.test_contract_review import CHECKS, review_form, start_review
+from tests.scenarios.test_contract_review import CHECKS, MEETING_CHECKS, review_form, start_review
 from tests.scenarios.test_grade_change import propose, seed
 
 OWN_FORMS = sorted(p.name for p in FORMS.glob("*.schema.json") if p.name.startswith(("grade_", "contract_", "survey_")))
@@ -137,7 +137,7 @@ def test_contract_countersign_revise_and_sign_forms(eng):
 
 def test_contract_meeting_form(eng):
     inst = start_review(eng, "sunli", contract_kind="special", countersigners=None)
-    base = {"decision": "approve", "meeting_date": "2026-11-24", "attendees": "业务部、生产部", **CHECKS}
+    base = {"decision": "approve", "meeting_date": "2026-11-24", "attendees": "业务部、生产部", **MEETING_CHECKS}
     check_task(eng, inst.id, "review_meeting", "wujun", [
         (base, ["minutes"]),
         ({**base, "minutes": "同意", "implied_needs": False}, ["implied_needs"]),

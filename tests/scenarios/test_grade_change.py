@@ -97,6 +97,8 @@ def test_evaluation_approved_by_head_writes_grade_and_history(grade, clock):
     approval = task(grade, inst.id, "approve_grade")
     assert approval.lane == "sales_manager" and approval.candidate_groups == ("sales_manager",)
     assert "新客户甲" in documentation(grade, approval) and "建议：B类" in documentation(grade, approval)
+    # 003 6.1: a customer never reviewed is pointed to the admission review
+    assert "尚未通过客户准入评审" in documentation(grade, approval)
     done = grade.complete(approval.id, "wujun", {"decision": "approve"})
     assert done.status == "completed"
     assert customer(grade, "新客户甲").grade == "B"
@@ -109,6 +111,7 @@ def test_evaluation_approved_by_head_writes_grade_and_history(grade, clock):
 def test_rejected_proposal_changes_nothing_and_tells_the_proposer(grade):
     seed(grade, "乙公司", "C")
     inst = propose(grade, customer_name="乙公司", proposed_grade="B")
+    assert "准入评审" not in documentation(grade, task(grade, inst.id, "approve_grade"))
     done = do(grade, inst.id, "approve_grade", "wujun", {"decision": "reject", "comment": "业务量证据不足"})
     assert done.status == "completed"
     assert customer(grade, "乙公司").grade == "C" and history(grade, "乙公司") == []

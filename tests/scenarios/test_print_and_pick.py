@@ -8,7 +8,7 @@ from engine import Conflict, EngineError, NotAllowed, NotFound
 from procedures.customer.records import blacklist_customer, import_customers
 from tests.conftest import WORKFLOWS
 from tests.scenarios.test_complaint_handling import registration
-from tests.scenarios.test_contract_review import review_form
+from tests.scenarios.test_contract_review import start_review
 from tests.scenarios.test_grade_change import propose
 from tests.scenarios.test_tour_approval import application, approve_key
 
@@ -133,7 +133,7 @@ def test_only_a_complaint_gets_a_handling_sheet_not_a_query(eng, clock):
 
 
 def test_the_contract_review_sheet_and_the_grade_sheet_exist_from_the_application(eng):
-    review = eng.start("contract_review", "sunli", review_form())
+    review = start_review(eng, "sunli")
     assert eng.document(review.id, "contract_review_sheet", "sunli").data["contract_no"].startswith("HT-")
     register(eng, ("华盛服饰", "C"))
     change = propose(eng)

@@ -11,8 +11,8 @@ from tests.conftest import DEMO_USERS, FORMS, PROCEDURES, WORKFLOWS, build_engin
 from tests.files import pdf
 from tests.restart import RestartingEngine
 
-CHECKS = dict.fromkeys(["req_in_contract", "quality_terms_match", "capability_and_risk", "implied_needs",
-                        "differences_settled", "can_meet"], True)
+CHECKS = dict.fromkeys(["req_in_contract", "quality_terms_match", "legal_requirements", "capability_and_risk",
+                        "implied_needs", "differences_settled", "can_meet"], True)
 REVIEW = {"customer": "华盛服饰", "products": "真丝领带 TX-01", "quantity": 5000, "unit": "条", "price": 250000,
           "delivery_date": "2027-01-15", "quality_requirements": "符合 FZ/T 82002", "acceptance_method": "抽检 AQL 2.5",
           "warranty_terms": "质保一年", "order_channel": "written", "contract_kind": "routine",

@@ -154,4 +154,4 @@ def test_scores_report_per_period_and_grade_and_the_blacklist_list(survey):
     assert (entry["customer"], entry["reason"], entry["status"]) == ("丁鞋业", "提供虚假验收报告", "在名单中")
     with pytest.raises(NotAllowed) as refused:
         survey.report("blacklist", "sunli")
-    assert refused.value.reason == "not_a_reader"
+    assert refused.value.reason == "not_report_reader"

@@ -295,6 +295,84 @@ def test_tour_recorded_as_done_by_the_host(eng, clock):
     assert "顺利" in row.notes and row.closed_at is not None
 
 
+# ------------------------------------------------------------------ 第六条5: publishing the photographs
+PUBLISH = {"took_place": True, "badges_returned": True, "publish_requested": True,
+           "publish_medium": "公司网站新闻栏目", "publish_purpose": "报道重点客户来访，推广新产品"}
+
+
+def photographed_tour_done(eng, clock, done=PUBLISH):
+    """A key tour photographed with the GM's consent, held, and recorded as done with `done`."""
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key", photo_requested=True, photo_reason="用于产品推广"))
+    approve_key(eng, inst, {"photo_decision": "consent"})
+    do(eng, "zhangwei", inst, "designate", {"photographer": "陈静"})
+    clock.advance(hours=96)
+    do(eng, "maliang", inst, "gate", {"arrived": True, "badges_issued": 6})
+    do(eng, "liuyang", inst, "done", done)
+    return inst
+
+
+def test_photographs_are_published_only_with_the_cs_departments_consent(eng, clock):
+    """000 第六条5: 参观照片不得擅自公开刊登；如有必要刊登，必须事先征得客户服务部的同意."""
+    inst = photographed_tour_done(eng, clock)
+    assert eng.instance(inst.id).status == "running" and open_ids(eng, inst) == ["publish_consent"]
+    row = tour(eng, inst)
+    assert (row.status, row.publication_status, row.publication) == ("done", "none", None)  # not yet allowed
+    consent = task_for(eng, "zhangwei", inst, "publish_consent")
+    assert consent.lane == "cs_manager" and consent.candidate_groups == ("cs_manager",)
+    page = eng.task_screen(consent.id, "zhangwei")
+    told = render_template(page.documentation, page.data)
+    assert "公司网站新闻栏目" in told and "须事先征得客户服务部的同意" in told
+    with pytest.raises(NotAllowed):  # the applicant cannot consent to their own request
+        eng.complete(consent.id, "liuyang", {"decision": "approve"})
+    with pytest.raises(FormInvalid) as info:
+        eng.complete(consent.id, "zhangwei", {"decision": "reject"})
+    assert sorted(info.value.by_field()) == ["publish_comment"]
+    done = do(eng, "zhangwei", inst, "publish_consent", {"decision": "approve"})
+    assert (done.status, done.outcome) == ("completed", "done")
+    row = tour(eng, inst)
+    assert row.publication_status == "consented"
+    assert {k: row.publication[k] for k in ("medium", "purpose", "requested_by", "decided_by")} == {
+        "medium": "公司网站新闻栏目", "purpose": "报道重点客户来访，推广新产品", "requested_by": "liuyang",
+        "decided_by": "zhangwei"}
+
+
+def test_cs_department_may_refuse_publication_with_a_reason(eng, clock):
+    """000 第六条5: without the CS department's consent the photographs stay unpublished."""
+    inst = photographed_tour_done(eng, clock)
+    do(eng, "zhangwei", inst, "publish_consent", {"decision": "reject", "publish_comment": "照片含未公开工艺"})
+    row = tour(eng, inst)
+    assert (row.publication_status, row.publication["comment"]) == ("refused", "照片含未公开工艺")
+    assert eng.instance(inst.id).status == "completed"
+
+
+def test_no_publication_request_leaves_the_photographs_unpublished(eng, clock):
+    """000 第六条4–5: the originals stay with the CS department; nothing is asked, nothing is published."""
+    inst = photographed_tour_done(eng, clock, {"took_place": True, "badges_returned": True})
+    assert eng.instance(inst.id).status == "completed"
+    assert tour(eng, inst).publication_status == "none"
+
+
+def test_publication_of_a_tour_without_consented_photographs_is_refused(eng, clock):
+    """000 第六条1–3 and 5: a tour photographed without consent (or not held) has nothing to publish."""
+    inst = eng.start(PROCESS, "liuyang", application(clock, "key"))
+    approve_key(eng, inst)
+    clock.advance(hours=96)
+    do(eng, "maliang", inst, "gate", {"arrived": True, "badges_issued": 6})
+    done = task_for(eng, "liuyang", inst, "done")
+    page = eng.task_screen(done.id, "liuyang")
+    assert "没有可刊登的参观照片" in render_template(page.documentation, page.data)
+    with pytest.raises(FormInvalid) as info:  # a tour that did not take place has no photographs at all
+        eng.complete(done.id, "liuyang", {**PUBLISH, "took_place": False})
+    assert info.value.by_field() == {"publish_requested": "参观未进行，没有参观照片可刊登（第六条5）"}
+    with pytest.raises(FormInvalid) as info:
+        eng.complete(done.id, "liuyang", {"took_place": True, "badges_returned": True, "publish_requested": True})
+    assert sorted(info.value.by_field()) == ["publish_medium", "publish_purpose"]
+    assert do(eng, "liuyang", inst, "done", PUBLISH).status == "completed"
+    assert "publish_consent" not in {t.bpmn_id for t in eng.instance_tasks(inst.id)}
+    row = tour(eng, inst)
+    assert row.publication_status == "refused" and "没有可刊登的参观照片" in row.publication["comment"]
+
+
 def test_number_counters_serialise_concurrent_transactions(engine):
     """Two transactions asking for the first number of a year at once get 1 and 2, never the same."""
     results, errors = [], []

@@ -117,7 +117,7 @@ def test_export_json_with_filters(client, history):
 
 
 def test_csv_cells_never_start_a_formula():
-    from web.spreadsheet import cell
+    from web.csvout import cell
     assert [cell(v) for v in ("=1+1", "+1", "-1", "@SUM(A1)", "正常", None, 7)] == [
         "'=1+1", "'+1", "'-1", "'@SUM(A1)", "正常", "", "7"]
     assert cell({"b": 1, "a": "甲"}) == '{"a": "甲", "b": 1}'

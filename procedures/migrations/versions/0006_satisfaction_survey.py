@@ -1,13 +1,13 @@
 """the yearly customer satisfaction survey: its rounds and scores
 
-Revision ID: 0106
-Revises: 0003
+Revision ID: p0006 (0006 of the procedures branch; the id is set apart from the engine's 0006)
+Revises: p0005
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0106"
-down_revision = "0003"
+revision = "p0006"
+down_revision = "p0005"
 branch_labels = None
 depends_on = None
 

@@ -1,11 +1,10 @@
-"""CSV files people open in a spreadsheet: UTF-8 with a byte order mark (Excel reads Chinese names only
-with one), and no cell a spreadsheet would run as a formula."""
+"""CSV files people open in a spreadsheet: UTF-8 with a byte order mark, no cell read as a formula."""
 from __future__ import annotations
 
 import csv
 import io
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from flask import Response
 
@@ -17,12 +16,11 @@ def cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Response:
-    """A CSV download named `filename`."""
+def csv_response(header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> Response:
     out = io.StringIO()
-    out.write("\ufeff")
+    out.write("\ufeff")  # Excel reads UTF-8 (Chinese names) only with a byte order mark
     writer = csv.writer(out)
-    writer.writerow([str(h) for h in header])
+    writer.writerow(header)
     for row in rows:
         writer.writerow([cell(v) for v in row])
     return Response(out.getvalue(), mimetype="text/csv",
