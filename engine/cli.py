@@ -169,14 +169,16 @@ def cmd_download(args) -> Any:
 
 
 def cmd_report(args) -> Any:
+    """A report's rows, one tab-separated line each (recorded in the audit as an export)."""
     engine = engine_from_env()
     if not args.name:
         found = engine.reports(args.as_user)
         return {"reports": [r.name for r in found],
                 "message": "\n".join(f"{r.name}\t{r.titles.get('en', r.name)}" for r in found) or "no reports"}
-    view = engine.report(args.name, args.as_user)
+    view = engine.report(args.name, args.as_user, export=True)
     keys = [c.key for c in view.report.columns]
-    lines = ["\t".join(keys), *("\t".join(str(row.get(k, "")) for k in keys) for row in view.rows)]
+    lines = ["\t".join(keys), *("\t".join("" if row.get(k) is None else str(row[k]) for k in keys)
+                                 for row in view.rows)]
     return {"report": view.report.name, "at": view.at, "rows": [dict(row) for row in view.rows],
             "message": "\n".join(lines)}
 
@@ -376,7 +378,6 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     crm.add_argument("--as", dest="as_user", required=True)
     crm.set_defaults(fn=cmd_calendar_remove)
 
-    from . import operations_cli  # the operator's commands: schema, directory, deploy, worker, audit, tokens
     from . import channels_cli, operations_cli  # notifications; the operator's: schema, directory, deploy, ...
     channels_cli.add_commands(sub)
     operations_cli.add_commands(sub)

@@ -2,8 +2,8 @@
 
 The engine is a generic BPMN runtime. A company's procedures come as an `Extension`: service-task
 operators, tables with their own Alembic branch, a title rule, the identifiers its record panel shows,
-the registers its form fields pick from (lookups), the paper documents its requests produce, and a demo
-seed. The application (web app factory, command line) hands its extensions to `Engine(...)`
+the registers its form fields pick from (lookups), the paper documents its requests produce, its reports, and a
+demo seed. The application (web app factory, command line) hands its extensions to `Engine(...)`
 and to `engine.db.upgrade(...)`; the engine never imports them.
 """
 from __future__ import annotations
@@ -22,9 +22,9 @@ from .runtime.operators import OperatorContext, notify
 
 JSON_TYPES = {dict[str, Any]: JSON, list[Any]: JSON}
 
-__all__ = ["Document", "Extension", "LookupItem", "LookupSource", "RecordField", "Report", "ReportColumn", "SYSTEM_USER",
-           "OperatorContext", "EngineError", "NotFound", "UTCDateTime", "JSON_TYPES", "as_utc", "company_zone", "notify",
-           "groups_of"]
+__all__ = ["Document", "Extension", "LookupItem", "LookupSource", "RecordField", "Report", "ReportChart",
+           "ReportColumn", "SYSTEM_USER", "OperatorContext", "EngineError", "NotFound", "UTCDateTime", "JSON_TYPES",
+           "as_utc", "company_zone", "notify", "groups_of"]
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,20 @@ class ReportColumn:
 
 
 @dataclass(frozen=True)
+class ReportChart:
+    """A chart drawn over a report's rows (the table stays below it): `x` along the axis, `y` the figure
+    drawn, one series per value of `series` (None: a single series)."""
+
+    kind: str  # "bar" | "line"
+    x: str
+    y: str
+    series: str | None = None
+
+
+@dataclass(frozen=True)
 class Report:
-    """A table a procedure keeps in its records that people read on a page and export as CSV.
+    """A table a procedure keeps in its records that people read on a page (with a chart where it draws one)
+    and export as CSV.
 
     `rows(session, now)` reads it in a read-only session; `readers` are the groups that may read it
     besides process owners and auditors."""
@@ -92,6 +104,7 @@ class Report:
     rows: Callable[[Any, Any], list[Mapping[str, Any]]]
     readers: tuple[str, ...] = ()
     notes: Mapping[str, str] = field(default_factory=dict)  # locale -> what it shows and where the rule comes from
+    chart: ReportChart | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +119,7 @@ class Extension:
     record_fields: tuple[RecordField, ...] = ()
     lookups: Mapping[str, LookupSource] = field(default_factory=dict)
     documents: tuple[Document, ...] = ()
-    reports: tuple[Report, ...] = ()
+    reports: tuple[Report, ...] = ()              # tables its readers look at and export
     demo: Callable[[Any], int] | None = None      # seed(engine) -> instances started
     # engine revision -> this branch's revision already applied at it (tables once made by the engine's chain)
     adopt_at: Mapping[str, str] = field(default_factory=dict)

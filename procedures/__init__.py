@@ -1,6 +1,6 @@
 """The company's procedures, as an extension of the engine.
 
-One subpackage per procedure (tour, complaint, customer, contract), each with its records and
+One subpackage per procedure (tour, complaint, customer, contract, survey), each with its records and
 service-task operators (`records.py`), its record labels and processes (`__init__.py`) and its demo seed
 (`demo.py`). Their tables live on their own metadata with their own Alembic branch
 (`procedures/migrations`). The web app factory and the `approvals` command hand `COMPANY`

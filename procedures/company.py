@@ -1,4 +1,4 @@
-"""`COMPANY`: the procedures assembled into one extension of the engine."""
+"""`COMPANY`: the company's procedures assembled into one extension of the engine."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,11 +6,11 @@ from typing import Any, Mapping
 
 from engine.extensions import Extension
 
-from . import complaint, contract, customer, tour, visit
+from . import complaint, contract, customer, survey, tour, visit
 from .base import OPERATORS, Base
 from .demo import USERS_FILE, load_demo
 
-PROCEDURES = (tour, complaint, customer, contract, visit)
+PROCEDURES = (tour, complaint, customer, contract, visit, survey)
 PROCESSES = tuple(p for module in PROCEDURES for p in module.PROCESSES)
 _TITLE_KEYS = tuple(dict.fromkeys(key for module in PROCEDURES for key in module.TITLE_KEYS))
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 USERS_FILE = Path(__file__).with_name("users.yaml")
 # One module per procedure, each with seed(engine, now) -> number of instances started.
-PROCEDURES = ("customer", "tour", "complaint", "contract", "visit")
+PROCEDURES = ("customer", "tour", "complaint", "contract", "visit", "survey")
 
 
 def load_demo(engine) -> int:

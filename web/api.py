@@ -559,13 +559,13 @@ def reports():
 
 @bp.get("/reports/<name>")
 def report(name: str):
-    """A report's rows as JSON, or as CSV with `format=csv`."""
-    view = get_engine().report(name, current_user.username)
+    """A report's rows as JSON, or as CSV with `format=csv`; either is recorded in the audit as an export."""
+    view = get_engine().report(name, current_user.username, export=True)
     if request.args.get("format") == "csv":
         return report_csv(view)
     return jsonify(name=view.report.name, titles=dict(view.report.titles), at=view.at.isoformat(),
                    columns=[{"key": c.key, "labels": dict(c.labels)} for c in view.report.columns],
-                   rows=[dict(r) for r in view.rows])
+                   rows=to_jsonable(list(view.rows)))
 
 
 @bp.before_request

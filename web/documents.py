@@ -17,17 +17,12 @@ from engine import DocumentSheet
 from . import history
 from .engine_access import get_engine
 from .guards import get_instance_or_404
-from .i18n import select_locale
+from .i18n import localized
 from .pdf import PdfUnavailable, html_to_pdf
 from .qr import qr_svg
 from .records import record_of
 
 bp = Blueprint("documents", __name__, url_prefix="/requests")
-
-
-def localized(texts: Mapping[str, str]) -> str:
-    """The text in the user's language (English, else any, when it has none)."""
-    return texts.get(select_locale()) or texts.get("en") or next(iter(texts.values()), "")
 
 
 def paper(instance_id: int, data: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Mapping
 
 from babel import Locale, support
 from flask import Flask, current_app, session
@@ -16,6 +17,12 @@ def select_locale() -> str:
     wanted = session.get("lang")
     languages = current_app.config["LANGUAGES"]
     return wanted if wanted in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def localized(labels: Mapping[str, str]) -> str:
+    """The text of a label an extension gives per language, for the reader's (English, else any, when it has
+    none)."""
+    return labels.get(select_locale()) or labels.get("en") or next(iter(labels.values()), "")
 
 
 def ensure_compiled(directory: Path = TRANSLATIONS) -> list[Path]:

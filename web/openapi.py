@@ -173,7 +173,8 @@ def document(server: str) -> dict[str, Any]:
                 **_op("take a group's robot away ({removed})", body=True),
                 "parameters": [{"name": "group_id", "in": "path", "required": True, "schema": {"type": "string"}}]}},
             "/reports": {"get": _op("the reports I may read (name, titles)")},
-            "/reports/{name}": {"get": {**_op("a report's columns and rows (403 not_report_reader; format=csv for a file)"),
+            "/reports/{name}": {"get": {**_op("a report's columns and rows, recorded in the audit as an export (403 "
+                                              "not_report_reader, 404 no_report; format=csv for a file)"),
                                         "parameters": [
                 {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
                 {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}]}},

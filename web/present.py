@@ -43,6 +43,7 @@ EVENT_KINDS = {
     "returned": _l("sent the request back"),
     "calendar_unknown": _l("deadline counted Monday to Friday: the year's official holidays are not known"),
     "calendar_changed": _l("working calendar changed"),
+    "report_exported": _l("report exported"),
     "delegated_by_rule": _l("handed to the deputy (out of office)"),
     "notice_preferences_set": _l("notification settings changed"),
     "out_of_office_set": _l("out of office set"),

@@ -6,12 +6,7 @@ from typing import Any, Mapping
 from engine import lookup_path
 
 from .engine_access import get_engine
-from .i18n import select_locale
-
-
-def label(labels: Mapping[str, str]) -> str:
-    """The text in the page's language (English, then any, when it has none)."""
-    return labels.get(select_locale()) or labels.get("en") or next(iter(labels.values()))
+from .i18n import localized
 
 
 def record_of(data: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -19,7 +14,7 @@ def record_of(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     out: dict[str, str] = {}
     for ext in get_engine().extensions:
         for field in ext.record_fields:
-            value, shown = lookup_path(data, field.path), label(field.labels)
+            value, shown = lookup_path(data, field.path), localized(field.labels)
             if value in (None, "") or isinstance(value, (dict, list)) or shown in out:
                 continue
             out[shown] = str(value)

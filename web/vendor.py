@@ -1,5 +1,6 @@
 """Serves the diagram viewer from node_modules (installed by npm at setup, never committed): bpmn-js and its
-minimap (diagram-js-minimap), and dmn-js for the decision-table editor."""
+minimap (diagram-js-minimap), dmn-js for the decision-table editor, and the reports'
+charting library (chart.js)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -44,3 +45,13 @@ def dmn_js(filename: str):
 def minimap(filename: str):
     folder = Path(current_app.config.get("MINIMAP_PACKAGE") or NODE_MODULES / "diagram-js-minimap")
     return _send(folder, filename, MINIMAP_ALLOWED)
+
+
+# The reports' charts: Chart.js's browser bundle.
+CHART_JS_ALLOWED = {"dist/chart.umd.min.js"}
+
+
+@bp.get("/chart.js/<path:filename>")
+def chart_js(filename: str):
+    folder = Path(current_app.config.get("CHART_JS_PACKAGE") or NODE_MODULES / "chart.js")
+    return _send(folder, filename, CHART_JS_ALLOWED)

@@ -19,9 +19,19 @@ def task_properties(task_spec) -> dict[str, Any]:
     return ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}) if task_spec else {}
 
 
+TITLE_LENGTH = 300  # human_task.title
+
+
 def task_title(task) -> str:
+    """The task's name; with a `subject` property (a data variable's name), also what this one is about, so
+    the tasks of a multi-instance step read apart in the inbox (「收回客户满意度问卷：福州纺织集团」)."""
     spec = task.task_spec
-    return spec.bpmn_name or spec.bpmn_id or spec.name
+    name = spec.bpmn_name or spec.bpmn_id or spec.name
+    subject = task_properties(spec).get("subject")
+    value = task.data.get(subject) if subject else None
+    if value in (None, "") or isinstance(value, (dict, list)):
+        return name
+    return f"{name}：{value}"[:TITLE_LENGTH]
 
 
 def due_at(task, timers_by_parent: dict | None = None) -> datetime | None:

@@ -1,6 +1,7 @@
 """Demo customers, grade changes and admission reviews in flight: a downgrade, an upgrade and a new
 customer's admission waiting for the sales head, a customer on the blacklist waiting for its expiry, and
-a customer admitted with its region."""
+a customer admitted with its region; the first half-yearly grade review, with customers waiting for the
+salespeople's feedback and for the sales head's confirmation."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -34,8 +35,8 @@ def _application(customer: str, region: str, volume: int, proposed: str, **extra
 
 
 def seed(engine, clock_now: datetime) -> int:
-    """Register the demo customers, start four grade changes and two admission reviews; returns how many
-    were started."""
+    """Register the demo customers, start four grade changes, two admission reviews and the first grade review;
+    returns how many were started."""
     if not engine.definitions(PROCESS):
         engine.deploy_paths([WORKFLOWS / "grade_rules.dmn", WORKFLOWS / "grade_change.bpmn"])
     if not engine.definitions(ADMISSION):
@@ -60,4 +61,19 @@ def seed(engine, clock_now: datetime) -> int:
     complete(engine, admitted.id, "wujun", "review", {"decision": "admit", "grade": "B", "comment": "资信良好，按B类准入"})
     engine.start(ADMISSION, "sunli", _application("南平新材料有限公司", "南平", 600_000, "C",
                                                   purchase_channels="原从江苏供应商采购"))
-    return 6
+    return 6 + _grade_review(engine)
+
+
+def _grade_review(engine) -> int:
+    """The half-yearly review as it starts at its first due time (the diagram's timer start event), one
+    customer already fed back and waiting for the sales head; and a review a salesperson started for one
+    customer by hand."""
+    engine.deploy_paths([WORKFLOWS / "grade_review_customer.bpmn", WORKFLOWS / "grade_review.bpmn"])
+    # the worker's round a minute after the due time
+    started = engine.fire_scheduled_starts(engine.start_plan("grade_review").next_at + timedelta(minutes=1))
+    review = next(i for i in engine.instances(limit=50) if i.process_id == "grade_review")
+    feedback = next(t for t in engine.open_tasks(review.id) if t.bpmn_id == "feedback")
+    engine.complete(feedback.id, "zhoujie", {"annual_volume": 3_200_000, "payment_record": "on_time",
+                                             "default_record": "none", "remarks": "下半年新增两条产线的订单"})
+    engine.start("grade_review_customer", "sunli", {"customer_name": "厦门面料贸易公司"})
+    return started + 1

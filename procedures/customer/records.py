@@ -154,6 +154,14 @@ def set_customer_grade(ctx: OperatorContext, customer_id: int, grade: str, kind:
             "changed_at": ctx.now.isoformat()}
 
 
+@operator("customers_for_review")
+def customers_for_review(ctx: OperatorContext) -> list[str]:
+    """The names of every customer in the register that a periodic grade review covers: all but those on
+    the blacklist (they have no grade until re-admitted, 003 3.5b), by name."""
+    return list(ctx.session.scalars(select(Customer.name).where(Customer.blacklisted.is_(False))
+                                    .order_by(Customer.name)))
+
+
 @operator("blacklist_customer")
 def blacklist_customer(ctx: OperatorContext, customer_id: int, reason: str, months: int = MAX_BLACKLIST_MONTHS,
                        approvers: list[str] | None = None) -> dict[str, Any]:

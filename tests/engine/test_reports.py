@@ -47,3 +47,13 @@ def test_others_and_unknown_names_are_refused_with_reasons(eng):
 
 def test_an_engine_without_reports_offers_none(small):
     assert small.reports("owen") == [] and small.report_readers() == frozenset()
+
+
+def test_an_export_is_recorded_in_the_system_audit_chain_and_a_refused_one_is_not(eng):
+    view = eng.report("open", "bob", export=True)
+    assert view.rows == ({"open": 0, "at": eng.now().isoformat()},)
+    with pytest.raises(NotAllowed):
+        eng.report("open", "alice", export=True)
+    [exported] = eng.search_audit(kind="report_exported")
+    assert (exported.actor, exported.chain, exported.data) == ("bob", "system", {"report": "open", "rows": 1})
+    assert eng.verify_audit()[1] == []

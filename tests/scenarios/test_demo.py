@@ -18,7 +18,8 @@ def test_demo_gives_every_role_work(engine):
     assert idle == []
     processes = {i.process_id for i in engine.instances()}
     assert processes == {"tour_approval", "complaint_handling", "grade_change", "contract_review",
-                         "contract_amendment", "customer_admission", "visit_plan", "customer_visit"}
+                         "contract_amendment", "customer_admission", "visit_plan", "customer_visit", "grade_review",
+                         "grade_review_customer", "satisfaction_survey"}
     assert {i.status for i in engine.instances()} <= {"running", "completed"}  # none failed
     # the steps the seeds' gaps added wait too: departments study a difficult enquiry (002 6.1(5)), the CS
     # department decides whether a tour's photographs may be published (000 第六条5)

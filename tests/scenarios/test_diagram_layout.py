@@ -20,7 +20,8 @@ from engine.authoring.legibility import Box, Drawing, Flow, Node, measure, measu
 from tests.conftest import WORKFLOWS
 
 SHIPPED = ["tour_approval", "complaint_handling", "grade_change", "contract_review", "contract_amendment",
-           "customer_admission", "visit_plan", "customer_visit"]
+           "customer_admission", "visit_plan", "customer_visit", "grade_review", "grade_review_customer",
+           "satisfaction_survey"]
 DI = "http://www.omg.org/spec/BPMN/20100524/DI"
 
 

@@ -10,7 +10,7 @@ from tests.conftest import FORMS, WORKFLOWS
 from tests.scenarios.test_contract_review import CHECKS, MEETING_CHECKS, review_form, start_review
 from tests.scenarios.test_grade_change import propose, seed
 
-OWN_FORMS = sorted(p.name for p in FORMS.glob("*.schema.json") if p.name.startswith(("grade_", "contract_")))
+OWN_FORMS = sorted(p.name for p in FORMS.glob("*.schema.json") if p.name.startswith(("grade_", "contract_", "survey_")))
 
 
 @pytest.fixture
@@ -44,7 +44,8 @@ def check_task(engine, instance_id, bpmn_id, user, cases, good):
 
 def test_every_own_form_is_used_and_has_chinese_titles():
     used = set()
-    for bpmn in ("grade_change", "contract_review", "contract_amendment"):
+    for bpmn in ("grade_change", "grade_review_customer", "contract_review", "contract_amendment",
+                 "satisfaction_survey"):
         text = (WORKFLOWS / f"{bpmn}.bpmn").read_text(encoding="utf-8")
         used |= {f for f in OWN_FORMS if f'"{f}"' in text}
     assert used == set(OWN_FORMS)

@@ -45,7 +45,7 @@ def test_upgrade_keeps_every_row_and_the_audit_verifies(tmp_path, clock):
     with sa.connect() as conn:
         heads = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
     sa.dispose()
-    assert heads == {"0023", "p0005"}  # the engine's newest, and the procedures' branch adopted, then upgraded
+    assert heads == {"0023", "p0006"}  # the engine's newest, and the procedures' branch adopted, then upgraded
     verified = approvals(url, "--json", "audit", "verify")
     assert verified.returncode == 0 and json.loads(verified.stdout)["broken"] == []
 
