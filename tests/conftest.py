@@ -166,6 +166,14 @@ def engine(request, clock):
     eng.sa_engine.dispose()
 
 
+def rows(engine: Engine, stmt) -> list:
+    """Records read in a read-only session, detached before its rollback so they stay readable."""
+    with engine.session() as s:
+        found = list(s.scalars(stmt))
+        s.expunge_all()
+    return found
+
+
 def build_small(url: str, clock) -> Engine:
     """An Engine with the small test approval process deployed and the test users imported."""
     eng = build_engine(url, clock, DATA / "users.yaml", DATA / "forms")

@@ -15,7 +15,7 @@ from engine import FormInvalid
 from procedures.contract.records import Contract, ProductionOrder
 from procedures.contract.amendment import ContractAmendment
 from engine import FormInvalid, NotAllowed
-from tests.conftest import WORKFLOWS
+from tests.conftest import WORKFLOWS, rows
 from tests.files import pdf
 
 CHECKS = dict.fromkeys(["req_in_contract", "quality_terms_match", "legal_requirements", "capability_and_risk",
@@ -65,13 +65,6 @@ def countersign(engine, instance_id, verdicts: dict[str, dict]):
         [t] = [t for t in engine.open_tasks(instance_id) if t.bpmn_id == "countersign" and t.candidate_groups == (group,)]
         result = engine.complete(t.id, MEMBER[group], form)
     return result
-
-
-def rows(engine, stmt) -> list:
-    with engine.session() as s:
-        found = list(s.scalars(stmt))
-        s.expunge_all()
-    return found
 
 
 def contract(engine, number=None) -> Contract:

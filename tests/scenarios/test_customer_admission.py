@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from procedures.customer.admission import CustomerAdmission
 from procedures.customer.records import Customer, CustomerGradeHistory, import_customers
-from tests.conftest import WORKFLOWS
+from tests.conftest import WORKFLOWS, rows
 
 
 @pytest.fixture
@@ -33,13 +33,6 @@ def apply(engine, user="sunli", **fields):
 
 def review_task(engine, instance_id):
     [found] = [t for t in engine.open_tasks(instance_id) if t.bpmn_id == "review"]
-    return found
-
-
-def rows(engine, stmt) -> list:
-    with engine.session() as s:
-        found = list(s.scalars(stmt))
-        s.expunge_all()
     return found
 
 

@@ -16,7 +16,7 @@ from engine.errors import FormInvalid, NotAllowed
 from procedures.customer.records import Customer, import_customers
 from procedures.visit.records import CustomerVisit, VisitPlan
 from procedures.visit.report import visit_rows
-from tests.conftest import WORKFLOWS
+from tests.conftest import WORKFLOWS, rows
 
 UTC = timezone.utc
 ROUND = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # a due time of the diagram's cycle (R/2026-11-02T01:00Z/P28D)
@@ -37,13 +37,6 @@ def visits(engine, clock):
             s.execute(Customer.__table__.update().where(Customer.name == name).values(region=region))
         s.commit()
     return engine
-
-
-def rows(engine, stmt) -> list:
-    with engine.session() as s:
-        found = list(s.scalars(stmt))
-        s.expunge_all()
-    return found
 
 
 def open_round(engine, clock, when=ROUND):

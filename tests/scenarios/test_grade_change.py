@@ -14,7 +14,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from procedures.customer.records import Customer, CustomerBlacklist, CustomerGradeHistory, add_months, import_customers
-from tests.conftest import WORKFLOWS
+from tests.conftest import WORKFLOWS, rows
 
 UTC = timezone.utc
 
@@ -52,14 +52,6 @@ def documentation(engine, t) -> str:
     [text] = root.xpath(f'//*[@id="{t.bpmn_id}"]/*[local-name()="documentation"]/text()')
     env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
     return env.from_string(text).render(**engine.data(t.instance_id))
-
-
-def rows(engine, stmt) -> list:
-    """Records read in a read-only session, detached before its rollback so they stay readable."""
-    with engine.session() as s:
-        found = list(s.scalars(stmt))
-        s.expunge_all()
-    return found
 
 
 def customer(engine, name: str) -> Customer:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from engine.errors import FormInvalid, NotAllowed
 from procedures.customer.records import (Customer, CustomerGradeHistory, blacklist_customer, ensure_customer,
                                          import_customers)
-from tests.conftest import WORKFLOWS
+from tests.conftest import WORKFLOWS, rows
 
 UTC = timezone.utc
 FIRST_DUE = datetime(2027, 1, 4, 1, 0, tzinfo=UTC)  # the diagram's timer: 2027-01-04 09:00 Beijing, every 6 months
@@ -25,13 +25,6 @@ def review(engine):
     engine.deploy_paths([WORKFLOWS / "grade_rules.dmn", WORKFLOWS / "grade_review_customer.bpmn",
                          WORKFLOWS / "grade_review.bpmn"], "luoming")
     return engine
-
-
-def rows(engine, stmt) -> list:
-    with engine.session() as s:
-        found = list(s.scalars(stmt))
-        s.expunge_all()
-    return found
 
 
 def grade_of(engine, name: str) -> str | None:

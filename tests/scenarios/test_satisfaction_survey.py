@@ -15,7 +15,7 @@ from sqlalchemy import select
 from engine.errors import FormInvalid, NotAllowed
 from procedures.customer.records import blacklist_customer, find_customer, import_customers
 from procedures.survey.records import LOW_SCORE, SatisfactionScore, SatisfactionSurvey
-from tests.conftest import WORKFLOWS
+from tests.conftest import WORKFLOWS, rows
 
 UTC = timezone.utc
 FIRST_DUE = datetime(2027, 3, 1, 1, 0, tzinfo=UTC)  # the diagram's timer: 2027-03-01 09:00 Beijing, every year
@@ -27,13 +27,6 @@ def survey(engine):
     engine.deploy_paths([WORKFLOWS / "satisfaction_survey.bpmn"], "luoming")
     import_customers(engine, [("甲纺织", "A"), ("乙服饰", "B"), ("丙面料", "C"), ("丁鞋业", "D")])
     return engine
-
-
-def rows(engine, stmt) -> list:
-    with engine.session() as s:
-        found = list(s.scalars(stmt))
-        s.expunge_all()
-    return found
 
 
 def start_round(engine) -> int:

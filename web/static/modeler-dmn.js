@@ -9,9 +9,6 @@
   var message = document.getElementById('modeler-message');
   var buttons = [document.getElementById('save-draft'), document.getElementById('save-check')];
   var nameBox = document.getElementById('draft-name');
-  var draftId = data.draftId ? Number(data.draftId) : null;
-  var baseVersion = data.baseVersion ? Number(data.baseVersion) : null;
-  var revision = data.revision ? Number(data.revision) : null;
   var dirty = false;
 
   function tell(text) { status.textContent = text || ''; }
@@ -31,36 +28,10 @@
     return table ? modeler.open(table) : Promise.resolve();
   }
 
+  var saveDraft = window.approvalsDraftSaver(box, { say: say, tell: tell, enable: enable,
+                                                    clean: function () { setDirty(false); } });
   function save(thenCheck) {
-    enable(false);
-    tell(data.msgSaving);
-    say('');
-    modeler.saveXML({ format: true }).then(function (result) {
-      return fetch(data.saveUrl, {
-        method: 'POST', credentials: 'same-origin',
-        headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRFToken': data.csrf },
-        body: JSON.stringify({ xml: result.xml, draft_id: draftId, base_version: baseVersion, revision: revision,
-                               name: nameBox.value })
-      });
-    }).then(function (response) {
-      return response.json().catch(function () { return { ok: false }; }).then(function (body) {
-        if (!response.ok || !body.ok) { throw body; }
-        return body;
-      });
-    }).then(function (body) {
-      draftId = body.draft_id;
-      revision = body.revision;
-      box.dataset.draftId = String(draftId);
-      setDirty(false);
-      tell(body.message);
-      if (window.history && window.history.replaceState) { window.history.replaceState(null, '', body.edit_url); }
-      if (thenCheck) { window.location.assign(body.check_url); }
-    }).catch(function (body) {
-      var text = (body && body.message) || data.msgSaveFailed;
-      (body && body.problems || []).forEach(function (p) { text += ' ' + p.reason; });
-      say(text);
-      tell('');
-    }).then(function () { enable(true); });
+    saveDraft(modeler.saveXML({ format: true }).then(function (result) { return result.xml; }), thenCheck);
   }
 
   buttons[0].addEventListener('click', function () { save(false); });

@@ -10,9 +10,6 @@
   var tabs = { diagram: document.getElementById('tab-diagram'), xml: document.getElementById('tab-xml') };
   var panes = { diagram: document.getElementById('pane-diagram'), xml: document.getElementById('pane-xml') };
   var buttons = [document.getElementById('save-draft'), document.getElementById('save-check')];
-  var draftId = data.draftId ? Number(data.draftId) : null;
-  var baseVersion = data.baseVersion ? Number(data.baseVersion) : null;
-  var revision = data.revision ? Number(data.revision) : null;  // the draft as opened: a save after someone else's is refused
   var nameBox = document.getElementById('draft-name');
   var view = 'diagram';
   var diagramShown = false;  // the modeler holds the current content
@@ -113,37 +110,9 @@
     return exportText();
   }
 
-  function save(thenCheck) {
-    enable(false);
-    tell(data.msgSaving);
-    say('');
-    currentXml().then(function (xml) {
-      return fetch(data.saveUrl, {
-        method: 'POST', credentials: 'same-origin',
-        headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRFToken': data.csrf },
-        body: JSON.stringify({ xml: xml, draft_id: draftId, base_version: baseVersion, revision: revision,
-                               name: nameBox ? nameBox.value : null })
-      });
-    }).then(function (response) {
-      return response.json().catch(function () { return { ok: false }; }).then(function (body) {
-        if (!response.ok || !body.ok) { throw body; }
-        return body;
-      });
-    }).then(function (body) {
-      draftId = body.draft_id;
-      revision = body.revision;
-      box.dataset.draftId = String(draftId);
-      setDirty(false);
-      tell(body.message);
-      if (window.history && window.history.replaceState) { window.history.replaceState(null, '', body.edit_url); }
-      if (thenCheck) { window.location.assign(body.check_url); }
-    }).catch(function (body) {
-      var text = (body && body.message) || data.msgSaveFailed;
-      (body && body.problems || []).forEach(function (p) { text += ' ' + p.reason; });
-      say(text);
-      tell('');
-    }).then(function () { enable(true); });
-  }
+  var saveDraft = window.approvalsDraftSaver(box, { say: say, tell: tell, enable: enable,
+                                                    clean: function () { setDirty(false); } });
+  function save(thenCheck) { saveDraft(currentXml(), thenCheck); }
 
   buttons[0].addEventListener('click', function () { save(false); });
   buttons[1].addEventListener('click', function () { save(true); });
