@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from .audit import SYSTEM_CHAIN
@@ -39,11 +39,14 @@ def company_today(now: datetime) -> date:
     return now.astimezone(company_zone()).date()
 
 
+# built once: every unit that opens a task asks it, so it skips the ORM and goes straight to the connection
+_AWAY = select(OutOfOffice.username, OutOfOffice.deputy).where(OutOfOffice.starts_on <= bindparam("today"),
+                                                                 OutOfOffice.ends_on >= bindparam("today"))
+
+
 def deputies_now(session: Session, now: datetime) -> dict[str, str]:
     """Who is away today -> their deputy (one indexed read; usually nobody)."""
-    today = company_today(now)
-    return dict(session.execute(select(OutOfOffice.username, OutOfOffice.deputy)
-                                .where(OutOfOffice.starts_on <= today, OutOfOffice.ends_on >= today)).all())
+    return dict(session.connection().execute(_AWAY, {"today": company_today(now)}).all())
 
 
 def hand_over(session: Session, users: set[str], groups: set[str], away: dict[str, str],
