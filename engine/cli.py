@@ -308,9 +308,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     cp.add_argument("--note")
     cp.set_defaults(fn=cmd_copy)
 
-    lk = sub.add_parser("lookup", help="find entries of a register form fields pick from (e.g. customer), or "
-                                       "register a new one")
-    lk.add_argument("name", help="the register, e.g. customer")
+    lk = sub.add_parser("lookup", help="find entries of a register form fields pick from (one an "
+                                       "installed procedure package provides), or register a new one")
+    lk.add_argument("name", help="the register's name")
     lk.add_argument("text", nargs="?", default="", help="part of a name, or a code")
     lk.add_argument("--as", dest="as_user", required=True)
     lk.add_argument("--limit", type=int, default=10, help="matches shown (1 to 50)")
